@@ -1,0 +1,47 @@
+# The two commands: `make run` and `make test`. Both set everything up by themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest check flows-test bench schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Start the service on http://127.0.0.1:5000 (shipped flows, SQLite under instance/).
+run: $(STAMP)
+	$(BIN)/outreach serve --host 127.0.0.1 --port 5000
+
+## Lint, type-check, check the shipped content and run the whole test suite.
+test: $(STAMP) lint typecheck check flows-test pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: $(STAMP)
+	$(BIN)/outreach check flows/
+
+flows-test: $(STAMP)
+	$(BIN)/outreach test-flows
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine_turn.py
+	$(BIN)/python bench/check_speed.py
+
+## Regenerate flows/schema.json after changing outreach/flowfile/spec.py.
+schema: $(STAMP)
+	$(BIN)/outreach schema > flows/schema.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

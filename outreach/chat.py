@@ -1,0 +1,49 @@
+"""The terminal simulator: talk to the flows without a phone or a Twilio account."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from .engine import Engine, FlowSet, Inbound, counter_ids
+
+
+def chat(
+    flows: FlowSet,
+    lines: Iterable[str],
+    out: TextIO,
+    *,
+    language: str | None = None,
+    channel: str = "sms",
+    prompt: str = "",
+    show_events: bool = False,
+) -> None:
+    """Answer each line as a resident's message; print every reply, then a blank line."""
+    engine = Engine(flows, new_id=counter_ids())
+    session = engine.new_session(language)
+    if prompt:
+        out.write(prompt)
+        out.flush()
+    for line in lines:
+        text = line.rstrip("\n")
+        sprint = engine.resume(session, Inbound(text, channel), datetime.now(UTC))
+        session = sprint.session
+        for message in sprint.messages:
+            out.write(message + "\n")
+        if show_events:
+            for event in sprint.events:
+                if event.kind != "msg_created":
+                    details = {k: v for k, v in event.to_dict().items() if k not in ("kind", "at")}
+                    out.write(f"  [{event.kind}] {details}\n")
+        out.write("\n")
+        if prompt:
+            out.write(prompt)
+        out.flush()
+    if prompt:
+        out.write("\n")
+
+
+def interactive_lines(stream: TextIO = sys.stdin) -> Iterable[str]:
+    yield from stream

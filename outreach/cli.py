@@ -1,0 +1,201 @@
+"""The ``outreach`` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from .settings import SETTINGS, SettingError, load_settings
+
+
+def _flows_dir() -> str:
+    import os
+
+    try:
+        return str(load_settings(os.environ)["FLOWS_DIR"])
+    except SettingError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _load(flows_dir: str | None):  # type: ignore[no-untyped-def]
+    from .flowfile import load
+
+    result = load([flows_dir or _flows_dir()], datetime.now(UTC).date())
+    if result.flowset is None:
+        for problem in result.errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"the content has {len(result.errors)} error(s); run 'outreach check' for details"
+        )
+    return result.flowset
+
+
+@click.group()
+@click.version_option(package_name="outreach")
+def main() -> None:
+    """outreach: community outreach over SMS and WhatsApp, in residents' own languages."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Reload on code changes (development only).")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Start the web service on the embedded default (SQLite, the shipped flows).
+
+    Production runs gunicorn instead: gunicorn 'outreach:create_app()'
+
+    Example:
+
+        outreach serve --port 5000
+    """
+    from .app import create_app
+    from .flowfile import ContentError
+
+    try:
+        app = create_app()
+    except (ContentError, SettingError) as exc:
+        raise click.ClickException(f"cannot start:\n{exc}") from None
+    app.run(host=host, port=port, debug=debug)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]),
+              help="Check review dates as if today were this day (YYYY-MM-DD).")
+@click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary.")
+def check(paths: tuple[str, ...], today: datetime | None, quiet: bool) -> None:
+    """Check content files and report every problem as path:line:col.
+
+    With no PATH, checks the flows folder (OUTREACH_FLOWS_DIR, default flows/).
+    Exits with 1 if there is any error, 0 otherwise (warnings allowed).
+
+    Example:
+
+        outreach check flows/
+    """
+    from .flowfile import load
+
+    day: date = today.date() if today else datetime.now(UTC).date()
+    result = load(list(paths) or [_flows_dir()], day)
+    for problem in result.problems:
+        click.echo(str(problem))
+    if not quiet:
+        click.echo(
+            f"{result.files} file(s) checked: {len(result.errors)} error(s), "
+            f"{len(result.warnings)} warning(s)",
+            err=True,
+        )
+    sys.exit(1 if result.errors else 0)
+
+
+@main.command()
+@click.option("--lang", "language", default=None, help="The resident's language (e.g. es).")
+@click.option("--channel", type=click.Choice(["sms", "whatsapp", "web"]), default="sms",
+              show_default=True, help="The channel to simulate.")
+@click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
+@click.option("--events", is_flag=True, help="Also print the events of each turn.")
+def chat(language: str | None, channel: str, flows_dir: str | None, events: bool) -> None:
+    """Talk to the flows in the terminal, as a resident would.
+
+    Type a message and press Enter; Ctrl-D ends. With piped input it prints each reply
+    and no prompts, so a scripted conversation can be compared with diff.
+
+    Example:
+
+        printf '1\\n2\\nmenu\\n' | outreach chat
+    """
+    from .chat import chat as run_chat
+
+    flows = _load(flows_dir)
+    known = [lang.code for lang in flows.deployment.languages]
+    if language and language not in known:
+        raise click.ClickException(f"language {language!r} is not offered ({', '.join(known)})")
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("Chatting with the flows. Ctrl-D to end.\n", err=True)
+    run_chat(flows, sys.stdin, sys.stdout, language=language, channel=channel,
+             prompt="you> " if interactive else "", show_events=events)
+
+
+@main.command("test-flows")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
+def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
+    """Run conversation tests and report which nodes they cover.
+
+    With no PATH, runs every test file under the flows folder's tests/ folder.
+
+    Example:
+
+        outreach test-flows flows/tests/
+    """
+    from .convtest import all_nodes, conversation_files, read_conversations, run_conversation
+
+    flows = _load(flows_dir)
+    base = Path(flows_dir or _flows_dir())
+    files = conversation_files(paths or [base / "tests"])
+    if not files:
+        raise click.ClickException("no conversation test files found")
+    started = time.perf_counter()
+    passed = failed = 0
+    covered: set[tuple[str, str]] = set()
+    for path in files:
+        conversations, problems = read_conversations(path)
+        for problem in problems:
+            click.echo(str(problem))
+            failed += 1
+        for conversation in conversations:
+            outcome = run_conversation(flows, conversation)
+            covered |= outcome.nodes
+            if outcome.passed:
+                passed += 1
+            else:
+                failed += 1
+                click.echo(f"FAIL {conversation.place}: {conversation.name}")
+                for problem in outcome.failures:
+                    click.echo(f"  {problem}")
+    nodes = all_nodes(flows)
+    missing = sorted(nodes - covered)
+    share = 100 * len(nodes & covered) / len(nodes) if nodes else 100.0
+    click.echo(f"node coverage: {len(nodes & covered)}/{len(nodes)} ({share:.0f}%)")
+    if missing:
+        click.echo("not covered: " + ", ".join(f"{f}/{n}" for f, n in missing))
+    click.echo(f"conversations: {passed} passed, {failed} failed "
+               f"in {time.perf_counter() - started:.2f}s")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the content files (kept in flows/schema.json).
+
+    Example:
+
+        outreach schema > flows/schema.json
+    """
+    from .schema import content_schema_json
+
+    click.echo(content_schema_json(), nl=False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def settings(as_json: bool) -> None:
+    """List every setting with its environment variable, default and help.
+
+    Example:
+
+        outreach settings
+    """
+    if as_json:
+        click.echo(json.dumps([{"env": s.env, "default": s.default, "help": s.help}
+                               for s in SETTINGS], indent=2))
+        return
+    for setting in SETTINGS:
+        click.echo(f"{setting.env} (default: {setting.default})\n    {setting.help}")

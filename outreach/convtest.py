@@ -1,0 +1,180 @@
+"""Conversation tests as data: what a resident says and what the service must answer.
+
+NGO staff write them in ``flows/tests/*.yaml`` without reading any Python::
+
+    conversations:
+      - name: The main menu and back
+        steps:
+          - say: hola
+            contains: "¿Sobre qué quiere saber?"
+          - say: "2"
+            reply: |
+              Caminos legales. Elija un tema:
+              1. Visas de trabajo H-2A y H-2B
+              2. Lo que cerró en 2025
+
+``reply`` is the whole answer (its messages one per line), ``contains`` and ``absent``
+take one text or a list, ``events`` lists event kinds that must happen in that turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from .engine import Engine, FlowSet, Inbound, counter_ids
+from .flowfile.problems import Place, Problem, Severity
+from .flowfile.reader import FileReader, SourceIndex
+from .flowfile.spec import Key, Kind
+
+CONVERSATION_FILE = {
+    "conversations": Key(Kind.LIST, "The conversations of this file.", True, "conversation"),
+}
+CONVERSATION = {
+    "name": Key(Kind.TEXT, "What the conversation shows.", True),
+    "language": Key(Kind.ID, "The resident's language at the start (default: the deployment's)."),
+    "channel": Key(Kind.ID, "sms, whatsapp or web (default sms)."),
+    "steps": Key(Kind.LIST, "What the resident says, in order, with the expected answers.", True,
+                 "step"),
+}
+STEP = {
+    "say": Key(Kind.TEXT, "What the resident sends.", True),
+    "reply": Key(Kind.TEXT, "The whole expected answer, one message per line."),
+    "contains": Key(Kind.WORDS, "Texts the answer must contain."),
+    "absent": Key(Kind.WORDS, "Texts the answer must not contain."),
+    "events": Key(Kind.WORDS, "Kinds of event that must happen in this turn."),
+}
+
+#: Conversation tests run at a fixed time, one minute between messages.
+START = datetime(2026, 1, 5, 9, 0)
+
+
+@dataclass
+class Step:
+    say: str
+    place: Place
+    reply: str | None = None
+    contains: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+
+
+@dataclass
+class Conversation:
+    name: str
+    place: Place
+    language: str | None
+    channel: str
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    conversation: Conversation
+    failures: list[Problem]
+    nodes: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def read_conversations(path: Path) -> tuple[list[Conversation], list[Problem]]:
+    reader = FileReader(str(path), path.read_text(encoding="utf-8"), SourceIndex())
+    conversations: list[Conversation] = []
+    try:
+        root = yaml.compose(reader.source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        place = Place(str(path), mark.line + 1, mark.column + 1) if mark else Place(
+            str(path), 1, 1)
+        return [], [Problem(place, Severity.ERROR, f"YAML syntax: {exc.problem}")]
+    if root is None:
+        return [], [Problem(Place(str(path), 1, 1), Severity.ERROR, "the file is empty")]
+    top = reader.fields(root, CONVERSATION_FILE, "a conversation test file")
+    for item in reader.sequence(top.get("conversations") if top else None, "conversations"):
+        f = reader.fields(item, CONVERSATION, "a conversation")
+        if f is None:
+            continue
+        name = reader.text(f.get("name"), "name") or "?"
+        language = reader.ident(f.get("language"), "language")
+        channel = reader.ident(f.get("channel"), "channel") or "sms"
+        conversation = Conversation(name, f.place(), language, channel)
+        for step_node in reader.sequence(f.get("steps"), "steps"):
+            sf = reader.fields(step_node, STEP, "a step")
+            if sf is None:
+                continue
+            say = reader.scalar(sf.get("say"), "say")
+            if say is None:
+                continue
+            reply = reader.scalar(sf.get("reply"), "reply")
+            conversation.steps.append(Step(
+                say,
+                sf.place(),
+                reply.strip() if reply is not None else None,
+                reader.words(sf.get("contains"), "contains"),
+                reader.words(sf.get("absent"), "absent"),
+                reader.words(sf.get("events"), "events"),
+            ))
+        conversations.append(conversation)
+    return conversations, reader.problems
+
+
+def run_conversation(flows: FlowSet, conversation: Conversation) -> Outcome:
+    engine = Engine(flows, new_id=counter_ids())
+    session = engine.new_session(conversation.language)
+    outcome = Outcome(conversation, [])
+    for number, step in enumerate(conversation.steps):
+        now = START + timedelta(minutes=number)
+        sprint = engine.resume(session, Inbound(step.say, conversation.channel), now)
+        session = sprint.session
+        outcome.nodes |= {
+            (e.flow, e.node) for e in sprint.events if e.kind == "node_visited"  # type: ignore[attr-defined]
+        }
+        answer = "\n".join(sprint.messages).strip()
+        kinds = {e.kind for e in sprint.events}
+
+        def fail(message: str, step: Step = step) -> None:
+            outcome.failures.append(Problem(step.place, Severity.ERROR, message))
+
+        if step.reply is not None and _lines(answer) != _lines(step.reply):
+            fail(f"after {step.say!r} expected the answer\n{_indent(step.reply)}\n"
+                 f"  but got\n{_indent(answer)}")
+        for text in step.contains:
+            if text not in answer:
+                fail(f"after {step.say!r} the answer should contain {text!r}; it was\n"
+                     f"{_indent(answer)}")
+        for text in step.absent:
+            if text in answer:
+                fail(f"after {step.say!r} the answer should not contain {text!r}")
+        for kind in step.events:
+            if kind not in kinds:
+                fail(f"after {step.say!r} expected a {kind} event; got "
+                     f"{', '.join(sorted(kinds)) or 'none'}")
+    return outcome
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    | {line}" for line in text.splitlines()) or "    | (nothing)"
+
+
+def conversation_files(paths: Iterable[str | Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*.y*ml") if p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+def all_nodes(flows: FlowSet) -> set[tuple[str, str]]:
+    return {(flow.id, node_id) for flow in flows.flows.values() for node_id in flow.nodes}

@@ -1,0 +1,176 @@
+"""Understanding replies as residents really type them on basic phones.
+
+``1``, ``1.``, ``1)``, `` 1 ``, ``uno`` and ``one`` all choose option 1; ``MENU`` equals
+``menú``; composed and decomposed accents are equal; a word of five or more letters may
+carry one typo (a letter missing, extra, wrong or two swapped). Everything is computed
+once per menu when the matcher is built, so matching a message is a few set look-ups.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
+
+#: Apostrophes of every kind are dropped, so ``Q'eqchi'`` and ``Qʼeqchiʼ`` are one word.
+_APOSTROPHES = str.maketrans("", "", "'’ʼ`´")
+_WORD = re.compile(r"[^\W_]+")
+
+_NUMBER_WORDS = {
+    # Spanish and English only: number words in Mayan languages come from translators.
+    "cero": 0, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
+    "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}  # fmt: skip
+
+#: Words too common to tell options apart ("informacion de trabajo" vs "de salud").
+_STOPWORDS = frozenset(
+    "a al de del el la las los lo en y o u para por con sin que mi mis un una unos "
+    "unas su sus es quiero saber sobre me the of and or to in for my a an on about "
+    "i want know".split()
+)
+
+#: Typos are forgiven only in words at least this long: short words are too alike.
+TYPO_MIN_LENGTH = 5
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, no punctuation, single spaces: the form we compare."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(bare.casefold()))
+
+
+def parse_number(normalized: str) -> int | None:
+    """The number a whole reply stands for (``"1"``, ``"uno"``, ``"one"``), if any."""
+    if normalized.isdigit():
+        return int(normalized)
+    return _NUMBER_WORDS.get(normalized)
+
+
+def find_integer(normalized: str) -> int | None:
+    """The single number in a reply such as ``"tengo 25"``; None if there are none or several."""
+    found = [parse_number(word) for word in normalized.split()]
+    numbers = [n for n in found if n is not None]
+    return numbers[0] if len(numbers) == 1 else None
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True if ``a`` and ``b`` differ by at most one insertion, deletion, substitution
+    or swap of two neighbouring letters (optimal string alignment distance <= 1)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diffs = [i for i in range(la) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    if la > lb:
+        a, b = b, a
+    # b is one letter longer: skip one letter of b at the first difference.
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def is_typo_of(word: str, target: str) -> bool:
+    return (
+        len(target) >= TYPO_MIN_LENGTH
+        and len(word) >= TYPO_MIN_LENGTH - 1
+        and within_one_edit(word, target)
+    )
+
+
+@dataclass(frozen=True)
+class Choice(Generic[Key]):
+    """Something a resident can pick: by number, by one of its phrases, or by a word."""
+
+    key: Key
+    number: int | None
+    phrases: tuple[str, ...]
+
+
+class ChoiceMatcher(Generic[Key]):
+    """Finds which of several choices a reply means, or None if it is not clear."""
+
+    def __init__(self, choices: Iterable[Choice[Key]]) -> None:
+        self._by_number: dict[int, Key] = {}
+        self._by_phrase: dict[str, set[Key]] = {}
+        self._by_word: dict[str, set[Key]] = {}
+        for choice in choices:
+            if choice.number is not None:
+                self._by_number.setdefault(choice.number, choice.key)
+            for phrase in choice.phrases:
+                normalized = normalize(phrase)
+                if not normalized:
+                    continue
+                self._by_phrase.setdefault(normalized, set()).add(choice.key)
+                for word in normalized.split():
+                    if word not in _STOPWORDS and not word.isdigit():
+                        self._by_word.setdefault(word, set()).add(choice.key)
+        self._long_words = [w for w in self._by_word if len(w) >= TYPO_MIN_LENGTH]
+
+    def match(self, normalized: str) -> Key | None:
+        """The choice meant by an already :func:`normalize`-d reply."""
+        number = parse_number(normalized)
+        if number is not None:
+            return self._by_number.get(number)
+        exact = self._by_phrase.get(normalized)
+        if exact is not None:
+            return _only(exact)
+        words = [w for w in normalized.split() if w not in _STOPWORDS]
+        if not words:
+            return None
+        found: set[Key] = set()
+        for word in words:
+            found |= self._by_word.get(word, set())
+        if found:
+            return _only(found)
+        for word in words:
+            for target in self._long_words:
+                if is_typo_of(word, target):
+                    found |= self._by_word[target]
+        return _only(found)
+
+
+def _only(keys: set[Key]) -> Key | None:
+    return next(iter(keys)) if len(keys) == 1 else None
+
+
+class KeywordMatcher(Generic[Key]):
+    """Matches a whole reply against keywords (global commands, flow entry words).
+
+    ``forgiving`` keys also accept one typo in keywords of five or more letters; the
+    destructive commands (stop, delete) are never forgiving, so that "pagar" never
+    reads as "parar".
+    """
+
+    def __init__(self, keywords: Sequence[tuple[str, Key, bool]]) -> None:
+        self._exact: dict[str, Key] = {}
+        self._forgiving: list[tuple[str, Key]] = []
+        for keyword, key, forgiving in keywords:
+            normalized = normalize(keyword)
+            self._exact.setdefault(normalized, key)
+            if forgiving and len(normalized) >= TYPO_MIN_LENGTH and " " not in normalized:
+                self._forgiving.append((normalized, key))
+
+    def match(self, normalized: str) -> Key | None:
+        key = self._exact.get(normalized)
+        if key is not None or not normalized or " " in normalized:
+            return key
+        found = {k for word, k in self._forgiving if is_typo_of(normalized, word)}
+        return _only(found)

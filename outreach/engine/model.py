@@ -1,0 +1,271 @@
+"""The vocabulary of conversations: flows, nodes, options, checks and the deployment.
+
+Everything here is plain, immutable data built by :mod:`outreach.flowfile` from the
+files NGO staff edit. The engine walks it; it never changes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+#: ``{department}`` in a text is replaced by the resident's saved field of that name.
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """Field names used as placeholders in ``text``, in order of appearance."""
+    return PLACEHOLDER.findall(text)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a piece of content comes from and when it must be checked again."""
+
+    source: str
+    verified_on: date
+    review_by: date
+    sample: bool
+
+
+@dataclass(frozen=True)
+class Option:
+    """One numbered choice of a menu.
+
+    It leads either to a node of the same flow (``go``) or into another flow
+    (``flow``); when that flow completes the conversation continues at ``next``,
+    or shows the menu again when ``next`` is not given.
+    """
+
+    number: str
+    label: str
+    keywords: tuple[str, ...] = ()
+    go: str | None = None
+    flow: str | None = None
+    next: str | None = None
+
+
+class CheckKind(Enum):
+    NUMBER = "number"
+    YES_NO = "yes_no"
+    ONE_OF = "one_of"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a question accepts as an answer."""
+
+    kind: CheckKind
+    minimum: int | None = None
+    maximum: int | None = None
+    #: For ``one_of``: the id of a :class:`ChoiceList`.
+    list_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    values: tuple[str, ...]
+    go: str
+
+
+@dataclass(frozen=True)
+class MessageNode:
+    """Sends a message, then continues at ``next`` (or completes the flow)."""
+
+    id: str
+    text: str
+    next: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class MenuNode:
+    """Sends a prompt with numbered options and waits for the resident's choice."""
+
+    id: str
+    text: str
+    options: tuple[Option, ...]
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class QuestionNode:
+    """Asks a question, waits, checks the answer and saves it into a field."""
+
+    id: str
+    text: str
+    check: Check
+    save: str
+    next: str | None = None
+    #: Said when the answer does not pass the check (a default text is used otherwise).
+    retry: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class BranchNode:
+    """Continues at the first case whose values include the saved field's value, at
+    ``unset`` when the field has no value yet, and at ``otherwise`` in every other case."""
+
+    id: str
+    field: str
+    cases: tuple[Case, ...]
+    otherwise: str
+    unset: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class FlowNode:
+    """Runs another flow, then comes back and continues at ``next``."""
+
+    id: str
+    flow: str
+    next: str | None = None
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class EndNode:
+    """Ends the whole conversation (every flow that called this one too)."""
+
+    id: str
+    text: str | None = None
+    provenance: Provenance | None = None
+
+
+Node = MessageNode | MenuNode | QuestionNode | BranchNode | FlowNode | EndNode
+WAITING_NODES = (MenuNode, QuestionNode)
+
+
+def node_texts(node: Node) -> list[str]:
+    """Every text of a node that a resident may read."""
+    if isinstance(node, MenuNode):
+        return [node.text, *(option.label for option in node.options)]
+    if isinstance(node, QuestionNode):
+        return [node.text] + ([node.retry] if node.retry else [])
+    if isinstance(node, MessageNode):
+        return [node.text]
+    if isinstance(node, EndNode):
+        return [node.text] if node.text else []
+    return []
+
+
+def node_successors(node: Node) -> list[str]:
+    """Ids of the nodes of the same flow that can follow ``node``."""
+    if isinstance(node, MenuNode):
+        targets: list[str] = []
+        for option in node.options:
+            targets += [t for t in (option.go, option.next) if t]
+        return targets
+    if isinstance(node, BranchNode):
+        return [case.go for case in node.cases] + [node.otherwise] + (
+            [node.unset] if node.unset else []
+        )
+    if isinstance(node, MessageNode | QuestionNode | FlowNode):
+        return [node.next] if node.next else []
+    return []
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One conversation, from one file. The first node is where it starts."""
+
+    id: str
+    name: str
+    nodes: dict[str, Node]
+    provenance: Provenance
+    #: Words that open this flow from anywhere in a conversation.
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def start(self) -> str:
+        return next(iter(self.nodes))
+
+    def provenance_of(self, node_id: str) -> Provenance:
+        return self.nodes[node_id].provenance or self.provenance
+
+
+@dataclass(frozen=True)
+class ListItem:
+    value: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChoiceList:
+    """A named list of accepted answers, such as Guatemala's 22 departments."""
+
+    id: str
+    items: tuple[ListItem, ...]
+
+
+class Command(Enum):
+    """Global commands: they interrupt any flow, in any language."""
+
+    MENU = "menu"
+    HELP = "help"
+    LANGUAGE = "language"
+    STOP = "stop"
+    START = "start"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    #: The name residents know the language by, in that language.
+    name: str
+
+
+#: Texts the engine itself says; a deployment sets them all.
+SYSTEM_TEXTS = (
+    "not_understood",
+    "not_understood_again",
+    "help",
+    "language_menu",
+    "language_changed",
+    "stopped",
+    "started",
+    "deleted",
+    "retry_number",
+    "retry_yes_no",
+    "retry_one_of",
+    "retry_text",
+)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Settings of one deployment that NGO staff edit with the flows."""
+
+    id: str
+    main_flow: str
+    languages: tuple[Language, ...]
+    commands: dict[Command, tuple[str, ...]]
+    texts: dict[str, str]
+    #: The flow that greets a resident at the start of a conversation.
+    welcome_flow: str | None = None
+    #: Words accepted as "yes" and "no" by yes/no questions.
+    yes_words: tuple[str, ...] = ("si", "sí", "s", "yes", "y", "claro", "ok")
+    no_words: tuple[str, ...] = ("no", "n")
+
+    @property
+    def first_flow(self) -> str:
+        return self.welcome_flow or self.main_flow
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0].code
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    """Everything the engine needs: the flows, the answer lists, the deployment."""
+
+    deployment: Deployment
+    flows: dict[str, Flow]
+    lists: dict[str, ChoiceList] = field(default_factory=dict)

@@ -1,0 +1,460 @@
+"""The engine: one resident message in, the new session state and events out.
+
+It is pure: no I/O, no clock, no randomness. The time of the message and a generator of
+run ids are passed in, so the same inputs always give the same sprint.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from . import events as ev
+from .matching import Choice, ChoiceMatcher, KeywordMatcher, find_integer, normalize
+from .model import (
+    PLACEHOLDER,
+    BranchNode,
+    CheckKind,
+    Command,
+    EndNode,
+    Flow,
+    FlowNode,
+    FlowSet,
+    MenuNode,
+    MessageNode,
+    Node,
+    Option,
+    QuestionNode,
+)
+from .session import Frame, Session
+
+DEFAULT_MAX_STEPS = 100
+DEFAULT_SESSION_TIMEOUT = timedelta(days=3)
+LANGUAGE_MENU = "language"
+
+#: Commands whose keywords must match exactly, never as a typo of something else.
+_EXACT_ONLY = frozenset({Command.STOP, Command.DELETE})
+
+
+class Translate(Protocol):
+    """Looks up the translation of a source text; returns the text itself if there is none.
+
+    ``context`` names where the text comes from (``flow/node``, ``system/help``).
+    """
+
+    def __call__(self, text: str, context: str, language: str) -> str: ...
+
+
+def untranslated(text: str, context: str, language: str) -> str:
+    return text
+
+
+def counter_ids(prefix: str = "run") -> Callable[[], str]:
+    """Predictable ids (``run-1``, ``run-2``...) for tests and simulators."""
+    numbers = itertools.count(1)
+    return lambda: f"{prefix}-{next(numbers)}"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A resident's message as the engine sees it: no phone number, ever."""
+
+    text: str
+    channel: str = "sms"
+
+
+@dataclass
+class Sprint:
+    """The outcome of one turn: the session to save and what happened."""
+
+    session: Session
+    events: list[ev.Event] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[str]:
+        return [e.text for e in self.events if isinstance(e, ev.MessageCreated)]
+
+
+class Engine:
+    """Runs conversations over a loaded :class:`FlowSet`.
+
+    Building an engine prepares matchers for every menu, list and keyword once; each
+    :meth:`resume` then only walks nodes.
+    """
+
+    def __init__(
+        self,
+        flows: FlowSet,
+        *,
+        new_id: Callable[[], str],
+        translate: Translate = untranslated,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        session_timeout: timedelta = DEFAULT_SESSION_TIMEOUT,
+    ) -> None:
+        self.flows = flows
+        self.new_id = new_id
+        self.translate = translate
+        self.max_steps = max_steps
+        self.session_timeout = session_timeout
+        deployment = flows.deployment
+        self._commands = KeywordMatcher(
+            [
+                (word, command, command not in _EXACT_ONLY)
+                for command, words in deployment.commands.items()
+                for word in words
+            ]
+        )
+        self._entry = KeywordMatcher(
+            [(word, flow.id, True) for flow in flows.flows.values() for word in flow.keywords]
+        )
+        self._menus: dict[tuple[str, str], ChoiceMatcher[Option]] = {}
+        self._lists: dict[str, ChoiceMatcher[str]] = {}
+        for flow in flows.flows.values():
+            for node in flow.nodes.values():
+                if isinstance(node, MenuNode):
+                    self._menus[flow.id, node.id] = ChoiceMatcher(
+                        Choice(o, _as_int(o.number), (o.label, *o.keywords)) for o in node.options
+                    )
+        for choice_list in flows.lists.values():
+            self._lists[choice_list.id] = ChoiceMatcher(
+                Choice(item.value, number, (item.value, *item.aliases))
+                for number, item in enumerate(choice_list.items, start=1)
+            )
+        self._languages = ChoiceMatcher(
+            Choice(lang.code, number, (lang.code, lang.name))
+            for number, lang in enumerate(deployment.languages, start=1)
+        )
+        self._yes_no = KeywordMatcher(
+            [(w, "yes", False) for w in deployment.yes_words]
+            + [(w, "no", False) for w in deployment.no_words]
+        )
+
+    def new_session(self, language: str | None = None) -> Session:
+        return Session(language=language or self.flows.deployment.default_language)
+
+    def resume(self, session: Session | None, message: Inbound, now: datetime) -> Sprint:
+        """Handle one message from a resident and return what happened."""
+        state = self.new_session() if session is None else _copy(session)
+        turn = _Turn(self, state, now)
+        turn.handle(message)
+        state.last_seen = now
+        return Sprint(state, turn.events)
+
+
+def _as_int(number: str) -> int | None:
+    return int(number) if number.isdigit() else None
+
+
+def _copy(session: Session) -> Session:
+    return Session(
+        language=session.language,
+        fields=dict(session.fields),
+        stack=[Frame(f.flow, f.node, f.run) for f in session.stack],
+        pending=session.pending,
+        not_understood=session.not_understood,
+        opted_out=session.opted_out,
+        last_seen=session.last_seen,
+    )
+
+
+class _LoopGuard(Exception):
+    """Raised inside a turn when it takes more steps than allowed."""
+
+
+class _Turn:
+    """The work of one :meth:`Engine.resume` call."""
+
+    def __init__(self, engine: Engine, session: Session, now: datetime) -> None:
+        self.engine = engine
+        self.flows = engine.flows
+        self.deployment = engine.flows.deployment
+        self.session = session
+        self.now = now
+        self.events: list[ev.Event] = []
+        self.steps = 0
+
+    # -- entry point -------------------------------------------------------------
+
+    def handle(self, message: Inbound) -> None:
+        session = self.session
+        text = normalize(message.text)
+        if session.last_seen and self.now - session.last_seen > self.engine.session_timeout:
+            session.stack.clear()
+            session.pending = None
+            session.not_understood = 0
+        command = self.engine._commands.match(text)
+        if session.opted_out:
+            # An opted-out resident hears nothing until they opt in again.
+            if command is Command.START:
+                session.opted_out = False
+                self.log(ev.OptInRequested(self.now))
+                self.say_system("started")
+                self.start_flow(self.deployment.first_flow, replace=True)
+            return
+        try:
+            if command is not None:
+                self.run_command(command)
+            elif session.pending == LANGUAGE_MENU:
+                self.choose_language(text)
+            elif session.stack:
+                self.answer(text)
+            else:
+                flow = self.engine._entry.match(text)
+                self.start_flow(flow or self.deployment.first_flow, replace=True)
+        except _LoopGuard:
+            frame = session.stack[-1] if session.stack else None
+            self.log(
+                ev.RunFailed(
+                    self.now,
+                    frame.flow if frame else None,
+                    frame.node if frame else None,
+                    f"more than {self.engine.max_steps} steps without waiting for the resident",
+                )
+            )
+            session.stack.clear()
+            self.say_system("not_understood_again")
+
+    # -- commands ----------------------------------------------------------------
+
+    def run_command(self, command: Command) -> None:
+        session = self.session
+        session.not_understood = 0
+        if command in (Command.MENU, Command.START):
+            session.pending = None
+            self.start_flow(self.deployment.main_flow, replace=True)
+        elif command is Command.HELP:
+            self.log(ev.HelpRequested(self.now))
+            self.say_system("help")
+            self.prompt_again()
+        elif command is Command.LANGUAGE:
+            session.pending = LANGUAGE_MENU
+            self.show_language_menu()
+        elif command is Command.STOP:
+            session.stack.clear()
+            session.pending = None
+            session.opted_out = True
+            self.log(ev.OptOutRequested(self.now))
+            self.say_system("stopped")
+        elif command is Command.DELETE:
+            self.log(ev.ErasureRequested(self.now))
+            # The confirmation goes out in the resident's language; then nothing is kept.
+            self.say_system("deleted")
+            fresh = self.engine.new_session()
+            session.__dict__.update(fresh.__dict__)
+
+    def show_language_menu(self) -> None:
+        lines = [self.system_text("language_menu")]
+        lines += [f"{n}. {lang.name}" for n, lang in enumerate(self.deployment.languages, 1)]
+        self.say("\n".join(lines), None, None)
+
+    def choose_language(self, text: str) -> None:
+        code = self.engine._languages.match(text)
+        if code is None:
+            self.not_understood(None, None)
+            return
+        session = self.session
+        session.pending = None
+        session.not_understood = 0
+        if code != session.language:
+            self.log(ev.LanguageChanged(self.now, code, session.language))
+            session.language = code
+        self.say_system("language_changed")
+        if session.stack:
+            self.prompt_again()
+        else:
+            self.start_flow(self.deployment.main_flow, replace=True)
+
+    # -- answers at a wait -------------------------------------------------------
+
+    def answer(self, text: str) -> None:
+        frame = self.session.stack[-1]
+        node = self.flow(frame.flow).nodes[frame.node or ""]
+        if isinstance(node, MenuNode):
+            option = self.engine._menus[frame.flow, node.id].match(text)
+            if option is not None:
+                self.session.not_understood = 0
+                self.choose(frame, node, option)
+                return
+        elif isinstance(node, QuestionNode):
+            value = self.check_answer(node, text)
+            if value is not None:
+                self.session.not_understood = 0
+                self.session.fields[node.save] = value
+                self.log(ev.FieldSaved(self.now, node.save, value, frame.flow, node.id))
+                self.continue_at(node.next)
+                return
+        entry = self.engine._entry.match(text)
+        if entry is not None:
+            self.start_flow(entry, replace=True)
+            return
+        self.not_understood(frame.flow, node)
+
+    def choose(self, frame: Frame, menu: MenuNode, option: Option) -> None:
+        if option.flow:
+            # Come back to the option's ``next`` or, by default, to this menu.
+            frame.node = option.next or menu.id
+            self.start_flow(option.flow, replace=False)
+        else:
+            self.continue_at(option.go)
+
+    def check_answer(self, node: QuestionNode, text: str) -> str | None:
+        check = node.check
+        if check.kind is CheckKind.TEXT:
+            return text if text else None
+        if check.kind is CheckKind.YES_NO:
+            first = text.split(" ", 1)[0]
+            return self.engine._yes_no.match(text) or self.engine._yes_no.match(first)
+        if check.kind is CheckKind.NUMBER:
+            number = find_integer(text)
+            if number is None:
+                return None
+            if check.minimum is not None and number < check.minimum:
+                return None
+            if check.maximum is not None and number > check.maximum:
+                return None
+            return str(number)
+        return self.engine._lists[check.list_id or ""].match(text)
+
+    def not_understood(self, flow: str | None, node: Node | None) -> None:
+        session = self.session
+        session.not_understood += 1
+        attempt = session.not_understood
+        self.log(
+            ev.InputNotUnderstood(
+                self.now, flow, node.id if node else None, attempt, session.language
+            )
+        )
+        if attempt > 1:
+            # The options did not help twice: offer a way out instead of repeating them.
+            self.say_system("not_understood_again")
+            return
+        if isinstance(node, QuestionNode):
+            if node.retry:
+                self.say(self.text(node.retry, f"{flow}/{node.id}/retry"), flow, node.id)
+            else:
+                self.say_system(f"retry_{node.check.kind.value}")
+        else:
+            self.say_system("not_understood")
+        self.prompt_again()
+
+    def prompt_again(self) -> None:
+        """Show the current wait again, so the resident knows what is being asked."""
+        if self.session.pending == LANGUAGE_MENU:
+            self.show_language_menu()
+        elif self.session.stack:
+            frame = self.session.stack[-1]
+            node = self.flow(frame.flow).nodes[frame.node or ""]
+            self.say(self.render(frame.flow, node), frame.flow, node.id)
+
+    # -- walking -----------------------------------------------------------------
+
+    def start_flow(self, flow_id: str, *, replace: bool) -> None:
+        session = self.session
+        if replace:
+            session.stack.clear()
+            session.pending = None
+        flow = self.flow(flow_id)
+        run = self.engine.new_id()
+        session.stack.append(Frame(flow.id, flow.start, run))
+        self.log(ev.FlowStarted(self.now, flow.id, run))
+        self.walk()
+
+    def continue_at(self, node_id: str | None) -> None:
+        if node_id is None:
+            self.complete_flow()
+        else:
+            self.session.stack[-1].node = node_id
+        self.walk()
+
+    def complete_flow(self) -> None:
+        """Pop the innermost flow; its caller continues where it asked to."""
+        stack = self.session.stack
+        while stack:
+            done = stack.pop()
+            self.log(ev.FlowCompleted(self.now, done.flow, done.run))
+            if stack and stack[-1].node is not None:
+                return
+
+    def walk(self) -> None:
+        """Follow nodes until one waits for the resident or the conversation ends."""
+        stack = self.session.stack
+        while stack:
+            self.steps += 1
+            if self.steps > self.engine.max_steps:
+                raise _LoopGuard
+            frame = stack[-1]
+            flow = self.flow(frame.flow)
+            node = flow.nodes[frame.node or ""]
+            self.log(ev.NodeVisited(self.now, flow.id, node.id, frame.run))
+            if isinstance(node, MenuNode | QuestionNode):
+                self.say(self.render(flow.id, node), flow.id, node.id)
+                return
+            if isinstance(node, MessageNode):
+                self.say(self.text(node.text, f"{flow.id}/{node.id}"), flow.id, node.id)
+                self.advance(node.next)
+            elif isinstance(node, BranchNode):
+                self.advance(self.branch(node))
+            elif isinstance(node, FlowNode):
+                frame.node = node.next
+                target = self.flow(node.flow)
+                run = self.engine.new_id()
+                stack.append(Frame(target.id, target.start, run))
+                self.log(ev.FlowStarted(self.now, target.id, run))
+            elif isinstance(node, EndNode):
+                if node.text:
+                    self.say(self.text(node.text, f"{flow.id}/{node.id}"), flow.id, node.id)
+                while stack:
+                    done = stack.pop()
+                    self.log(ev.FlowCompleted(self.now, done.flow, done.run))
+
+    def advance(self, node_id: str | None) -> None:
+        if node_id is None:
+            self.complete_flow()
+        else:
+            self.session.stack[-1].node = node_id
+
+    def branch(self, node: BranchNode) -> str:
+        value = self.session.fields.get(node.field)
+        if value is None:
+            return node.unset or node.otherwise
+        wanted = normalize(value)
+        for case in node.cases:
+            if any(normalize(v) == wanted for v in case.values):
+                return case.go
+        return node.otherwise
+
+    # -- text --------------------------------------------------------------------
+
+    def flow(self, flow_id: str) -> Flow:
+        return self.flows.flows[flow_id]
+
+    def text(self, source: str, context: str) -> str:
+        translated = self.engine.translate(source, context, self.session.language)
+        fields = self.session.fields
+        return PLACEHOLDER.sub(lambda m: fields.get(m.group(1), ""), translated)
+
+    def render(self, flow_id: str, node: MenuNode | QuestionNode) -> str:
+        prompt = self.text(node.text, f"{flow_id}/{node.id}")
+        if isinstance(node, QuestionNode):
+            return prompt
+        lines = [prompt]
+        for option in node.options:
+            label = self.text(option.label, f"{flow_id}/{node.id}/{option.number}")
+            lines.append(f"{option.number}. {label}")
+        return "\n".join(lines)
+
+    def system_text(self, name: str) -> str:
+        return self.text(self.deployment.texts[name], f"system/{name}")
+
+    def say_system(self, name: str) -> None:
+        self.say(self.system_text(name), None, None)
+
+    def say(self, text: str, flow: str | None, node: str | None) -> None:
+        self.log(ev.MessageCreated(self.now, text, flow, node, self.session.language))
+
+    def log(self, event: ev.Event) -> None:
+        self.events.append(event)
+

@@ -1,0 +1,62 @@
+"""A resident's conversation state: plain data that round-trips through JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Frame:
+    """One flow in progress. ``node`` is where it waits or, for a caller, the node that
+    called the flow below it."""
+
+    flow: str
+    #: None for a caller that completes as soon as the flow it called completes.
+    node: str | None
+    run: str
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"flow": self.flow, "node": self.node, "run": self.run}
+
+
+@dataclass
+class Session:
+    """Everything the engine remembers about one resident between messages.
+
+    ``stack`` holds the flows in progress, the innermost last; an empty stack means no
+    conversation is under way. ``pending`` names a built-in wait such as the language menu.
+    """
+
+    language: str
+    fields: dict[str, str] = field(default_factory=dict)
+    stack: list[Frame] = field(default_factory=list)
+    pending: str | None = None
+    not_understood: int = 0
+    opted_out: bool = False
+    last_seen: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "fields": dict(self.fields),
+            "stack": [frame.to_dict() for frame in self.stack],
+            "pending": self.pending,
+            "not_understood": self.not_understood,
+            "opted_out": self.opted_out,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Session:
+        last_seen = data.get("last_seen")
+        return cls(
+            language=data["language"],
+            fields=dict(data.get("fields", {})),
+            stack=[Frame(**frame) for frame in data.get("stack", [])],
+            pending=data.get("pending"),
+            not_understood=int(data.get("not_understood", 0)),
+            opted_out=bool(data.get("opted_out", False)),
+            last_seen=datetime.fromisoformat(last_seen) if last_seen else None,
+        )

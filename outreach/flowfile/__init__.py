@@ -1,0 +1,131 @@
+"""Loading and checking the content files NGO staff edit (``flows/*.yaml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from ..engine.model import ChoiceList, Deployment, Flow, FlowSet
+from .checks import check_all
+from .problems import Place, Problem, Severity, sort_key
+from .reader import FileReader, SourceIndex
+
+CONTENT_SUFFIXES = (".yaml", ".yml")
+
+__all__ = ["LoadResult", "Problem", "Severity", "content_files", "load"]
+
+
+@dataclass
+class LoadResult:
+    """The flows, if they loaded without errors, and every problem found."""
+
+    flowset: FlowSet | None
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+def content_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The content files named by ``paths``: files as given, and the ``*.yaml`` files
+    directly inside directories (conversation tests live in a subfolder)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir()
+                            if p.suffix in CONTENT_SUFFIXES and p.is_file())
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+class ContentError(Exception):
+    """The content has errors; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def load(paths: Iterable[str | Path], today: date) -> LoadResult:
+    """Read and check every content file; never raises for a problem in the content.
+
+    ``today`` decides which review dates have passed; it is passed in so that a check
+    gives the same answer in a test whatever the day.
+    """
+    index = SourceIndex()
+    problems: list[Problem] = []
+    flows: dict[str, Flow] = {}
+    lists: dict[str, ChoiceList] = {}
+    deployments: list[tuple[Deployment, str]] = []
+    files = content_files(paths)
+    for path in files:
+        shown = str(path)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.append(Problem(Place(shown, 1, 1), Severity.ERROR, "no such file"))
+            continue
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            problems.append(Problem(Place(shown, line, 1), Severity.ERROR,
+                                    "the file is not UTF-8 text"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(Place(shown, 1, 1), Severity.ERROR,
+                                    f"cannot read: {exc.strerror}"))
+            continue
+        known_flows = dict(index.flow_places)
+        known_lists = dict(index.list_places)
+        reader = FileReader(shown, source, index)
+        content = reader.read()
+        problems += reader.problems
+        for flow in content.flows:
+            if flow.id in known_flows:
+                problems.append(Problem(index.flow_places[flow.id], Severity.ERROR,
+                                        f"flow '{flow.id}' is defined twice (first at "
+                                        f"{known_flows[flow.id]})"))
+                index.flow_places[flow.id] = known_flows[flow.id]
+                continue
+            flows[flow.id] = flow
+        for choice_list in content.lists:
+            if choice_list.id in known_lists:
+                problems.append(Problem(index.list_places[choice_list.id], Severity.ERROR,
+                                        f"list '{choice_list.id}' is defined twice (first at "
+                                        f"{known_lists[choice_list.id]})"))
+                index.list_places[choice_list.id] = known_lists[choice_list.id]
+                continue
+            lists[choice_list.id] = choice_list
+        deployments += [(d, shown) for d in content.deployments]
+    if not files:
+        problems.append(Problem(Place(".", 1, 1), Severity.ERROR, "no content files found"))
+    deployment = deployments[0][0] if deployments else None
+    if len(deployments) > 1:
+        problems.append(Problem(Place(deployments[1][1], 1, 1), Severity.ERROR,
+                                f"a second deployment file (the first is {deployments[0][1]})"))
+    elif files and not deployments and index.deployment_place is None:
+        problems.append(Problem(Place(str(files[0].parent), 1, 1), Severity.ERROR,
+                                "no deployment file (a file starting with deployment:)"))
+    problems += check_all(index, flows, deployment.main_flow if deployment else None, today)
+    problems.sort(key=sort_key)
+    has_errors = any(p.severity is Severity.ERROR for p in problems)
+    flowset = None
+    if deployment is not None and not has_errors:
+        flowset = FlowSet(deployment, flows, lists)
+    return LoadResult(flowset, problems, len(files))
+
+
+def load_or_raise(paths: Iterable[str | Path], today: date) -> FlowSet:
+    """The flows, or :class:`ContentError` listing every error."""
+    result = load(paths, today)
+    if result.flowset is None:
+        raise ContentError(result.errors)
+    return result.flowset

@@ -1,0 +1,296 @@
+"""Checks across all content files: references, reachability, loops, placeholders,
+keywords and review dates. They run on what the reader indexed, so a broken node still
+counts as present and does not cause a second, confusing report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from ..engine.matching import normalize
+from ..engine.model import (
+    BranchNode,
+    EndNode,
+    Flow,
+    FlowNode,
+    MessageNode,
+    Node,
+)
+from .problems import Place, Problem, Severity, did_you_mean
+from .reader import SourceIndex
+
+#: A review date closer than this is announced as a warning.
+REVIEW_NOTICE_DAYS = 30
+
+
+def check_all(
+    index: SourceIndex, flows: dict[str, Flow], main_flow: str | None, today: date
+) -> list[Problem]:
+    problems: list[Problem] = []
+    problems += check_references(index)
+    problems += check_reachable_nodes(index)
+    problems += check_reachable_flows(index, main_flow)
+    problems += check_keywords(index)
+    problems += check_menu_words(index)
+    problems += check_loops(index, flows)
+    problems += check_fields(index)
+    problems += check_reviews(index, today)
+    return problems
+
+
+def _error(place: Place, message: str) -> Problem:
+    return Problem(place, Severity.ERROR, message)
+
+
+def _warning(place: Place, message: str) -> Problem:
+    return Problem(place, Severity.WARNING, message)
+
+
+def _nodes_by_flow(index: SourceIndex) -> dict[str, list[str]]:
+    nodes: dict[str, list[str]] = defaultdict(list)
+    for flow_id, node_id in index.node_places:
+        nodes[flow_id].append(node_id)
+    return nodes
+
+
+def check_references(index: SourceIndex) -> list[Problem]:
+    problems = []
+    nodes = _nodes_by_flow(index)
+    for ref in index.refs:
+        if ref.kind == "node":
+            known = nodes.get(ref.flow or "", [])
+            if ref.target not in known:
+                problems.append(_error(ref.place, f"no node '{ref.target}' in flow "
+                                       f"'{ref.flow}'{did_you_mean(ref.target, known)}"))
+        elif ref.kind == "flow" and ref.target not in index.flow_places:
+            problems.append(_error(ref.place, f"no flow '{ref.target}'"
+                                   f"{did_you_mean(ref.target, index.flow_places)}"))
+        elif ref.kind == "list" and ref.target not in index.list_places:
+            problems.append(_error(ref.place, f"no list '{ref.target}'"
+                                   f"{did_you_mean(ref.target, index.list_places)}"))
+    return problems
+
+
+def check_reachable_nodes(index: SourceIndex) -> list[Problem]:
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for ref in index.refs:
+        if ref.kind == "node" and ref.flow and ref.source:
+            edges[ref.flow, ref.source].append(ref.target)
+    problems = []
+    for flow_id, node_ids in _nodes_by_flow(index).items():
+        reached = {node_ids[0]}
+        todo = [node_ids[0]]
+        while todo:
+            for target in edges[flow_id, todo.pop()]:
+                if target not in reached:
+                    reached.add(target)
+                    todo.append(target)
+        for node_id in node_ids:
+            if node_id not in reached:
+                problems.append(_error(index.node_places[flow_id, node_id],
+                                       f"node '{node_id}' can never be reached: no node of "
+                                       f"flow '{flow_id}' leads to it"))
+    return problems
+
+
+def check_reachable_flows(index: SourceIndex, main_flow: str | None) -> list[Problem]:
+    # main_flow and welcome_flow are references of the deployment, so they count as used.
+    called = {ref.target for ref in index.refs if ref.kind == "flow"}
+    with_keywords = {flow_id for _, flow_id, _ in index.keywords}
+    return [
+        _warning(place, f"flow '{flow_id}' is never used: no flow leads to it and it has "
+                 "no keywords")
+        for flow_id, place in index.flow_places.items()
+        if flow_id != main_flow and flow_id not in called and flow_id not in with_keywords
+    ]
+
+
+def check_keywords(index: SourceIndex) -> list[Problem]:
+    problems = []
+    commands: dict[str, tuple[str, Place]] = {}
+    for word, command, place in index.command_words:
+        key = normalize(word)
+        if key in commands and commands[key][0] != command.value:
+            first_command, first = commands[key]
+            problems.append(_error(place, f"'{word}' is a word of both the '{first_command}' "
+                                   f"and '{command.value}' commands (first at {first})"))
+        commands.setdefault(key, (command.value, place))
+    owners: dict[str, tuple[str, Place]] = {}
+    for word, flow_id, place in index.keywords:
+        key = normalize(word)
+        if key in commands:
+            command, first = commands[key]
+            problems.append(_error(place, f"keyword '{word}' is already the '{command}' "
+                                   f"command ({first})"))
+        elif key in owners and owners[key][0] != flow_id:
+            owner, first = owners[key]
+            problems.append(_error(place, f"keyword '{word}' is claimed by flows '{owner}' "
+                                   f"and '{flow_id}' (first at {first})"))
+        owners.setdefault(key, (flow_id, place))
+    return problems
+
+
+def check_menu_words(index: SourceIndex) -> list[Problem]:
+    problems = []
+    for _flow_id, _node_id, words in index.menu_words:
+        seen: dict[str, tuple[int, Place]] = {}
+        for word, position, place in words:
+            key = normalize(word)
+            if key in seen and seen[key][0] != position:
+                problems.append(_error(place, f"'{word}' would choose two options of this "
+                                       f"menu (first at line {seen[key][1].line})"))
+            seen.setdefault(key, (position, place))
+    return problems
+
+
+def _completes_without_waiting(flows: dict[str, Flow]) -> set[str]:
+    """Flows that can run from start to completion without waiting for the resident."""
+    quiet: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for flow in flows.values():
+            if flow.id not in quiet and _can_complete(flow, flows, quiet):
+                quiet.add(flow.id)
+                changed = True
+    return quiet
+
+
+def _can_complete(flow: Flow, flows: dict[str, Flow], quiet: set[str]) -> bool:
+    todo, seen = [flow.start], {flow.start}
+    while todo:
+        node = flow.nodes.get(todo.pop())
+        if node is None or isinstance(node, EndNode):
+            continue
+        nexts: list[str | None] = []
+        if isinstance(node, MessageNode):
+            nexts = [node.next]
+        elif isinstance(node, BranchNode):
+            nexts = [c.go for c in node.cases] + [node.otherwise, node.unset]
+            nexts = [n for n in nexts if n]
+        elif isinstance(node, FlowNode) and node.flow in quiet:
+            nexts = [node.next]
+        for target in nexts:
+            if target is None:
+                return True
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return False
+
+
+def check_loops(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
+    """Cycles of nodes that never wait would run forever (the engine's guard stops them)."""
+    quiet = _completes_without_waiting(flows)
+
+    def passing(flow: Flow, node: Node) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if isinstance(node, MessageNode) and node.next:
+            out = [(flow.id, node.next)]
+        elif isinstance(node, BranchNode):
+            targets = [c.go for c in node.cases] + [node.otherwise, node.unset]
+            out = [(flow.id, t) for t in targets if t]
+        elif isinstance(node, FlowNode) and node.flow in flows:
+            out = [(node.flow, flows[node.flow].start)]
+            if node.flow in quiet and node.next:
+                out.append((flow.id, node.next))
+        return [
+            (f, n) for f, n in out
+            if n in flows[f].nodes and isinstance(flows[f].nodes[n],
+                                                  MessageNode | BranchNode | FlowNode)
+        ]
+
+    graph = {
+        (flow.id, node.id): passing(flow, node)
+        for flow in flows.values()
+        for node in flow.nodes.values()
+        if isinstance(node, MessageNode | BranchNode | FlowNode)
+    }
+    problems = []
+    reported: set[tuple[str, str]] = set()
+    state: dict[tuple[str, str], int] = {}  # 1: on the current path, 2: done
+    for start in graph:
+        if start in state:
+            continue
+        path: list[tuple[str, str]] = [start]
+        iters = [iter(graph[start])]
+        state[start] = 1
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                iters.pop()
+                continue
+            if state.get(nxt) == 1:
+                loop = path[path.index(nxt):]
+                if not reported.intersection(loop):
+                    reported.update(loop)
+                    first = min(loop, key=lambda k: index.node_places.get(k, Place("", 0, 0)))
+                    names = " -> ".join(f"{f}/{n}" for f, n in [*loop, nxt])
+                    problems.append(_error(index.node_places[first],
+                                           f"these nodes loop without ever waiting for the "
+                                           f"resident: {names}"))
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                iters.append(iter(graph[nxt]))
+    return problems
+
+
+def check_fields(index: SourceIndex) -> list[Problem]:
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for ref in index.refs:
+        if ref.kind == "node" and ref.flow and ref.source:
+            edges[ref.flow, ref.source].append(ref.target)
+
+    def after(flow_id: str, node_id: str) -> set[str]:
+        reached: set[str] = set()
+        todo = list(edges[flow_id, node_id])
+        while todo:
+            target = todo.pop()
+            if target not in reached:
+                reached.add(target)
+                todo += edges[flow_id, target]
+        return reached
+
+    saved_in: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for flow_id, node_id, field, _ in index.saves:
+        saved_in[field].append((flow_id, node_id))
+    # A branch with an ``unset`` exit guards what follows it: past it the field has a value.
+    guards: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for flow_id, node_id, field, _ in index.guarded_branches:
+        guards[field].append((flow_id, node_id))
+    problems = []
+    for text in index.texts:
+        for name, place in text.placeholder_places():
+            savers = saved_in.get(name, [])
+            if any(f != text.flow for f, _ in savers):
+                continue  # answered in another conversation, possibly earlier
+            if any(text.node in after(f, n) for f, n in savers + guards[name]):
+                continue
+            hint = did_you_mean(name, saved_in)
+            if savers:
+                problems.append(_error(place, f"placeholder {{{name}}}: no question before "
+                                       f"node '{text.node}' saves '{name}'"))
+            else:
+                problems.append(_error(place, f"placeholder {{{name}}}: no question saves "
+                                       f"'{name}'{hint}"))
+    for _flow_id, _node_id, field, place in index.branch_fields:
+        if field not in saved_in:
+            problems.append(_error(place, f"branch on field '{field}' that no question "
+                                   f"saves{did_you_mean(field, saved_in)}"))
+    return problems
+
+
+def check_reviews(index: SourceIndex, today: date) -> list[Problem]:
+    problems = []
+    for provenance, place, what in index.reviews:
+        days = (provenance.review_by - today).days
+        if days < 0:
+            problems.append(_error(place, f"the review date of {what} "
+                                   f"({provenance.review_by}) has passed: check the content "
+                                   "against its source and set new dates"))
+        elif days <= REVIEW_NOTICE_DAYS:
+            problems.append(_warning(place, f"{what} is due for review in {days} days "
+                                     f"({provenance.review_by})"))
+    return problems

@@ -1,0 +1,646 @@
+"""Reads one content file into the engine's model, noting every problem with its place.
+
+YAML is only composed, never constructed: every scalar stays the text that was written
+(``no``, ``on``, ``1.0`` and ``010`` are text, not booleans or numbers), and every value
+keeps its line and column. Types are decided here, by the key tables in :mod:`.spec`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+
+from ..engine.matching import normalize
+from ..engine.model import (
+    PLACEHOLDER,
+    SYSTEM_TEXTS,
+    BranchNode,
+    Case,
+    Check,
+    CheckKind,
+    ChoiceList,
+    Command,
+    Deployment,
+    EndNode,
+    Flow,
+    FlowNode,
+    Language,
+    ListItem,
+    MenuNode,
+    MessageNode,
+    Node,
+    Option,
+    Provenance,
+    QuestionNode,
+    placeholders,
+)
+from . import spec
+from .problems import Place, Problem, Severity, did_you_mean
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to check once every file is read."""
+
+    kind: str  # "node", "flow" or "list"
+    flow: str | None  # the flow it is written in (for node references)
+    target: str
+    place: Place
+    #: For node references: the node it is written in.
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    flow: str
+    node: str
+    text: str
+    scalar: yaml.ScalarNode
+    source: list[str]
+    path: str
+
+    def placeholder_places(self) -> list[tuple[str, Place]]:
+        """Each placeholder of the text with the place where it is written."""
+        return [(name, self._place_of(offset)) for name, offset in _offsets(self.text)]
+
+    def _place_of(self, offset: int) -> Place:
+        start, end = self.scalar.start_mark, self.scalar.end_mark
+        style = self.scalar.style
+        if style in (None, '"', "'") and start.line == end.line:
+            quote = 1 if style else 0
+            return Place(self.path, start.line + 1, start.column + 1 + quote + offset)
+        if style == "|":
+            row = self.text.count("\n", 0, offset)
+            line_start = self.text.rfind("\n", 0, offset) + 1
+            line_no = start.line + 1 + row
+            if line_no < len(self.source):
+                raw = self.source[line_no]
+                indent = len(raw) - len(raw.lstrip(" "))
+                return Place(self.path, line_no + 1, indent + 1 + offset - line_start)
+        return Place(self.path, start.line + 1, start.column + 1)
+
+
+def _offsets(text: str) -> list[tuple[str, int]]:
+    return [(m.group(1), m.start()) for m in PLACEHOLDER.finditer(text)]
+
+
+@dataclass
+class SourceIndex:
+    """What the cross-file checks need to know, with places."""
+
+    flow_places: dict[str, Place] = field(default_factory=dict)
+    node_places: dict[tuple[str, str], Place] = field(default_factory=dict)
+    list_places: dict[str, Place] = field(default_factory=dict)
+    refs: list[Ref] = field(default_factory=list)
+    keywords: list[tuple[str, str, Place]] = field(default_factory=list)
+    command_words: list[tuple[str, Command, Place]] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
+    saves: list[tuple[str, str, str, Place]] = field(default_factory=list)
+    branch_fields: list[tuple[str, str, str, Place]] = field(default_factory=list)
+    guarded_branches: list[tuple[str, str, str, Place]] = field(default_factory=list)
+    reviews: list[tuple[Provenance, Place, str]] = field(default_factory=list)
+    menu_words: list[tuple[str, str, list[tuple[str, int, Place]]]] = field(default_factory=list)
+    deployment_place: Place | None = None
+    language_places: list[Place] = field(default_factory=list)
+
+
+@dataclass
+class FileContent:
+    flows: list[Flow] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)
+    lists: list[ChoiceList] = field(default_factory=list)
+
+
+class _Fields:
+    """The checked keys of one mapping, with their places."""
+
+    def __init__(self, reader: FileReader, node: yaml.MappingNode) -> None:
+        self.reader = reader
+        self.node = node
+        self.values: dict[str, yaml.Node] = {}
+        self.keys: dict[str, yaml.Node] = {}
+
+    def get(self, name: str) -> yaml.Node | None:
+        return self.values.get(name)
+
+    def place(self, name: str | None = None) -> Place:
+        node = self.values.get(name) if name else None
+        return self.reader.place(node if node is not None else self.node)
+
+
+class FileReader:
+    def __init__(self, path: str, source: str, index: SourceIndex) -> None:
+        self.path = path
+        self.source = source
+        self.lines = source.splitlines()
+        self.index = index
+        self.problems: list[Problem] = []
+        self.current_node: str | None = None
+
+    # -- problems and places -----------------------------------------------------
+
+    def place(self, node: yaml.Node) -> Place:
+        return Place(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def error(self, where: yaml.Node | Place, message: str) -> None:
+        place = where if isinstance(where, Place) else self.place(where)
+        self.problems.append(Problem(place, Severity.ERROR, message))
+
+    def warning(self, where: yaml.Node | Place, message: str) -> None:
+        place = where if isinstance(where, Place) else self.place(where)
+        self.problems.append(Problem(place, Severity.WARNING, message))
+
+    # -- the file ----------------------------------------------------------------
+
+    def read(self) -> FileContent:
+        content = FileContent()
+        try:
+            root = yaml.compose(self.source, Loader=_Loader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            what = exc.problem or "invalid YAML"
+            if exc.context:
+                what = f"{what} ({exc.context})"
+            self.error(Place(self.path, line, col), f"YAML syntax: {what}")
+            return content
+        except yaml.YAMLError as exc:
+            self.error(Place(self.path, 1, 1), f"YAML syntax: {exc}")
+            return content
+        if root is None:
+            self.error(Place(self.path, 1, 1), "the file is empty")
+            return content
+        if not isinstance(root, yaml.MappingNode):
+            self.error(root, "a content file is a mapping of keys, starting with flow:, "
+                       "deployment: or list:")
+            return content
+        present = {k.value for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
+        kinds = [kind for kind in spec.FILE_KINDS if kind in present]
+        if len(kinds) != 1:
+            self.error(root, "a content file starts with exactly one of flow:, deployment: "
+                       "or list:" + (f" (found {', '.join(kinds)})" if kinds else ""))
+            return content
+        kind = kinds[0]
+        if kind == "flow":
+            flow = self.read_flow(root)
+            if flow:
+                content.flows.append(flow)
+        elif kind == "deployment":
+            deployment = self.read_deployment(root)
+            if deployment:
+                content.deployments.append(deployment)
+        else:
+            choice_list = self.read_list(root)
+            if choice_list:
+                content.lists.append(choice_list)
+        return content
+
+    # -- generic values ----------------------------------------------------------
+
+    def fields(self, node: yaml.Node, table: dict[str, spec.Key], what: str) -> _Fields | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping of keys and values")
+            return None
+        result = _Fields(self, node)
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(key_node, f"a key of {what} must be a plain word")
+                continue
+            key = key_node.value
+            if key in result.keys:
+                first = self.place(result.keys[key])
+                self.error(key_node, f"duplicate key '{key}' in {what} (first at line {first.line})")
+                continue
+            result.keys[key] = key_node
+            if key not in table:
+                self.error(key_node, f"unknown key '{key}' in {what}{did_you_mean(key, table)}")
+                continue
+            result.values[key] = value_node
+        missing = [k for k, v in table.items() if v.required and k not in result.keys]
+        for key in missing:
+            self.error(node, f"{what} is missing the required key '{key}'")
+        return result
+
+    def scalar(self, node: yaml.Node | None, what: str) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, yaml.ScalarNode):
+            self.error(node, f"{what} must be a single value, not a list or mapping")
+            return None
+        if node.style is None and node.value in _NULLS:
+            self.error(node, f"{what} has no value")
+            return None
+        return str(node.value)
+
+    def text(self, node: yaml.Node | None, what: str) -> str | None:
+        value = self.scalar(node, what)
+        if value is None:
+            return None
+        value = value.strip("\n") if isinstance(node, yaml.ScalarNode) and node.style in (
+            "|", ">") else value
+        if not value.strip():
+            self.error(node or Place(self.path, 1, 1), f"{what} is empty")
+            return None
+        return value
+
+    def ident(self, node: yaml.Node | None, what: str) -> str | None:
+        value = self.scalar(node, what)
+        if value is None or node is None:
+            return None
+        if not _ID.match(value):
+            self.error(node, f"{what} '{value}' must use lower-case letters, digits and _ "
+                       "and start with a letter")
+            return None
+        return value
+
+    def words(self, node: yaml.Node | None, what: str) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        words = []
+        for item in items:
+            word = self.scalar(item, what)
+            if word is not None:
+                if not word.strip():
+                    self.error(item, f"{what} has an empty word")
+                else:
+                    words.append(word.strip())
+        return tuple(words)
+
+    def word_places(self, node: yaml.Node | None) -> list[tuple[str, Place]]:
+        if node is None:
+            return []
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        return [(i.value, self.place(i)) for i in items if isinstance(i, yaml.ScalarNode)]
+
+    def boolean(self, node: yaml.Node | None, what: str) -> bool | None:
+        value = self.scalar(node, what)
+        if value is None or node is None:
+            return None
+        if value not in ("true", "false"):
+            self.error(node, f"{what} must be true or false, not '{value}'")
+            return None
+        return value == "true"
+
+    def integer(self, node: yaml.Node | None, what: str) -> int | None:
+        value = self.scalar(node, what)
+        if value is None or node is None:
+            return None
+        if not re.fullmatch(r"-?\d+", value):
+            self.error(node, f"{what} must be a whole number, not '{value}'")
+            return None
+        return int(value)
+
+    def date(self, node: yaml.Node | None, what: str) -> date | None:
+        value = self.scalar(node, what)
+        if value is None or node is None:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise ValueError(value)
+            return date.fromisoformat(value)
+        except ValueError:
+            self.error(node, f"{what} must be a date written YYYY-MM-DD, not '{value}'")
+            return None
+
+    def sequence(self, node: yaml.Node | None, what: str) -> list[yaml.Node]:
+        if node is None:
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{what} must be a list (items starting with '- ')")
+            return []
+        if not node.value:
+            self.error(node, f"{what} is empty")
+        return list(node.value)
+
+    # -- provenance --------------------------------------------------------------
+
+    def provenance(self, node: yaml.Node | None, what: str) -> Provenance | None:
+        if node is None:
+            return None
+        f = self.fields(node, spec.PROVENANCE, f"the provenance of {what}")
+        if f is None:
+            return None
+        source = self.text(f.get("source"), "source")
+        verified_on = self.date(f.get("verified_on"), "verified_on")
+        review_by = self.date(f.get("review_by"), "review_by")
+        sample = self.boolean(f.get("sample"), "sample")
+        if source is None or verified_on is None or review_by is None or sample is None:
+            return None
+        result = Provenance(source, verified_on, review_by, sample)
+        if review_by < verified_on:
+            self.error(f.place("review_by"), "review_by is before verified_on")
+        self.index.reviews.append((result, f.place("review_by"), what))
+        return result
+
+    # -- flows -------------------------------------------------------------------
+
+    def read_flow(self, root: yaml.MappingNode) -> Flow | None:
+        f = self.fields(root, spec.FLOW, "the flow")
+        if f is None:
+            return None
+        flow_id = self.ident(f.get("flow"), "the flow id")
+        name = self.text(f.get("name"), "name")
+        provenance = self.provenance(f.get("provenance"), f"flow '{flow_id}'")
+        keywords = self.words(f.get("keywords"), "keywords")
+        if flow_id is None:
+            return None
+        self.index.flow_places[flow_id] = f.place("flow")
+        for word, place in self.word_places(f.get("keywords")):
+            self.index.keywords.append((word, flow_id, place))
+        nodes_node = f.get("nodes")
+        nodes: dict[str, Node] = {}
+        if nodes_node is not None:
+            if not isinstance(nodes_node, yaml.MappingNode) or not nodes_node.value:
+                self.error(nodes_node, "nodes must be a mapping of node ids to nodes")
+            else:
+                seen: dict[str, Place] = {}
+                for key_node, value_node in nodes_node.value:
+                    node_id = self.ident(key_node, "a node id")
+                    if node_id is None:
+                        continue
+                    if node_id in seen:
+                        self.error(key_node, f"duplicate node id '{node_id}' "
+                                   f"(first at line {seen[node_id].line})")
+                        continue
+                    seen[node_id] = self.place(key_node)
+                    self.index.node_places[flow_id, node_id] = self.place(key_node)
+                    self.current_node = node_id
+                    node = self.read_node(flow_id, node_id, value_node)
+                    if node is not None:
+                        nodes[node_id] = node
+        if name is None or provenance is None or not nodes:
+            return None
+        return Flow(flow_id, name, nodes, provenance, keywords)
+
+    def read_node(self, flow_id: str, node_id: str, node: yaml.Node) -> Node | None:
+        what = f"node '{node_id}'"
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping of keys and values")
+            return None
+        type_node = next((v for k, v in node.value if getattr(k, "value", None) == "type"), None)
+        if type_node is None:
+            self.error(node, f"{what} is missing the required key 'type' "
+                       f"({', '.join(spec.NODE_TYPES)})")
+            return None
+        node_type = self.scalar(type_node, "type")
+        if node_type is None:
+            return None
+        if node_type not in spec.NODE:
+            self.error(type_node, f"unknown node type '{node_type}'"
+                       f"{did_you_mean(node_type, spec.NODE_TYPES)}")
+            return None
+        f = self.fields(node, spec.NODE[node_type], f"a {node_type} node")
+        if f is None:
+            return None
+        provenance = self.provenance(f.get("provenance"), what)
+        text = self.text(f.get("text"), "text") if "text" in spec.NODE[node_type] else None
+        if text is not None:
+            self.note_text(flow_id, node_id, text, f.get("text"))
+        next_id = self.node_ref(flow_id, f.get("next"), "next")
+        if node_type == "message":
+            return MessageNode(node_id, text, next_id, provenance) if text else None
+        if node_type == "end":
+            return EndNode(node_id, text, provenance)
+        if node_type == "flow":
+            target = self.flow_ref(f.get("flow"))
+            return FlowNode(node_id, target, next_id, provenance) if target else None
+        if node_type == "menu":
+            options = self.read_options(flow_id, node_id, f.get("options"))
+            return MenuNode(node_id, text, options, provenance) if text and options else None
+        if node_type == "question":
+            return self.read_question(flow_id, node_id, f, text, next_id, provenance)
+        return self.read_branch(flow_id, node_id, f, provenance)
+
+    def read_question(
+        self,
+        flow_id: str,
+        node_id: str,
+        f: _Fields,
+        text: str | None,
+        next_id: str | None,
+        provenance: Provenance | None,
+    ) -> QuestionNode | None:
+        check = self.read_check(f.get("check"))
+        save = self.ident(f.get("save"), "save")
+        retry = self.text(f.get("retry"), "retry")
+        if retry is not None:
+            self.note_text(flow_id, node_id, retry, f.get("retry"))
+        if save is not None:
+            self.index.saves.append((flow_id, node_id, save, f.place("save")))
+        if text is None or check is None or save is None:
+            return None
+        return QuestionNode(node_id, text, check, save, next_id, retry, provenance)
+
+    def read_check(self, node: yaml.Node | None) -> Check | None:
+        if node is None:
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            kind = self.scalar(node, "check")
+            if kind in ("yes_no", "text"):
+                return Check(CheckKind(kind))
+            if kind is not None:
+                self.error(node, f"check '{kind}' needs more: write it as a mapping with "
+                           "type: number (min, max) or type: one_of (list)"
+                           if kind in spec.CHECK_TYPES else
+                           f"unknown check '{kind}'{did_you_mean(kind, spec.CHECK_TYPES)}")
+            return None
+        f = self.fields(node, spec.CHECK, "the check")
+        if f is None:
+            return None
+        kind = self.scalar(f.get("type"), "the check type")
+        if kind is None:
+            return None
+        if kind not in spec.CHECK_TYPES:
+            self.error(f.place("type"), f"unknown check type '{kind}'"
+                       f"{did_you_mean(kind, spec.CHECK_TYPES)}")
+            return None
+        minimum = self.integer(f.get("min"), "min")
+        maximum = self.integer(f.get("max"), "max")
+        list_id = self.ident(f.get("list"), "list")
+        if kind == "one_of":
+            if f.get("list") is None:
+                self.error(f.node, "a one_of check is missing the required key 'list'")
+                return None
+            if list_id:
+                self.index.refs.append(Ref("list", None, list_id, f.place("list")))
+        elif f.get("list") is not None:
+            self.error(f.place("list"), f"list only goes with type: one_of, not {kind}")
+        if kind != "number":
+            for key in ("min", "max"):
+                if f.get(key) is not None:
+                    self.error(f.place(key), f"{key} only goes with type: number, not {kind}")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.error(f.place("min"), f"min ({minimum}) is larger than max ({maximum})")
+        return Check(CheckKind(kind), minimum, maximum, list_id)
+
+    def read_options(
+        self, flow_id: str, node_id: str, node: yaml.Node | None
+    ) -> tuple[Option, ...]:
+        options: list[Option] = []
+        numbers: dict[str, Place] = {}
+        words: list[tuple[str, int, Place]] = []
+        for position, item in enumerate(self.sequence(node, "options"), start=1):
+            f = self.fields(item, spec.OPTION, "an option")
+            if f is None:
+                continue
+            label = self.text(f.get("label"), "label")
+            if label is not None:
+                self.note_text(flow_id, node_id, label, f.get("label"))
+                words.append((label, position, f.place("label")))
+            number = self.integer(f.get("number"), "number")
+            number_text = str(number if number is not None else position)
+            if number_text in numbers:
+                self.error(f.place("number") if f.get("number") else f.place(),
+                           f"option number {number_text} is used twice in this menu "
+                           f"(first at line {numbers[number_text].line})")
+            numbers[number_text] = f.place("number") if f.get("number") else f.place()
+            keywords = self.words(f.get("keywords"), "keywords")
+            words += [(w, position, p) for w, p in self.word_places(f.get("keywords"))]
+            go = self.node_ref(flow_id, f.get("go"), "go")
+            target_flow = self.flow_ref(f.get("flow"))
+            after = self.node_ref(flow_id, f.get("next"), "next")
+            if (f.get("go") is None) == (f.get("flow") is None):
+                self.error(f.place(), "an option needs exactly one of go: (a node) or "
+                           "flow: (another flow)")
+                continue
+            if f.get("next") is not None and f.get("flow") is None:
+                self.error(f.place("next"), "next: only goes with flow: in an option")
+            if label is None or (go is None and target_flow is None):
+                continue
+            options.append(Option(number_text, label, keywords, go, target_flow, after))
+        self.index.menu_words.append((flow_id, node_id, words))
+        return tuple(options)
+
+    def read_branch(
+        self, flow_id: str, node_id: str, f: _Fields, provenance: Provenance | None
+    ) -> BranchNode | None:
+        field_name = self.ident(f.get("field"), "field")
+        if field_name:
+            self.index.branch_fields.append((flow_id, node_id, field_name, f.place("field")))
+        cases = []
+        for item in self.sequence(f.get("cases"), "cases"):
+            case = self.fields(item, spec.CASE, "a case")
+            if case is None:
+                continue
+            values = self.words(case.get("value"), "value")
+            go = self.node_ref(flow_id, case.get("go"), "go")
+            if values and go:
+                cases.append(Case(values, go))
+        otherwise = self.node_ref(flow_id, f.get("otherwise"), "otherwise")
+        unset = self.node_ref(flow_id, f.get("unset"), "unset")
+        if f.get("cases") is None and f.get("unset") is None:
+            self.error(f.place(), "a branch needs cases:, unset: or both")
+            return None
+        if field_name is None or otherwise is None:
+            return None
+        if unset is not None:
+            self.index.guarded_branches.append((flow_id, node_id, field_name, f.place("field")))
+        return BranchNode(node_id, field_name, tuple(cases), otherwise, unset, provenance)
+
+    def node_ref(self, flow_id: str, node: yaml.Node | None, what: str) -> str | None:
+        target = self.ident(node, what)
+        if target is not None and node is not None:
+            self.index.refs.append(
+                Ref("node", flow_id, target, self.place(node), self.current_node)
+            )
+        return target
+
+    def flow_ref(self, node: yaml.Node | None) -> str | None:
+        target = self.ident(node, "flow")
+        if target is not None and node is not None:
+            self.index.refs.append(Ref("flow", None, target, self.place(node)))
+        return target
+
+    def note_text(self, flow_id: str, node_id: str, text: str, node: yaml.Node | None) -> None:
+        if isinstance(node, yaml.ScalarNode) and placeholders(text):
+            self.index.texts.append(Text(flow_id, node_id, text, node, self.lines, self.path))
+
+    # -- deployment and lists ----------------------------------------------------
+
+    def read_deployment(self, root: yaml.MappingNode) -> Deployment | None:
+        f = self.fields(root, spec.DEPLOYMENT, "the deployment")
+        if f is None:
+            return None
+        deployment_id = self.ident(f.get("deployment"), "the deployment id")
+        main_flow = self.flow_ref(f.get("main_flow"))
+        welcome_flow = self.flow_ref(f.get("welcome_flow"))
+        self.index.deployment_place = f.place("deployment")
+        languages = []
+        for item in self.sequence(f.get("languages"), "languages"):
+            lf = self.fields(item, spec.LANGUAGE, "a language")
+            if lf is None:
+                continue
+            code, name = self.ident(lf.get("code"), "code"), self.text(lf.get("name"), "name")
+            if code and name:
+                languages.append(Language(code, name))
+                self.index.language_places.append(lf.place("code"))
+        commands: dict[Command, tuple[str, ...]] = {}
+        commands_node = f.get("commands")
+        if commands_node is not None:
+            cf = self.fields(commands_node, spec.COMMANDS, "commands")
+            if cf is not None:
+                for command in Command:
+                    commands[command] = self.words(cf.get(command.value), command.value)
+                    for word, place in self.word_places(cf.get(command.value)):
+                        self.index.command_words.append((word, command, place))
+        texts: dict[str, str] = {}
+        texts_node = f.get("texts")
+        if texts_node is not None:
+            tf = self.fields(texts_node, spec.TEXTS, "texts")
+            if tf is not None:
+                for name in SYSTEM_TEXTS:
+                    value = self.text(tf.get(name), name)
+                    if value is not None:
+                        texts[name] = value
+        yes_words = self.words(f.get("yes_words"), "yes_words")
+        no_words = self.words(f.get("no_words"), "no_words")
+        complete = (
+            deployment_id and main_flow and languages
+            and len(commands) == len(Command) and len(texts) == len(SYSTEM_TEXTS)
+        )
+        if not complete:
+            return None
+        extra: dict[str, Any] = {"welcome_flow": welcome_flow}
+        if yes_words:
+            extra["yes_words"] = yes_words
+        if no_words:
+            extra["no_words"] = no_words
+        assert deployment_id and main_flow
+        return Deployment(deployment_id, main_flow, tuple(languages), commands, texts, **extra)
+
+    def read_list(self, root: yaml.MappingNode) -> ChoiceList | None:
+        f = self.fields(root, spec.LIST, "the list")
+        if f is None:
+            return None
+        list_id = self.ident(f.get("list"), "the list id")
+        items = []
+        seen: dict[str, Place] = {}
+        for item in self.sequence(f.get("items"), "items"):
+            itf = self.fields(item, spec.ITEM, "an item")
+            if itf is None:
+                continue
+            value = self.text(itf.get("value"), "value")
+            aliases = self.words(itf.get("aliases"), "aliases")
+            places = [(value, itf.place("value"))] if value else []
+            places += self.word_places(itf.get("aliases"))
+            for word, place in places:
+                key = normalize(word or "")
+                if key in seen:
+                    self.error(place, f"'{word}' is in this list twice "
+                               f"(first at line {seen[key].line})")
+                seen.setdefault(key, place)
+            if value:
+                items.append(ListItem(value, aliases))
+        if list_id is None or not items:
+            return None
+        self.index.list_places[list_id] = f.place("list")
+        return ChoiceList(list_id, tuple(items))

@@ -1,0 +1,191 @@
+"""The keys of every object in the content files: one table for the loader, the JSON
+Schema and the documentation, so the three cannot disagree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ..engine.model import SYSTEM_TEXTS, Command
+
+
+class Kind(Enum):
+    ID = "id"  # lower-case letters, digits and _: stable in git diffs
+    TEXT = "text"
+    WORDS = "words"  # one word or a list of words, kept as written
+    BOOL = "bool"  # true or false
+    INT = "int"
+    DATE = "date"  # YYYY-MM-DD
+    OBJECT = "object"  # described by its own table
+    LIST = "list"  # a list of objects described by their own table
+    MAP = "map"  # a mapping of ids to objects
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: Kind
+    help: str
+    required: bool = False
+    #: For OBJECT, LIST and MAP: the name of the table describing the items.
+    of: str | None = None
+    #: For ID keys with a fixed set of values.
+    choices: tuple[str, ...] = ()
+
+
+PROVENANCE = {
+    "source": Key(Kind.TEXT, "Where the facts come from (publication, URL, organisation).", True),
+    "verified_on": Key(Kind.DATE, "When someone last checked the facts (YYYY-MM-DD).", True),
+    "review_by": Key(Kind.DATE, "When the facts must be checked again (YYYY-MM-DD).", True),
+    "sample": Key(
+        Kind.BOOL,
+        "true while the deploying organisation has not verified this content itself.",
+        True,
+    ),
+}
+
+FLOW = {
+    "flow": Key(Kind.ID, "The flow's id, used to refer to it from other flows.", True),
+    "name": Key(Kind.TEXT, "A name for staff, shown in reports.", True),
+    "keywords": Key(Kind.WORDS, "Words that open this flow from anywhere in a conversation."),
+    "provenance": Key(Kind.OBJECT, "Source and review dates of the content.", True, "provenance"),
+    "nodes": Key(
+        Kind.MAP, "The steps of the flow by id; the first one is where it starts.", True, "node"
+    ),
+}
+
+NODE_TYPES = ("message", "menu", "question", "branch", "flow", "end")
+
+_TYPE = Key(Kind.ID, "What the node does: " + ", ".join(NODE_TYPES) + ".", True, choices=NODE_TYPES)
+_NODE_PROVENANCE = Key(
+    Kind.OBJECT, "Overrides the flow's provenance for this node.", of="provenance"
+)
+_NEXT = Key(Kind.ID, "The node that follows; without it the flow is complete.")
+
+NODE = {
+    "message": {
+        "type": _TYPE,
+        "text": Key(Kind.TEXT, "The message sent to the resident.", True),
+        "next": _NEXT,
+        "provenance": _NODE_PROVENANCE,
+    },
+    "menu": {
+        "type": _TYPE,
+        "text": Key(Kind.TEXT, "The prompt shown above the numbered options.", True),
+        "options": Key(Kind.LIST, "The numbered choices.", True, "option"),
+        "provenance": _NODE_PROVENANCE,
+    },
+    "question": {
+        "type": _TYPE,
+        "text": Key(Kind.TEXT, "The question sent to the resident.", True),
+        "check": Key(Kind.OBJECT, "What the answer must be.", True, "check"),
+        "save": Key(Kind.ID, "The field of the resident that keeps the answer.", True),
+        "retry": Key(Kind.TEXT, "Said when the answer does not pass the check."),
+        "next": _NEXT,
+        "provenance": _NODE_PROVENANCE,
+    },
+    "branch": {
+        "type": _TYPE,
+        "field": Key(Kind.ID, "The saved field to look at.", True),
+        "cases": Key(Kind.LIST, "Where to go for which values, first match wins.", of="case"),
+        "unset": Key(Kind.ID, "Where to go when the field has no value yet (default: otherwise)."),
+        "otherwise": Key(Kind.ID, "Where to go when no case matches.", True),
+        "provenance": _NODE_PROVENANCE,
+    },
+    "flow": {
+        "type": _TYPE,
+        "flow": Key(Kind.ID, "The flow to run; the conversation comes back here after it.", True),
+        "next": _NEXT,
+        "provenance": _NODE_PROVENANCE,
+    },
+    "end": {
+        "type": _TYPE,
+        "text": Key(Kind.TEXT, "A last message, if any."),
+        "provenance": _NODE_PROVENANCE,
+    },
+}
+
+OPTION = {
+    "label": Key(Kind.TEXT, "The option's text, shown after its number.", True),
+    "number": Key(Kind.INT, "The number to type; by default the option's position."),
+    "keywords": Key(Kind.WORDS, "More words that choose this option."),
+    "go": Key(Kind.ID, "A node of this flow to go to."),
+    "flow": Key(Kind.ID, "A flow to run; afterwards the menu is shown again (or `next`)."),
+    "next": Key(Kind.ID, "With `flow`: the node to continue at after that flow."),
+}
+
+CHECK_TYPES = ("number", "yes_no", "one_of", "text")
+
+CHECK = {
+    "type": Key(
+        Kind.ID, "number, yes_no, one_of (a list) or text.", True, choices=CHECK_TYPES
+    ),
+    "min": Key(Kind.INT, "For number: the smallest accepted."),
+    "max": Key(Kind.INT, "For number: the largest accepted."),
+    "list": Key(Kind.ID, "For one_of: the id of the list of accepted answers."),
+}
+
+CASE = {
+    "value": Key(Kind.WORDS, "The value, or list of values, of the field.", True),
+    "go": Key(Kind.ID, "The node to go to.", True),
+}
+
+DEPLOYMENT = {
+    "deployment": Key(Kind.ID, "The deployment's id.", True),
+    "main_flow": Key(Kind.ID, "The main menu's flow, where the menu command leads.", True),
+    "welcome_flow": Key(
+        Kind.ID, "The flow that starts a new conversation (default: main_flow)."
+    ),
+    "languages": Key(
+        Kind.LIST, "Languages offered, the default (source) language first.", True, "language"
+    ),
+    "commands": Key(Kind.OBJECT, "Words of the global commands.", True, "commands"),
+    "texts": Key(Kind.OBJECT, "What the service itself says.", True, "texts"),
+    "yes_words": Key(Kind.WORDS, "Words yes/no questions accept as yes."),
+    "no_words": Key(Kind.WORDS, "Words yes/no questions accept as no."),
+}
+
+LANGUAGE = {
+    "code": Key(Kind.ID, "ISO 639 code (es, en, quc, kek, cak, mam).", True),
+    "name": Key(Kind.TEXT, "The language's name in that language.", True),
+}
+
+_COMMAND_HELP = {
+    Command.MENU: "Back to the main menu, from anywhere.",
+    Command.HELP: "Explain how to use the service.",
+    Command.LANGUAGE: "Choose another language.",
+    Command.STOP: "Stop all messages (opt out). Matched exactly, never as a typo.",
+    Command.START: "Receive messages again after stopping.",
+    Command.DELETE: "Delete everything about the resident. Matched exactly, never as a typo.",
+}
+COMMANDS = {
+    command.value: Key(Kind.WORDS, _COMMAND_HELP[command], True) for command in Command
+}
+
+TEXTS = {name: Key(Kind.TEXT, f"The service's '{name}' text.", True) for name in SYSTEM_TEXTS}
+
+LIST = {
+    "list": Key(Kind.ID, "The list's id, used by one_of checks.", True),
+    "items": Key(Kind.LIST, "The accepted answers, numbered in this order.", True, "item"),
+}
+
+ITEM = {
+    "value": Key(Kind.TEXT, "The value saved when this item is chosen.", True),
+    "aliases": Key(Kind.WORDS, "Other spellings and names that choose this item."),
+}
+
+TABLES: dict[str, dict[str, Key]] = {
+    "flow": FLOW,
+    "provenance": PROVENANCE,
+    "option": OPTION,
+    "check": CHECK,
+    "case": CASE,
+    "deployment": DEPLOYMENT,
+    "language": LANGUAGE,
+    "commands": COMMANDS,
+    "texts": TEXTS,
+    "list": LIST,
+    "item": ITEM,
+}
+
+#: The key that tells what a file holds.
+FILE_KINDS = {"flow": FLOW, "deployment": DEPLOYMENT, "list": LIST}

@@ -1,0 +1,99 @@
+"""Every setting of the service: one table, each with its default and its help.
+
+A setting ``NAME`` is read from the environment variable ``OUTREACH_NAME``. A test fails
+when a setting has no help or is missing from ``docs/settings.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ENV_PREFIX = "OUTREACH_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ENV",
+        "development",
+        "development or production. Production refuses to start with development-only "
+        "defaults.",
+    ),
+    Setting(
+        "FLOWS_DIR",
+        "flows",
+        "Folder of the content files (flows, deployment, lists), relative to the current "
+        "directory. The service refuses to start if they have errors.",
+    ),
+    Setting(
+        "SESSION_TIMEOUT_HOURS",
+        72,
+        "Hours without a message after which a conversation starts again at the welcome.",
+    ),
+    Setting(
+        "MAX_STEPS_PER_TURN",
+        100,
+        "Loop guard: the most nodes one message may walk through before the turn is "
+        "stopped with a run_failed event.",
+    ),
+    Setting(
+        "LOG_LEVEL",
+        "INFO",
+        "Python logging level. Logs never hold phone numbers or message text.",
+    ),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A setting has a value of the wrong kind, or an environment variable is unknown."""
+
+
+def _convert(setting: Setting, raw: str) -> Any:
+    if isinstance(setting.default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise SettingError(f"{setting.env} must be true or false, not {raw!r}")
+    if isinstance(setting.default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingError(f"{setting.env} must be a whole number, not {raw!r}") from None
+    return raw
+
+
+def load_settings(
+    environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Defaults, then ``OUTREACH_*`` environment variables, then ``overrides``."""
+    values = {setting.name: setting.default for setting in SETTINGS}
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key.removeprefix(ENV_PREFIX)
+        if name not in BY_NAME:
+            close = difflib.get_close_matches(name, BY_NAME, n=1)
+            hint = f"; did you mean {ENV_PREFIX}{close[0]}?" if close else ""
+            raise SettingError(f"unknown setting {key}{hint}")
+        values[name] = _convert(BY_NAME[name], raw)
+    for name, value in (overrides or {}).items():
+        values[name] = value
+    if values["ENV"] not in ("development", "production"):
+        raise SettingError(f"{ENV_PREFIX}ENV must be development or production")
+    return values
