@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -14,8 +15,6 @@ from .settings import SETTINGS, SettingError, load_settings
 
 
 def _flows_dir() -> str:
-    import os
-
     try:
         return str(load_settings(os.environ)["FLOWS_DIR"])
     except SettingError as exc:
@@ -58,6 +57,11 @@ def serve(host: str, port: int, debug: bool) -> None:
     from .flowfile import ContentError
 
     try:
+        if load_settings(os.environ)["ENV"] == "production":
+            raise click.ClickException(
+                "outreach serve is the development server; in production run "
+                "gunicorn 'outreach:create_app()'"
+            )
         app = create_app()
     except (ContentError, SettingError) as exc:
         raise click.ClickException(f"cannot start:\n{exc}") from None
@@ -66,8 +70,11 @@ def serve(host: str, port: int, debug: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]),
-              help="Check review dates as if today were this day (YYYY-MM-DD).")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Check review dates as if today were this day (YYYY-MM-DD).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary.")
 def check(paths: tuple[str, ...], today: datetime | None, quiet: bool) -> None:
     """Check content files and report every problem as path:line:col.
@@ -96,8 +103,13 @@ def check(paths: tuple[str, ...], today: datetime | None, quiet: bool) -> None:
 
 @main.command()
 @click.option("--lang", "language", default=None, help="The resident's language (e.g. es).")
-@click.option("--channel", type=click.Choice(["sms", "whatsapp", "web"]), default="sms",
-              show_default=True, help="The channel to simulate.")
+@click.option(
+    "--channel",
+    type=click.Choice(["sms", "whatsapp", "web"]),
+    default="sms",
+    show_default=True,
+    help="The channel to simulate.",
+)
 @click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
 @click.option("--events", is_flag=True, help="Also print the events of each turn.")
 def chat(language: str | None, channel: str, flows_dir: str | None, events: bool) -> None:
@@ -119,8 +131,15 @@ def chat(language: str | None, channel: str, flows_dir: str | None, events: bool
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo("Chatting with the flows. Ctrl-D to end.\n", err=True)
-    run_chat(flows, sys.stdin, sys.stdout, language=language, channel=channel,
-             prompt="you> " if interactive else "", show_events=events)
+    run_chat(
+        flows,
+        sys.stdin,
+        sys.stdout,
+        language=language,
+        channel=channel,
+        prompt="you> " if interactive else "",
+        show_events=events,
+    )
 
 
 @main.command("test-flows")
@@ -166,8 +185,9 @@ def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
     click.echo(f"node coverage: {len(nodes & covered)}/{len(nodes)} ({share:.0f}%)")
     if missing:
         click.echo("not covered: " + ", ".join(f"{f}/{n}" for f, n in missing))
-    click.echo(f"conversations: {passed} passed, {failed} failed "
-               f"in {time.perf_counter() - started:.2f}s")
+    click.echo(
+        f"conversations: {passed} passed, {failed} failed in {time.perf_counter() - started:.2f}s"
+    )
     sys.exit(1 if failed else 0)
 
 
@@ -194,8 +214,15 @@ def settings(as_json: bool) -> None:
         outreach settings
     """
     if as_json:
-        click.echo(json.dumps([{"env": s.env, "default": s.default, "help": s.help}
-                               for s in SETTINGS], indent=2))
+        click.echo(
+            json.dumps(
+                [{"env": s.env, "default": s.default, "help": s.help} for s in SETTINGS], indent=2
+            )
+        )
         return
     for setting in SETTINGS:
         click.echo(f"{setting.env} (default: {setting.default})\n    {setting.help}")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from .engine import Engine, FlowSet, Inbound, counter_ids
+from .engine.events import NodeVisited
 from .flowfile.problems import Place, Problem, Severity
 from .flowfile.reader import FileReader, SourceIndex
 from .flowfile.spec import Key, Kind
@@ -38,8 +39,9 @@ CONVERSATION = {
     "name": Key(Kind.TEXT, "What the conversation shows.", True),
     "language": Key(Kind.ID, "The resident's language at the start (default: the deployment's)."),
     "channel": Key(Kind.ID, "sms, whatsapp or web (default sms)."),
-    "steps": Key(Kind.LIST, "What the resident says, in order, with the expected answers.", True,
-                 "step"),
+    "steps": Key(
+        Kind.LIST, "What the resident says, in order, with the expected answers.", True, "step"
+    ),
 }
 STEP = {
     "say": Key(Kind.TEXT, "What the resident sends.", True),
@@ -90,8 +92,7 @@ def read_conversations(path: Path) -> tuple[list[Conversation], list[Problem]]:
         root = yaml.compose(reader.source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        place = Place(str(path), mark.line + 1, mark.column + 1) if mark else Place(
-            str(path), 1, 1)
+        place = Place(str(path), mark.line + 1, mark.column + 1) if mark else Place(str(path), 1, 1)
         return [], [Problem(place, Severity.ERROR, f"YAML syntax: {exc.problem}")]
     if root is None:
         return [], [Problem(Place(str(path), 1, 1), Severity.ERROR, "the file is empty")]
@@ -112,14 +113,16 @@ def read_conversations(path: Path) -> tuple[list[Conversation], list[Problem]]:
             if say is None:
                 continue
             reply = reader.scalar(sf.get("reply"), "reply")
-            conversation.steps.append(Step(
-                say,
-                sf.place(),
-                reply.strip() if reply is not None else None,
-                reader.words(sf.get("contains"), "contains"),
-                reader.words(sf.get("absent"), "absent"),
-                reader.words(sf.get("events"), "events"),
-            ))
+            conversation.steps.append(
+                Step(
+                    say,
+                    sf.place(),
+                    reply.strip() if reply is not None else None,
+                    reader.words(sf.get("contains"), "contains"),
+                    reader.words(sf.get("absent"), "absent"),
+                    reader.words(sf.get("events"), "events"),
+                )
+            )
         conversations.append(conversation)
     return conversations, reader.problems
 
@@ -132,9 +135,7 @@ def run_conversation(flows: FlowSet, conversation: Conversation) -> Outcome:
         now = START + timedelta(minutes=number)
         sprint = engine.resume(session, Inbound(step.say, conversation.channel), now)
         session = sprint.session
-        outcome.nodes |= {
-            (e.flow, e.node) for e in sprint.events if e.kind == "node_visited"  # type: ignore[attr-defined]
-        }
+        outcome.nodes |= {(e.flow, e.node) for e in sprint.events if isinstance(e, NodeVisited)}
         answer = "\n".join(sprint.messages).strip()
         kinds = {e.kind for e in sprint.events}
 
@@ -142,19 +143,25 @@ def run_conversation(flows: FlowSet, conversation: Conversation) -> Outcome:
             outcome.failures.append(Problem(step.place, Severity.ERROR, message))
 
         if step.reply is not None and _lines(answer) != _lines(step.reply):
-            fail(f"after {step.say!r} expected the answer\n{_indent(step.reply)}\n"
-                 f"  but got\n{_indent(answer)}")
+            fail(
+                f"after {step.say!r} expected the answer\n{_indent(step.reply)}\n"
+                f"  but got\n{_indent(answer)}"
+            )
         for text in step.contains:
             if text not in answer:
-                fail(f"after {step.say!r} the answer should contain {text!r}; it was\n"
-                     f"{_indent(answer)}")
+                fail(
+                    f"after {step.say!r} the answer should contain {text!r}; it was\n"
+                    f"{_indent(answer)}"
+                )
         for text in step.absent:
             if text in answer:
                 fail(f"after {step.say!r} the answer should not contain {text!r}")
         for kind in step.events:
             if kind not in kinds:
-                fail(f"after {step.say!r} expected a {kind} event; got "
-                     f"{', '.join(sorted(kinds)) or 'none'}")
+                fail(
+                    f"after {step.say!r} expected a {kind} event; got "
+                    f"{', '.join(sorted(kinds)) or 'none'}"
+                )
     return outcome
 
 

@@ -29,8 +29,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ENV",
         "development",
-        "development or production. Production refuses to start with development-only "
-        "defaults.",
+        "development or production. In production `outreach serve` (Flask's development "
+        "server) refuses to run: use gunicorn 'outreach:create_app()'.",
     ),
     Setting(
         "FLOWS_DIR",

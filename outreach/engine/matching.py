@@ -30,9 +30,54 @@ _NUMBER_WORDS = {
 
 #: Words too common to tell options apart ("informacion de trabajo" vs "de salud").
 _STOPWORDS = frozenset(
-    "a al de del el la las los lo en y o u para por con sin que mi mis un una unos "
-    "unas su sus es quiero saber sobre me the of and or to in for my a an on about "
-    "i want know".split()
+    [
+        "a",
+        "al",
+        "de",
+        "del",
+        "el",
+        "la",
+        "las",
+        "los",
+        "lo",
+        "en",
+        "y",
+        "o",
+        "u",
+        "para",
+        "por",
+        "con",
+        "sin",
+        "que",
+        "mi",
+        "mis",
+        "un",
+        "una",
+        "unos",
+        "unas",
+        "su",
+        "sus",
+        "es",
+        "quiero",
+        "saber",
+        "sobre",
+        "me",
+        "the",
+        "of",
+        "and",
+        "or",
+        "to",
+        "in",
+        "for",
+        "my",
+        "a",
+        "an",
+        "on",
+        "about",
+        "i",
+        "want",
+        "know",
+    ]
 )
 
 #: Typos are forgiven only in words at least this long: short words are too alike.

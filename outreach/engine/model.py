@@ -162,8 +162,10 @@ def node_successors(node: Node) -> list[str]:
             targets += [t for t in (option.go, option.next) if t]
         return targets
     if isinstance(node, BranchNode):
-        return [case.go for case in node.cases] + [node.otherwise] + (
-            [node.unset] if node.unset else []
+        return (
+            [case.go for case in node.cases]
+            + [node.otherwise]
+            + ([node.unset] if node.unset else [])
         )
     if isinstance(node, MessageNode | QuestionNode | FlowNode):
         return [node.next] if node.next else []

@@ -347,7 +347,8 @@ class _Turn:
         elif self.session.stack:
             frame = self.session.stack[-1]
             node = self.flow(frame.flow).nodes[frame.node or ""]
-            self.say(self.render(frame.flow, node), frame.flow, node.id)
+            if isinstance(node, MenuNode | QuestionNode):
+                self.say(self.render(frame.flow, node), frame.flow, node.id)
 
     # -- walking -----------------------------------------------------------------
 
@@ -457,4 +458,3 @@ class _Turn:
 
     def log(self, event: ev.Event) -> None:
         self.events.append(event)
-

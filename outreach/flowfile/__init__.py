@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..engine.model import ChoiceList, Deployment, Flow, FlowSet
+from outreach.engine.model import ChoiceList, Deployment, Flow, FlowSet
+
 from .checks import check_all
 from .problems import Place, Problem, Severity, sort_key
 from .reader import FileReader, SourceIndex
@@ -40,8 +41,9 @@ def content_files(paths: Iterable[str | Path]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += sorted(p for p in path.iterdir()
-                            if p.suffix in CONTENT_SUFFIXES and p.is_file())
+            found += sorted(
+                p for p in path.iterdir() if p.suffix in CONTENT_SUFFIXES and p.is_file()
+            )
         else:
             found.append(path)
     return list(dict.fromkeys(found))
@@ -76,44 +78,40 @@ def load(paths: Iterable[str | Path], today: date) -> LoadResult:
             continue
         except UnicodeDecodeError as exc:
             line = path.read_bytes()[: exc.start].count(b"\n") + 1
-            problems.append(Problem(Place(shown, line, 1), Severity.ERROR,
-                                    "the file is not UTF-8 text"))
+            problems.append(
+                Problem(Place(shown, line, 1), Severity.ERROR, "the file is not UTF-8 text")
+            )
             continue
         except OSError as exc:
-            problems.append(Problem(Place(shown, 1, 1), Severity.ERROR,
-                                    f"cannot read: {exc.strerror}"))
+            problems.append(
+                Problem(Place(shown, 1, 1), Severity.ERROR, f"cannot read: {exc.strerror}")
+            )
             continue
-        known_flows = dict(index.flow_places)
-        known_lists = dict(index.list_places)
         reader = FileReader(shown, source, index)
         content = reader.read()
         problems += reader.problems
-        for flow in content.flows:
-            if flow.id in known_flows:
-                problems.append(Problem(index.flow_places[flow.id], Severity.ERROR,
-                                        f"flow '{flow.id}' is defined twice (first at "
-                                        f"{known_flows[flow.id]})"))
-                index.flow_places[flow.id] = known_flows[flow.id]
-                continue
-            flows[flow.id] = flow
-        for choice_list in content.lists:
-            if choice_list.id in known_lists:
-                problems.append(Problem(index.list_places[choice_list.id], Severity.ERROR,
-                                        f"list '{choice_list.id}' is defined twice (first at "
-                                        f"{known_lists[choice_list.id]})"))
-                index.list_places[choice_list.id] = known_lists[choice_list.id]
-                continue
-            lists[choice_list.id] = choice_list
+        flows.update((flow.id, flow) for flow in content.flows)
+        lists.update((choice_list.id, choice_list) for choice_list in content.lists)
         deployments += [(d, shown) for d in content.deployments]
     if not files:
         problems.append(Problem(Place(".", 1, 1), Severity.ERROR, "no content files found"))
     deployment = deployments[0][0] if deployments else None
     if len(deployments) > 1:
-        problems.append(Problem(Place(deployments[1][1], 1, 1), Severity.ERROR,
-                                f"a second deployment file (the first is {deployments[0][1]})"))
+        problems.append(
+            Problem(
+                Place(deployments[1][1], 1, 1),
+                Severity.ERROR,
+                f"a second deployment file (the first is {deployments[0][1]})",
+            )
+        )
     elif files and not deployments and index.deployment_place is None:
-        problems.append(Problem(Place(str(files[0].parent), 1, 1), Severity.ERROR,
-                                "no deployment file (a file starting with deployment:)"))
+        problems.append(
+            Problem(
+                Place(str(files[0].parent), 1, 1),
+                Severity.ERROR,
+                "no deployment file (a file starting with deployment:)",
+            )
+        )
     problems += check_all(index, flows, deployment.main_flow if deployment else None, today)
     problems.sort(key=sort_key)
     has_errors = any(p.severity is Severity.ERROR for p in problems)

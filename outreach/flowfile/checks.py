@@ -7,15 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from ..engine.matching import normalize
-from ..engine.model import (
-    BranchNode,
-    EndNode,
-    Flow,
-    FlowNode,
-    MessageNode,
-    Node,
-)
+from outreach.engine.matching import normalize
+from outreach.engine.model import BranchNode, EndNode, Flow, FlowNode, MessageNode, Node
+
 from .problems import Place, Problem, Severity, did_you_mean
 from .reader import SourceIndex
 
@@ -60,14 +54,27 @@ def check_references(index: SourceIndex) -> list[Problem]:
         if ref.kind == "node":
             known = nodes.get(ref.flow or "", [])
             if ref.target not in known:
-                problems.append(_error(ref.place, f"no node '{ref.target}' in flow "
-                                       f"'{ref.flow}'{did_you_mean(ref.target, known)}"))
+                problems.append(
+                    _error(
+                        ref.place,
+                        f"no node '{ref.target}' in flow "
+                        f"'{ref.flow}'{did_you_mean(ref.target, known)}",
+                    )
+                )
         elif ref.kind == "flow" and ref.target not in index.flow_places:
-            problems.append(_error(ref.place, f"no flow '{ref.target}'"
-                                   f"{did_you_mean(ref.target, index.flow_places)}"))
+            problems.append(
+                _error(
+                    ref.place,
+                    f"no flow '{ref.target}'{did_you_mean(ref.target, index.flow_places)}",
+                )
+            )
         elif ref.kind == "list" and ref.target not in index.list_places:
-            problems.append(_error(ref.place, f"no list '{ref.target}'"
-                                   f"{did_you_mean(ref.target, index.list_places)}"))
+            problems.append(
+                _error(
+                    ref.place,
+                    f"no list '{ref.target}'{did_you_mean(ref.target, index.list_places)}",
+                )
+            )
     return problems
 
 
@@ -87,9 +94,13 @@ def check_reachable_nodes(index: SourceIndex) -> list[Problem]:
                     todo.append(target)
         for node_id in node_ids:
             if node_id not in reached:
-                problems.append(_error(index.node_places[flow_id, node_id],
-                                       f"node '{node_id}' can never be reached: no node of "
-                                       f"flow '{flow_id}' leads to it"))
+                problems.append(
+                    _error(
+                        index.node_places[flow_id, node_id],
+                        f"node '{node_id}' can never be reached: no node of "
+                        f"flow '{flow_id}' leads to it",
+                    )
+                )
     return problems
 
 
@@ -98,8 +109,9 @@ def check_reachable_flows(index: SourceIndex, main_flow: str | None) -> list[Pro
     called = {ref.target for ref in index.refs if ref.kind == "flow"}
     with_keywords = {flow_id for _, flow_id, _ in index.keywords}
     return [
-        _warning(place, f"flow '{flow_id}' is never used: no flow leads to it and it has "
-                 "no keywords")
+        _warning(
+            place, f"flow '{flow_id}' is never used: no flow leads to it and it has no keywords"
+        )
         for flow_id, place in index.flow_places.items()
         if flow_id != main_flow and flow_id not in called and flow_id not in with_keywords
     ]
@@ -112,20 +124,31 @@ def check_keywords(index: SourceIndex) -> list[Problem]:
         key = normalize(word)
         if key in commands and commands[key][0] != command.value:
             first_command, first = commands[key]
-            problems.append(_error(place, f"'{word}' is a word of both the '{first_command}' "
-                                   f"and '{command.value}' commands (first at {first})"))
+            problems.append(
+                _error(
+                    place,
+                    f"'{word}' is a word of both the '{first_command}' "
+                    f"and '{command.value}' commands (first at {first})",
+                )
+            )
         commands.setdefault(key, (command.value, place))
     owners: dict[str, tuple[str, Place]] = {}
     for word, flow_id, place in index.keywords:
         key = normalize(word)
         if key in commands:
-            command, first = commands[key]
-            problems.append(_error(place, f"keyword '{word}' is already the '{command}' "
-                                   f"command ({first})"))
+            command_name, first = commands[key]
+            problems.append(
+                _error(place, f"keyword '{word}' is already the '{command_name}' command ({first})")
+            )
         elif key in owners and owners[key][0] != flow_id:
             owner, first = owners[key]
-            problems.append(_error(place, f"keyword '{word}' is claimed by flows '{owner}' "
-                                   f"and '{flow_id}' (first at {first})"))
+            problems.append(
+                _error(
+                    place,
+                    f"keyword '{word}' is claimed by flows '{owner}' "
+                    f"and '{flow_id}' (first at {first})",
+                )
+            )
         owners.setdefault(key, (flow_id, place))
     return problems
 
@@ -137,8 +160,13 @@ def check_menu_words(index: SourceIndex) -> list[Problem]:
         for word, position, place in words:
             key = normalize(word)
             if key in seen and seen[key][0] != position:
-                problems.append(_error(place, f"'{word}' would choose two options of this "
-                                       f"menu (first at line {seen[key][1].line})"))
+                problems.append(
+                    _error(
+                        place,
+                        f"'{word}' would choose two options of this "
+                        f"menu (first at line {seen[key][1].line})",
+                    )
+                )
             seen.setdefault(key, (position, place))
     return problems
 
@@ -166,8 +194,8 @@ def _can_complete(flow: Flow, flows: dict[str, Flow], quiet: set[str]) -> bool:
         if isinstance(node, MessageNode):
             nexts = [node.next]
         elif isinstance(node, BranchNode):
-            nexts = [c.go for c in node.cases] + [node.otherwise, node.unset]
-            nexts = [n for n in nexts if n]
+            targets = [c.go for c in node.cases] + [node.otherwise, node.unset]
+            nexts = [t for t in targets if t]
         elif isinstance(node, FlowNode) and node.flow in quiet:
             nexts = [node.next]
         for target in nexts:
@@ -195,9 +223,10 @@ def check_loops(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
             if node.flow in quiet and node.next:
                 out.append((flow.id, node.next))
         return [
-            (f, n) for f, n in out
-            if n in flows[f].nodes and isinstance(flows[f].nodes[n],
-                                                  MessageNode | BranchNode | FlowNode)
+            (f, n)
+            for f, n in out
+            if n in flows[f].nodes
+            and isinstance(flows[f].nodes[n], MessageNode | BranchNode | FlowNode)
         ]
 
     graph = {
@@ -222,14 +251,17 @@ def check_loops(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
                 iters.pop()
                 continue
             if state.get(nxt) == 1:
-                loop = path[path.index(nxt):]
+                loop = path[path.index(nxt) :]
                 if not reported.intersection(loop):
                     reported.update(loop)
                     first = min(loop, key=lambda k: index.node_places.get(k, Place("", 0, 0)))
                     names = " -> ".join(f"{f}/{n}" for f, n in [*loop, nxt])
-                    problems.append(_error(index.node_places[first],
-                                           f"these nodes loop without ever waiting for the "
-                                           f"resident: {names}"))
+                    problems.append(
+                        _error(
+                            index.node_places[first],
+                            f"these nodes loop without ever waiting for the resident: {names}",
+                        )
+                    )
             elif nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)
@@ -270,15 +302,26 @@ def check_fields(index: SourceIndex) -> list[Problem]:
                 continue
             hint = did_you_mean(name, saved_in)
             if savers:
-                problems.append(_error(place, f"placeholder {{{name}}}: no question before "
-                                       f"node '{text.node}' saves '{name}'"))
+                problems.append(
+                    _error(
+                        place,
+                        f"placeholder {{{name}}}: no question before "
+                        f"node '{text.node}' saves '{name}'",
+                    )
+                )
             else:
-                problems.append(_error(place, f"placeholder {{{name}}}: no question saves "
-                                       f"'{name}'{hint}"))
+                problems.append(
+                    _error(place, f"placeholder {{{name}}}: no question saves '{name}'{hint}")
+                )
     for _flow_id, _node_id, field, place in index.branch_fields:
         if field not in saved_in:
-            problems.append(_error(place, f"branch on field '{field}' that no question "
-                                   f"saves{did_you_mean(field, saved_in)}"))
+            problems.append(
+                _error(
+                    place,
+                    f"branch on field '{field}' that no question "
+                    f"saves{did_you_mean(field, saved_in)}",
+                )
+            )
     return problems
 
 
@@ -287,10 +330,16 @@ def check_reviews(index: SourceIndex, today: date) -> list[Problem]:
     for provenance, place, what in index.reviews:
         days = (provenance.review_by - today).days
         if days < 0:
-            problems.append(_error(place, f"the review date of {what} "
-                                   f"({provenance.review_by}) has passed: check the content "
-                                   "against its source and set new dates"))
+            problems.append(
+                _error(
+                    place,
+                    f"the review date of {what} "
+                    f"({provenance.review_by}) has passed: check the content "
+                    "against its source and set new dates",
+                )
+            )
         elif days <= REVIEW_NOTICE_DAYS:
-            problems.append(_warning(place, f"{what} is due for review in {days} days "
-                                     f"({provenance.review_by})"))
+            problems.append(
+                _warning(place, f"{what} is due for review in {days} days ({provenance.review_by})")
+            )
     return problems

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from ..engine.matching import normalize
-from ..engine.model import (
+from outreach.engine.matching import normalize
+from outreach.engine.model import (
     PLACEHOLDER,
     SYSTEM_TEXTS,
     BranchNode,
@@ -38,6 +38,7 @@ from ..engine.model import (
     QuestionNode,
     placeholders,
 )
+
 from . import spec
 from .problems import Place, Problem, Severity, did_you_mean
 
@@ -166,10 +167,15 @@ class FileReader:
             root = yaml.compose(self.source, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             what = exc.problem or "invalid YAML"
             if exc.context:
                 what = f"{what} ({exc.context})"
+            if exc.context_mark and "end of stream" in what:
+                # An unclosed quote is found at the end of the file; point at its start.
+                mark = exc.context_mark
+                opened = (exc.context or "something").replace("while scanning ", "")
+                what = f"{opened} starts here and is never closed"
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             self.error(Place(self.path, line, col), f"YAML syntax: {what}")
             return content
         except yaml.YAMLError as exc:
@@ -179,14 +185,19 @@ class FileReader:
             self.error(Place(self.path, 1, 1), "the file is empty")
             return content
         if not isinstance(root, yaml.MappingNode):
-            self.error(root, "a content file is a mapping of keys, starting with flow:, "
-                       "deployment: or list:")
+            self.error(
+                root,
+                "a content file is a mapping of keys, starting with flow:, deployment: or list:",
+            )
             return content
         present = {k.value for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
         kinds = [kind for kind in spec.FILE_KINDS if kind in present]
         if len(kinds) != 1:
-            self.error(root, "a content file starts with exactly one of flow:, deployment: "
-                       "or list:" + (f" (found {', '.join(kinds)})" if kinds else ""))
+            self.error(
+                root,
+                "a content file starts with exactly one of flow:, deployment: "
+                "or list:" + (f" (found {', '.join(kinds)})" if kinds else ""),
+            )
             return content
         kind = kinds[0]
         if kind == "flow":
@@ -217,7 +228,9 @@ class FileReader:
             key = key_node.value
             if key in result.keys:
                 first = self.place(result.keys[key])
-                self.error(key_node, f"duplicate key '{key}' in {what} (first at line {first.line})")
+                self.error(
+                    key_node, f"duplicate key '{key}' in {what} (first at line {first.line})"
+                )
                 continue
             result.keys[key] = key_node
             if key not in table:
@@ -244,8 +257,11 @@ class FileReader:
         value = self.scalar(node, what)
         if value is None:
             return None
-        value = value.strip("\n") if isinstance(node, yaml.ScalarNode) and node.style in (
-            "|", ">") else value
+        value = (
+            value.strip("\n")
+            if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+            else value
+        )
         if not value.strip():
             self.error(node or Place(self.path, 1, 1), f"{what} is empty")
             return None
@@ -256,8 +272,11 @@ class FileReader:
         if value is None or node is None:
             return None
         if not _ID.match(value):
-            self.error(node, f"{what} '{value}' must use lower-case letters, digits and _ "
-                       "and start with a letter")
+            self.error(
+                node,
+                f"{what} '{value}' must use lower-case letters, digits and _ "
+                "and start with a letter",
+            )
             return None
         return value
 
@@ -353,6 +372,10 @@ class FileReader:
         keywords = self.words(f.get("keywords"), "keywords")
         if flow_id is None:
             return None
+        if flow_id in self.index.flow_places:
+            first = self.index.flow_places[flow_id]
+            self.error(f.place("flow"), f"flow '{flow_id}' is defined twice (first at {first})")
+            return None
         self.index.flow_places[flow_id] = f.place("flow")
         for word, place in self.word_places(f.get("keywords")):
             self.index.keywords.append((word, flow_id, place))
@@ -368,8 +391,10 @@ class FileReader:
                     if node_id is None:
                         continue
                     if node_id in seen:
-                        self.error(key_node, f"duplicate node id '{node_id}' "
-                                   f"(first at line {seen[node_id].line})")
+                        self.error(
+                            key_node,
+                            f"duplicate node id '{node_id}' (first at line {seen[node_id].line})",
+                        )
                         continue
                     seen[node_id] = self.place(key_node)
                     self.index.node_places[flow_id, node_id] = self.place(key_node)
@@ -388,15 +413,18 @@ class FileReader:
             return None
         type_node = next((v for k, v in node.value if getattr(k, "value", None) == "type"), None)
         if type_node is None:
-            self.error(node, f"{what} is missing the required key 'type' "
-                       f"({', '.join(spec.NODE_TYPES)})")
+            self.error(
+                node, f"{what} is missing the required key 'type' ({', '.join(spec.NODE_TYPES)})"
+            )
             return None
         node_type = self.scalar(type_node, "type")
         if node_type is None:
             return None
         if node_type not in spec.NODE:
-            self.error(type_node, f"unknown node type '{node_type}'"
-                       f"{did_you_mean(node_type, spec.NODE_TYPES)}")
+            self.error(
+                type_node,
+                f"unknown node type '{node_type}'{did_you_mean(node_type, spec.NODE_TYPES)}",
+            )
             return None
         f = self.fields(node, spec.NODE[node_type], f"a {node_type} node")
         if f is None:
@@ -448,10 +476,13 @@ class FileReader:
             if kind in ("yes_no", "text"):
                 return Check(CheckKind(kind))
             if kind is not None:
-                self.error(node, f"check '{kind}' needs more: write it as a mapping with "
-                           "type: number (min, max) or type: one_of (list)"
-                           if kind in spec.CHECK_TYPES else
-                           f"unknown check '{kind}'{did_you_mean(kind, spec.CHECK_TYPES)}")
+                self.error(
+                    node,
+                    f"check '{kind}' needs more: write it as a mapping with "
+                    "type: number (min, max) or type: one_of (list)"
+                    if kind in spec.CHECK_TYPES
+                    else f"unknown check '{kind}'{did_you_mean(kind, spec.CHECK_TYPES)}",
+                )
             return None
         f = self.fields(node, spec.CHECK, "the check")
         if f is None:
@@ -460,8 +491,10 @@ class FileReader:
         if kind is None:
             return None
         if kind not in spec.CHECK_TYPES:
-            self.error(f.place("type"), f"unknown check type '{kind}'"
-                       f"{did_you_mean(kind, spec.CHECK_TYPES)}")
+            self.error(
+                f.place("type"),
+                f"unknown check type '{kind}'{did_you_mean(kind, spec.CHECK_TYPES)}",
+            )
             return None
         minimum = self.integer(f.get("min"), "min")
         maximum = self.integer(f.get("max"), "max")
@@ -499,9 +532,11 @@ class FileReader:
             number = self.integer(f.get("number"), "number")
             number_text = str(number if number is not None else position)
             if number_text in numbers:
-                self.error(f.place("number") if f.get("number") else f.place(),
-                           f"option number {number_text} is used twice in this menu "
-                           f"(first at line {numbers[number_text].line})")
+                self.error(
+                    f.place("number") if f.get("number") else f.place(),
+                    f"option number {number_text} is used twice in this menu "
+                    f"(first at line {numbers[number_text].line})",
+                )
             numbers[number_text] = f.place("number") if f.get("number") else f.place()
             keywords = self.words(f.get("keywords"), "keywords")
             words += [(w, position, p) for w, p in self.word_places(f.get("keywords"))]
@@ -509,8 +544,9 @@ class FileReader:
             target_flow = self.flow_ref(f.get("flow"))
             after = self.node_ref(flow_id, f.get("next"), "next")
             if (f.get("go") is None) == (f.get("flow") is None):
-                self.error(f.place(), "an option needs exactly one of go: (a node) or "
-                           "flow: (another flow)")
+                self.error(
+                    f.place(), "an option needs exactly one of go: (a node) or flow: (another flow)"
+                )
                 continue
             if f.get("next") is not None and f.get("flow") is None:
                 self.error(f.place("next"), "next: only goes with flow: in an option")
@@ -604,8 +640,11 @@ class FileReader:
         yes_words = self.words(f.get("yes_words"), "yes_words")
         no_words = self.words(f.get("no_words"), "no_words")
         complete = (
-            deployment_id and main_flow and languages
-            and len(commands) == len(Command) and len(texts) == len(SYSTEM_TEXTS)
+            deployment_id
+            and main_flow
+            and languages
+            and len(commands) == len(Command)
+            and len(texts) == len(SYSTEM_TEXTS)
         )
         if not complete:
             return None
@@ -635,12 +674,17 @@ class FileReader:
             for word, place in places:
                 key = normalize(word or "")
                 if key in seen:
-                    self.error(place, f"'{word}' is in this list twice "
-                               f"(first at line {seen[key].line})")
+                    self.error(
+                        place, f"'{word}' is in this list twice (first at line {seen[key].line})"
+                    )
                 seen.setdefault(key, place)
             if value:
                 items.append(ListItem(value, aliases))
         if list_id is None or not items:
+            return None
+        if list_id in self.index.list_places:
+            first = self.index.list_places[list_id]
+            self.error(f.place("list"), f"list '{list_id}' is defined twice (first at {first})")
             return None
         self.index.list_places[list_id] = f.place("list")
         return ChoiceList(list_id, tuple(items))

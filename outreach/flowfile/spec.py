@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..engine.model import SYSTEM_TEXTS, Command
+from outreach.engine.model import SYSTEM_TEXTS, Command
 
 
 class Kind(Enum):
@@ -116,9 +116,7 @@ OPTION = {
 CHECK_TYPES = ("number", "yes_no", "one_of", "text")
 
 CHECK = {
-    "type": Key(
-        Kind.ID, "number, yes_no, one_of (a list) or text.", True, choices=CHECK_TYPES
-    ),
+    "type": Key(Kind.ID, "number, yes_no, one_of (a list) or text.", True, choices=CHECK_TYPES),
     "min": Key(Kind.INT, "For number: the smallest accepted."),
     "max": Key(Kind.INT, "For number: the largest accepted."),
     "list": Key(Kind.ID, "For one_of: the id of the list of accepted answers."),
@@ -132,9 +130,7 @@ CASE = {
 DEPLOYMENT = {
     "deployment": Key(Kind.ID, "The deployment's id.", True),
     "main_flow": Key(Kind.ID, "The main menu's flow, where the menu command leads.", True),
-    "welcome_flow": Key(
-        Kind.ID, "The flow that starts a new conversation (default: main_flow)."
-    ),
+    "welcome_flow": Key(Kind.ID, "The flow that starts a new conversation (default: main_flow)."),
     "languages": Key(
         Kind.LIST, "Languages offered, the default (source) language first.", True, "language"
     ),
@@ -157,9 +153,7 @@ _COMMAND_HELP = {
     Command.START: "Receive messages again after stopping.",
     Command.DELETE: "Delete everything about the resident. Matched exactly, never as a typo.",
 }
-COMMANDS = {
-    command.value: Key(Kind.WORDS, _COMMAND_HELP[command], True) for command in Command
-}
+COMMANDS = {command.value: Key(Kind.WORDS, _COMMAND_HELP[command], True) for command in Command}
 
 TEXTS = {name: Key(Kind.TEXT, f"The service's '{name}' text.", True) for name in SYSTEM_TEXTS}
 

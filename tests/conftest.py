@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from outreach import create_app
+from outreach.engine import Engine, FlowSet, Inbound, Session, counter_ids
+from outreach.flowfile import load
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOWS = ROOT / "flows"
+#: Checks run "today" at a fixed date, so a test gives the same answer on any day.
+TODAY = date(2026, 11, 28)
+NOON = datetime(2026, 11, 28, 12, 0)
+
+
+@pytest.fixture(scope="session")
+def shipped() -> FlowSet:
+    result = load([FLOWS], TODAY)
+    assert result.flowset is not None, "\n".join(map(str, result.errors))
+    return result.flowset
+
+
+@pytest.fixture
+def engine(shipped: FlowSet) -> Engine:
+    return Engine(shipped, new_id=counter_ids())
+
+
+class Resident:
+    """Talks to an engine the way a channel would: one message at a time, state kept."""
+
+    def __init__(self, engine: Engine, language: str | None = None) -> None:
+        self.engine = engine
+        self.session: Session = engine.new_session(language)
+        self.now = NOON
+        self.events: list = []
+
+    def says(self, text: str) -> str:
+        sprint = self.engine.resume(self.session, Inbound(text), self.now)
+        # Every turn's state must survive the trip through JSON a store makes.
+        self.session = Session.from_dict(sprint.session.to_dict())
+        self.events = sprint.events
+        return "\n".join(sprint.messages)
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events]
+
+
+@pytest.fixture
+def resident(engine: Engine) -> Resident:
+    return Resident(engine)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    for key in list(__import__("os").environ):
+        if key.startswith("OUTREACH_"):
+            monkeypatch.delenv(key)
+    yield create_app({"FLOWS_DIR": str(FLOWS)})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    return CliRunner()
+
+
+def write_flows(folder: Path, files: dict[str, str]) -> Path:
+    """Write content files for a test, next to a copy of a small valid deployment."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = ROOT / "tests" / "broken_flows" / "base"
+    for source in base.glob("*.yaml"):
+        (folder / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

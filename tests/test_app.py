@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import FLOWS, ROOT, write_flows
+from flask import Flask
+from flask.testing import FlaskClient
+
+from outreach import create_app
+from outreach.flowfile import ContentError
+from outreach.settings import SETTINGS, SettingError, load_settings
+
+
+def test_healthz(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "deployment": "sample_guatemala", "flows": 6}
+
+
+def test_index_page_says_what_runs(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert "sample_guatemala" in page and "outreach chat" in page
+
+
+def test_test_config_overrides_defaults(app: Flask) -> None:
+    assert app.config["FLOWS_DIR"] == str(FLOWS)
+    assert app.config["SESSION_TIMEOUT_HOURS"] == 72
+
+
+def test_settings_come_from_outreach_variables() -> None:
+    values = load_settings({"OUTREACH_SESSION_TIMEOUT_HOURS": "24", "HOME": "/x"})
+    assert values["SESSION_TIMEOUT_HOURS"] == 24
+    with pytest.raises(SettingError, match="must be a whole number"):
+        load_settings({"OUTREACH_MAX_STEPS_PER_TURN": "many"})
+
+
+def test_a_misspelt_setting_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(SettingError, match="did you mean OUTREACH_FLOWS_DIR"):
+        load_settings({"OUTREACH_FLOW_DIR": "flows"})
+
+
+def test_every_setting_has_help_and_is_documented() -> None:
+    docs = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert len(setting.help) > 20, setting.name
+        assert f"`{setting.env}`" in docs, f"{setting.env} missing from docs/settings.md"
+
+
+def test_every_setting_the_code_reads_is_in_the_table() -> None:
+    names = {s.name for s in SETTINGS}
+    used: set[str] = set()
+    for path in (ROOT / "outreach").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"(?:config|settings)\[\"([A-Z_]+)\"\]", text))
+    assert used, "the scan found nothing: it must be broken"
+    assert used <= names, used - names
+
+
+def test_app_refuses_to_start_on_broken_flows(tmp_path: Path) -> None:
+    folder = write_flows(tmp_path, {"bad.yaml": "flow: bad\nname: Bad\n"})
+    with pytest.raises(ContentError) as caught:
+        create_app({"FLOWS_DIR": str(folder)})
+    assert "bad.yaml:1:1: error: the flow is missing the required key 'provenance'" in str(
+        caught.value
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_outreach_serve_answers_healthz() -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "outreach.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        body = b""
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    body = r.read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert b'"status":"ok"' in body
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,161 @@
+"""`outreach check`: every problem with its exact place, and never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, TODAY, write_flows
+
+from outreach.cli import main
+from outreach.engine.model import MenuNode
+from outreach.flowfile import load
+
+BROKEN = Path("tests/broken_flows")
+CASES = sorted((ROOT / BROKEN).glob("*.yaml"))
+
+
+def run_check(
+    cli: CliRunner, *paths: str | Path, today: str = "2026-11-28"
+) -> tuple[int, list[str]]:
+    result = cli.invoke(main, ["check", "-q", "--today", today, *map(str, paths)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output.splitlines()
+
+
+def expectations(path: Path) -> list[str]:
+    return [
+        line.removeprefix("# expect: ")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# expect: ")
+    ]
+
+
+def test_the_broken_corpus_covers_at_least_15_kinds() -> None:
+    assert len(CASES) >= 15
+
+
+def test_the_shipped_flows_pass(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, lines = run_check(cli, "flows/")
+    assert lines == []
+    assert code == 0
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
+def test_each_broken_file_yields_its_exact_place(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, case: Path
+) -> None:
+    monkeypatch.chdir(ROOT)
+    relative = BROKEN / case.name
+    code, lines = run_check(cli, BROKEN / "base", relative)
+    errors = [line for line in lines if ": error: " in line]
+    assert errors == [f"{relative}:{expected}" for expected in expectations(case)]
+    assert code == 1
+
+
+def test_a_file_with_several_problems_yields_them_all(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    relative = BROKEN / "many" / "several_problems.yaml"
+    code, lines = run_check(cli, BROKEN / "base", relative)
+    expected = expectations(ROOT / relative)
+    assert len(expected) >= 5
+    assert lines == [f"{relative}:{line}" for line in expected]
+    assert code == 1
+
+
+def test_review_dates_warn_30_days_ahead_and_fail_once_passed(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, lines = run_check(cli, BROKEN / "base", today="2027-05-10")
+    assert code == 0
+    assert lines == [
+        "tests/broken_flows/base/main.yaml:4:64: warning: flow 'main' is due for review in "
+        "22 days (2027-06-01)"
+    ]
+    code, lines = run_check(cli, BROKEN / "base", today="2027-06-02")
+    assert code == 1
+    assert lines[0].startswith("tests/broken_flows/base/main.yaml:4:64: error: the review date")
+
+
+YAML_11_TRAPS = """\
+flow: traps
+name: Traps
+keywords: [trampas]
+provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}
+nodes:
+  a:
+    type: menu
+    text: Elija
+    options:
+      - {label: no, go: b}
+      - {label: sí, go: b}
+      - {label: yes, go: b}
+      - {label: on, go: b}
+      - {label: off, go: b}
+      - {label: 1.0, go: b, keywords: [010, 0x1F, ~ok, null]}
+  b:
+    type: message
+    text: B
+"""
+
+
+def test_values_stay_text_exactly_as_written(tmp_path: Path) -> None:
+    folder = write_flows(tmp_path, {"traps.yaml": YAML_11_TRAPS})
+    result = load([folder], TODAY)
+    assert result.flowset is not None, result.errors
+    menu = result.flowset.flows["traps"].nodes["a"]
+    assert isinstance(menu, MenuNode)
+    assert [o.label for o in menu.options] == ["no", "sí", "yes", "on", "off", "1.0"]
+    assert menu.options[-1].keywords == ("010", "0x1F", "~ok", "null")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "1:1: error: the file is empty"),
+        (b"- just\n- a list\n", "1:1: error: a content file is a mapping"),
+        (b"\xff\xfe\x00garbage", "1:1: error: the file is not UTF-8 text"),
+        (b"flow: x\n\tname: tab\n", "2:1: error: YAML syntax:"),
+        (b"flow: [unclosed\n", "2:1: error: YAML syntax:"),
+        (b"flow: a\nflow: b\n", "2:1: error: duplicate key 'flow'"),
+        (b"deployment: x\n", "1:1: error: the deployment is missing the required key"),
+        (b"list: x\nitems: []\n", "2:8: error: items is empty"),
+        (b"flow: !!binary aGVsbG8=\n", "error:"),
+        (b"flow: &a x\nname: *a\n", "error:"),
+    ],
+)
+def test_garbage_gets_a_clear_answer_never_a_traceback(
+    cli: CliRunner, tmp_path: Path, content: bytes, message: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(content)
+    result = cli.invoke(main, ["check", "--today", "2026-11-28", str(bad)])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.exit_code == 1
+    assert any(
+        line.startswith(f"{bad}:") and message in line for line in result.output.splitlines()
+    ), result.output
+
+
+def test_missing_path_is_an_error_not_a_crash(cli: CliRunner, tmp_path: Path) -> None:
+    code, lines = run_check(cli, tmp_path / "nope.yaml")
+    assert code == 1
+    assert f"{tmp_path / 'nope.yaml'}:1:1: error: no such file" in lines
+
+
+def test_every_problem_line_has_the_editor_format(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, lines = run_check(cli, BROKEN / "base", *[BROKEN / c.name for c in CASES])
+    assert code == 1
+    import re
+
+    pattern = re.compile(r"^[^:]+\.yaml:\d+:\d+: (error|warning): .+$")
+    assert lines and all(pattern.match(line) for line in lines), lines

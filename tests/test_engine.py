@@ -1,0 +1,297 @@
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import NOON, TODAY, Resident, write_flows
+
+from outreach.engine import Engine, FlowSet, Inbound, counter_ids
+from outreach.engine import events as ev
+from outreach.engine.model import Flow, MessageNode, Provenance
+from outreach.flowfile import load
+
+MAIN_MENU = "¿Sobre qué quiere saber?"
+
+
+def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> None:
+    reply = resident.says("hola")
+    assert reply.startswith("Hola. Este servicio gratuito")
+    assert "CONTENIDO DE EJEMPLO" in reply
+    assert f"{MAIN_MENU} Responda con un número:\n1. Riesgos" in reply
+    assert resident.kinds()[:2] == ["flow_started", "node_visited"]
+
+
+def test_menu_choices_walk_two_levels_and_menu_comes_back(resident: Resident) -> None:
+    resident.says("hola")
+    assert resident.says("2").startswith("Caminos legales. Elija un tema:")
+    assert resident.says("1").startswith("El Ministerio de Trabajo tiene un programa")
+    assert resident.says("1)").startswith("Un reclutador que le pide dinero")
+    reply = resident.says("MENÚ")
+    assert reply.startswith(MAIN_MENU)
+    assert "Hola." not in reply  # the menu command skips the welcome
+
+
+def test_typing_no_chooses_the_no_option(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("1")  # risks
+    assert "¿Le fue útil" in resident.says("2")  # extortion, then the feedback question
+    reply = resident.says("no")
+    assert reply.startswith("Gracias por decirnos.")
+    saved_node = [e for e in resident.events if isinstance(e, ev.NodeVisited)]
+    assert ("feedback", "sorry") in [(e.flow, e.node) for e in saved_node]
+
+
+def test_sub_flow_completes_and_returns_to_the_calling_menu(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("1")
+    resident.says("3")
+    reply = resident.says("sí")
+    assert reply.startswith("Gracias por su respuesta.")
+    assert MAIN_MENU in reply
+    completed = [e.flow for e in resident.events if isinstance(e, ev.FlowCompleted)]
+    assert completed == ["feedback", "risks"]
+    assert [f.flow for f in resident.session.stack] == ["welcome", "main"]
+
+
+def test_question_with_a_list_saves_the_canonical_value(resident: Resident) -> None:
+    resident.says("hola")
+    assert "¿En qué departamento vive?" in resident.says("3")
+    reply = resident.says("huehue")
+    assert reply.startswith("¿Qué busca en Huehuetenango?")
+    assert resident.session.fields == {"department": "Huehuetenango"}
+    saved = [e for e in resident.events if isinstance(e, ev.FieldSaved)]
+    assert [(e.field, e.value) for e in saved] == [("department", "Huehuetenango")]
+
+
+@pytest.mark.parametrize(
+    ("answer", "department"),
+    [
+        ("Petén", "Petén"),
+        ("PETEN", "Petén"),
+        ("13", "Quetzaltenango"),
+        ("xela", "Quetzaltenango"),
+        ("Quiche", "Quiché"),
+        ("el quiché", "Quiché"),
+        ("Totonicapan", "Totonicapán"),
+    ],
+)
+def test_departments_accept_common_spellings_and_numbers(
+    resident: Resident, answer: str, department: str
+) -> None:
+    resident.says("hola")
+    resident.says("3")
+    resident.says(answer)
+    assert resident.session.fields["department"] == department
+
+
+def test_wrong_answer_retries_then_offers_help_and_menu(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    first = resident.says("Narnia")
+    assert first.startswith("No conozco ese departamento.")
+    assert "¿En qué departamento vive?" in first
+    second = resident.says("Narnia otra vez")
+    assert "MENU" in second and "AYUDA" in second
+    assert "¿En qué departamento vive?" not in second
+    attempts = [e.attempt for e in resident.events if isinstance(e, ev.InputNotUnderstood)]
+    assert attempts == [2]
+    # A right answer resets the count.
+    resident.says("Zacapa")
+    assert resident.session.not_understood == 0
+
+
+def test_branch_remembers_a_saved_field(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    resident.says("Jalapa")
+    resident.says("menu")
+    reply = resident.says("3")
+    assert reply.startswith("¿Sigue viviendo en Jalapa?")
+    assert resident.says("No").startswith("¿En qué departamento vive?")
+
+
+def test_entry_keyword_opens_a_flow_from_anywhere(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("2")
+    reply = resident.says("extorsion")
+    assert reply.startswith("Riesgos. Elija un tema:")
+    assert [f.flow for f in resident.session.stack] == ["risks"]
+
+
+def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("1")
+    reply = resident.says("AYUDA")
+    assert reply.startswith("Servicio gratuito de información.")
+    assert reply.endswith("3. Venta de citas consulares")
+    assert "help_requested" in resident.kinds()
+
+
+def test_stop_silences_everything_until_start(resident: Resident) -> None:
+    resident.says("hola")
+    assert resident.says("BAJA").startswith("No recibirá más mensajes.")
+    assert "opt_out_requested" in resident.kinds()
+    assert resident.says("hola") == ""
+    assert resident.says("1") == ""
+    assert resident.events == []
+    reply = resident.says("alta")
+    assert reply.startswith("Bienvenido de nuevo.")
+    assert "opt_in_requested" in resident.kinds()
+
+
+def test_delete_forgets_everything(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    resident.says("Izabal")
+    assert resident.says("borrar mis datos").startswith("Borramos todos sus datos.")
+    assert "erasure_requested" in resident.kinds()
+    assert resident.session.fields == {}
+    assert resident.session.stack == []
+
+
+def test_stop_and_delete_words_must_be_exact(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("pagar")  # one letter from "parar": not a stop
+    assert "opt_out_requested" not in resident.kinds()
+    resident.says("borar")
+    assert "erasure_requested" not in resident.kinds()
+
+
+def test_language_command_lists_languages(resident: Resident) -> None:
+    resident.says("hola")
+    assert resident.says("idioma") == "Elija su idioma:\n1. Español"
+    reply = resident.says("1")
+    assert reply.startswith("Idioma cambiado.")
+    assert MAIN_MENU in reply
+
+
+def test_idle_session_expires_to_the_welcome(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("1")
+    resident.now = NOON + timedelta(days=3, minutes=1)
+    assert resident.says("2").startswith("Hola. Este servicio gratuito")
+
+
+def test_session_within_timeout_continues(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("1")
+    resident.now = NOON + timedelta(days=2, hours=23)
+    assert resident.says("2").startswith("Si le extorsionan")
+
+
+def test_same_inputs_give_the_same_sprint(shipped: FlowSet) -> None:
+    def run() -> list[dict[str, object]]:
+        engine = Engine(shipped, new_id=counter_ids())
+        session = None
+        out: list[dict[str, object]] = []
+        for text in ["hola", "3", "Sololá", "2", "no"]:
+            sprint = engine.resume(session, Inbound(text), NOON)
+            session = sprint.session
+            out += [e.to_dict() for e in sprint.events]
+        return out
+
+    first, second = run(), run()
+    assert first == second
+    assert json.dumps(first)  # events are plain data too
+    runs = {e["run"] for e in first if e["kind"] == "flow_started"}
+    assert runs == {"run-1", "run-2", "run-3", "run-4"}
+
+
+def test_resume_does_not_change_the_session_it_was_given(engine: Engine) -> None:
+    first = engine.resume(None, Inbound("hola"), NOON).session
+    before = first.to_dict()
+    engine.resume(first, Inbound("1"), NOON)
+    assert first.to_dict() == before
+
+
+def test_loop_guard_ends_a_turn_that_never_waits(shipped: FlowSet) -> None:
+    # The checker refuses such flows, so build one directly, as a bug might.
+    provenance = Provenance("test", date(2026, 1, 1), date(2027, 1, 1), True)
+    loop = Flow(
+        "welcome",
+        "Loop",
+        {"a": MessageNode("a", "A", "b"), "b": MessageNode("b", "B", "a")},
+        provenance,
+    )
+    flows = FlowSet(shipped.deployment, {**shipped.flows, "welcome": loop}, shipped.lists)
+    engine = Engine(flows, new_id=counter_ids(), max_steps=10)
+    sprint = engine.resume(None, Inbound("hola"), NOON)
+    failures = [e for e in sprint.events if isinstance(e, ev.RunFailed)]
+    assert len(failures) == 1
+    assert "10 steps" in failures[0].reason
+    assert sprint.session.stack == []
+    assert sprint.messages[-1].startswith("Sigo sin entender.")
+
+
+QUESTIONS = """\
+flow: survey
+name: Survey
+keywords: [encuesta]
+provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}
+nodes:
+  age:
+    type: question
+    text: "¿Cuántos años tiene?"
+    check: {type: number, min: 15, max: 99}
+    save: age
+    next: travel
+  travel:
+    type: question
+    text: "¿Piensa viajar? (si/no)"
+    check: yes_no
+    save: travel
+    next: decide
+  decide:
+    type: branch
+    field: travel
+    cases:
+      - value: "yes"
+        go: careful
+    otherwise: good
+  careful:
+    type: message
+    text: "Con {age} años, cuídese."
+    next: done
+  good:
+    type: message
+    text: Bien.
+    next: done
+  done:
+    type: end
+    text: Fin.
+"""
+
+
+@pytest.fixture
+def survey(tmp_path: Path) -> Resident:
+    folder = write_flows(tmp_path / "flows", {"survey.yaml": QUESTIONS})
+    result = load([folder], TODAY)
+    assert result.flowset is not None, result.errors
+    return Resident(Engine(result.flowset, new_id=counter_ids()))
+
+
+def test_number_and_yes_no_questions_and_end(survey: Resident) -> None:
+    assert survey.says("encuesta") == "¿Cuántos años tiene?"
+    assert survey.says("12") == "Un número.\n¿Cuántos años tiene?"
+    assert survey.says("tengo 30") == "¿Piensa viajar? (si/no)"
+    assert survey.says("quizás").startswith("SI o NO.")
+    assert survey.says("Sí, claro") == "Con 30 años, cuídese.\nFin."
+    assert survey.session.fields == {"age": "30", "travel": "yes"}
+    assert survey.session.stack == []
+    assert survey.kinds().count("flow_completed") == 1
+
+
+def test_no_answer_takes_the_other_branch(survey: Resident) -> None:
+    survey.says("encuesta")
+    survey.says("treinta")  # not a number word we know: retry
+    survey.says("40")
+    assert survey.says("NO") == "Bien.\nFin."
+
+
+def test_after_the_end_the_next_message_starts_again(survey: Resident) -> None:
+    survey.says("encuesta")
+    survey.says("40")
+    survey.says("no")
+    assert survey.says("hola").startswith("Elija:")
