@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest check flows-test bench schema clean
+.PHONY: run test reference-calculator lint typecheck pytest check flows-test bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,16 @@ run: $(STAMP)
 	$(BIN)/outreach serve --host 127.0.0.1 --port 5000
 
 ## Lint, type-check, check the shipped content and run the whole test suite.
-test: $(STAMP) lint typecheck check flows-test pytest
+test: $(STAMP) reference-calculator lint typecheck check flows-test pytest
+
+# Twilio's segment calculator (npm), for comparing our counts live; without npm the tests
+# compare with the values it gave, committed in tests/data/.
+reference-calculator:
+	@if command -v npm >/dev/null 2>&1; then \
+	  [ -d tests/js/node_modules/sms-segments-calculator ] || \
+	  npm install --prefix tests/js --no-package-lock --no-audit --no-fund --silent || \
+	  echo "npm install failed: segment tests use the committed reference values"; \
+	else echo "no npm: segment tests use the committed reference values"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

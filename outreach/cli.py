@@ -192,6 +192,68 @@ def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
 
 
 @main.command()
+@click.argument("texts", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per text.")
+@click.option(
+    "--lang",
+    "language",
+    default="es",
+    show_default=True,
+    help="Language, for shaping with --shaped.",
+)
+@click.option(
+    "--shaped",
+    is_flag=True,
+    help="Count the text as shaped for SMS by the deployment (flows/deployment.yaml).",
+)
+@click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
+def segments(
+    texts: tuple[str, ...], as_json: bool, language: str, shaped: bool, flows_dir: str | None
+) -> None:
+    """Show the SMS encoding, characters and segments of each TEXT, as Twilio counts them.
+
+    With TEXT "-", reads one JSON string per line from standard input and, with --json,
+    writes one JSON object per line: encoding, segments, characters, non_gsm.
+
+    Example:
+
+        outreach segments "¿En qué departamento vive?"
+    """
+    from .sms import segment_info, shape
+
+    shaping = _load(flows_dir).deployment.sms if shaped else None
+
+    def report(text: str) -> None:
+        sent = shape(text, language, "sms", shaping) if shaping else text
+        info = segment_info(sent)
+        if as_json:
+            click.echo(json.dumps(info.to_dict(), ensure_ascii=False))
+            return
+        why = ""
+        if info.non_gsm:
+            why = "  (UCS-2 because of: " + ", ".join(repr(c) for c in info.non_gsm) + ")"
+        click.echo(
+            f"{info.encoding}  {info.segments} segment(s)  {info.characters:>3} characters  "
+            f"{sent}{why}"
+        )
+
+    if texts == ("-",):
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                text = json.loads(line)
+            except json.JSONDecodeError:
+                text = None
+            if not isinstance(text, str):
+                raise click.ClickException(f"line {number}: not a JSON string")
+            report(text)
+        return
+    for text in texts:
+        report(text)
+
+
+@main.command()
 def schema() -> None:
     """Print the JSON Schema of the content files (kept in flows/schema.json).
 

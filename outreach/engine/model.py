@@ -241,6 +241,20 @@ SYSTEM_TEXTS = (
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    """How SMS text is shaped to stay cheap, and the cost budget `outreach check` warns at."""
+
+    #: Segments a message may take before `outreach check` warns.
+    budget: int = 1
+    #: Curly quotes, ʼ, dashes, ellipses and odd spaces become GSM-7 characters.
+    punctuation: bool = True
+    #: Languages whose SMS lose the accent on á í ó ú (opt-in: it changes the spelling).
+    plain_vowels: frozenset[str] = frozenset()
+    #: Channels whose text is shaped; WhatsApp and the web keep what was written.
+    channels: frozenset[str] = frozenset({"sms"})
+
+
+@dataclass(frozen=True)
 class Deployment:
     """Settings of one deployment that NGO staff edit with the flows."""
 
@@ -251,6 +265,7 @@ class Deployment:
     texts: dict[str, str]
     #: The flow that greets a resident at the start of a conversation.
     welcome_flow: str | None = None
+    sms: SmsSettings = field(default_factory=SmsSettings)
     #: Words accepted as "yes" and "no" by yes/no questions.
     yes_words: tuple[str, ...] = ("si", "sí", "s", "yes", "y", "claro", "ok")
     no_words: tuple[str, ...] = ("no", "n")

@@ -36,6 +36,7 @@ from outreach.engine.model import (
     Option,
     Provenance,
     QuestionNode,
+    SmsSettings,
     placeholders,
 )
 
@@ -637,6 +638,7 @@ class FileReader:
                     value = self.text(tf.get(name), name)
                     if value is not None:
                         texts[name] = value
+        sms = self.read_sms(f.get("sms"))
         yes_words = self.words(f.get("yes_words"), "yes_words")
         no_words = self.words(f.get("no_words"), "no_words")
         complete = (
@@ -648,13 +650,32 @@ class FileReader:
         )
         if not complete:
             return None
-        extra: dict[str, Any] = {"welcome_flow": welcome_flow}
+        extra: dict[str, Any] = {"welcome_flow": welcome_flow, "sms": sms}
         if yes_words:
             extra["yes_words"] = yes_words
         if no_words:
             extra["no_words"] = no_words
         assert deployment_id and main_flow
         return Deployment(deployment_id, main_flow, tuple(languages), commands, texts, **extra)
+
+    def read_sms(self, node: yaml.Node | None) -> SmsSettings:
+        default = SmsSettings()
+        if node is None:
+            return default
+        f = self.fields(node, spec.SMS, "sms")
+        if f is None:
+            return default
+        budget = self.integer(f.get("budget"), "budget")
+        if budget is not None and budget < 1:
+            self.error(f.place("budget"), "budget must be at least 1 segment")
+            budget = None
+        punctuation = self.boolean(f.get("punctuation"), "punctuation")
+        return SmsSettings(
+            budget=budget if budget is not None else default.budget,
+            punctuation=default.punctuation if punctuation is None else punctuation,
+            plain_vowels=frozenset(self.words(f.get("plain_vowels"), "plain_vowels")),
+            channels=frozenset(self.words(f.get("channels"), "channels")) or default.channels,
+        )
 
     def read_list(self, root: yaml.MappingNode) -> ChoiceList | None:
         f = self.fields(root, spec.LIST, "the list")

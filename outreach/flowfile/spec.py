@@ -136,8 +136,20 @@ DEPLOYMENT = {
     ),
     "commands": Key(Kind.OBJECT, "Words of the global commands.", True, "commands"),
     "texts": Key(Kind.OBJECT, "What the service itself says.", True, "texts"),
+    "sms": Key(Kind.OBJECT, "How SMS text is shaped and the cost budget.", of="sms"),
     "yes_words": Key(Kind.WORDS, "Words yes/no questions accept as yes."),
     "no_words": Key(Kind.WORDS, "Words yes/no questions accept as no."),
+}
+
+SMS = {
+    "budget": Key(Kind.INT, "Segments a message may take before `outreach check` warns (1)."),
+    "punctuation": Key(
+        Kind.BOOL, "Turn curly quotes, ʼ, dashes, ellipses and odd spaces into GSM-7 (true)."
+    ),
+    "plain_vowels": Key(
+        Kind.WORDS, "Languages whose SMS write á í ó ú as a i o u, to stay GSM-7 (none)."
+    ),
+    "channels": Key(Kind.WORDS, "Channels whose text is shaped (sms)."),
 }
 
 LANGUAGE = {
@@ -175,6 +187,7 @@ TABLES: dict[str, dict[str, Key]] = {
     "case": CASE,
     "deployment": DEPLOYMENT,
     "language": LANGUAGE,
+    "sms": SMS,
     "commands": COMMANDS,
     "texts": TEXTS,
     "list": LIST,

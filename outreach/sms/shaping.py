@@ -1,0 +1,52 @@
+"""Shaping text for SMS so that it stays GSM-7 (160 characters a segment, not 70).
+
+One curly apostrophe turns a whole message into UCS-2 and more than doubles its cost.
+Like Twilio's Smart Encoding, punctuation look-alikes become their GSM equivalents; as an
+opt-in per language, Spanish á í ó ú become a i o u (é, ñ, ü, ¿ and ¡ are GSM-7 already).
+Only SMS is shaped: WhatsApp and the web keep the text as written.
+"""
+
+from __future__ import annotations
+
+from outreach.engine.model import SmsSettings
+
+# Apostrophes: Mayan orthographies write the glottal stop as ʼ (U+02BC), which CLDR uses,
+# or ’; residents type ' and read all three the same way.
+_APOSTROPHES = "ʼ’‘‛′´`ʹ"
+_DOUBLE_QUOTES = "“”„‟«»″ʺ〝〞"
+_DASHES = "‐‑‒–—―−⁃•"
+_SPACES = (
+    "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
+)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+
+PUNCTUATION: dict[int, str] = {
+    **{ord(ch): "'" for ch in _APOSTROPHES},
+    **{ord(ch): '"' for ch in _DOUBLE_QUOTES},
+    **{ord(ch): "-" for ch in _DASHES},
+    **{ord(ch): " " for ch in _SPACES},
+    **{ord(ch): "" for ch in _INVISIBLE},
+    ord("…"): "...",
+    ord("‹"): "<",
+    ord("›"): ">",
+    # Full-width forms (from some phone keyboards) become their ASCII letters and signs.
+    **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)},
+}
+
+#: Spanish vowels with an acute accent, which GSM-7 lacks (it has é and É).
+PLAIN_VOWELS: dict[int, str] = {ord(a): b for a, b in zip("áíóúÁÍÓÚ", "aiouAIOU", strict=True)}
+
+
+def shaping_table(language: str, channel: str, settings: SmsSettings) -> dict[int, str]:
+    if channel not in settings.channels:
+        return {}
+    table = dict(PUNCTUATION) if settings.punctuation else {}
+    if language in settings.plain_vowels:
+        table.update(PLAIN_VOWELS)
+    return table
+
+
+def shape(text: str, language: str, channel: str, settings: SmsSettings) -> str:
+    """The text as it will really be sent on ``channel`` to a resident of ``language``."""
+    table = shaping_table(language, channel, settings)
+    return text.translate(table) if table else text

@@ -1,0 +1,118 @@
+"""SMS encoding and segments must agree with Twilio's reference calculator."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from make_segment_expectations import EXPECTED, NODE_MODULES, reference
+from segment_corpus import corpus
+
+from outreach.cli import main
+from outreach.engine.model import SmsSettings
+from outreach.sms import segment_info, shape
+
+
+def committed() -> list[dict[str, object]]:
+    with EXPECTED.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+def test_committed_expectations_are_the_current_corpus() -> None:
+    expected = committed()
+    assert len(expected) >= 2000
+    assert [e["text"] for e in expected] == corpus()
+
+
+def test_agrees_with_the_committed_reference_values() -> None:
+    mismatches = []
+    for entry in committed():
+        text = str(entry.pop("text"))
+        ours = segment_info(text).to_dict()
+        if ours != entry:
+            mismatches.append((text[:40], ours, entry))
+    assert mismatches == []
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (NODE_MODULES / "sms-segments-calculator").exists(),
+    reason="Node or the npm reference calculator is not installed (make test installs it "
+    "when npm exists); the committed reference values were checked instead",
+)
+def test_agrees_with_the_npm_calculator_run_now() -> None:
+    texts = corpus()
+    live = reference(texts)
+    ours = [segment_info(text).to_dict() for text in texts]
+    assert ours == live
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "segments", "characters"),
+    [
+        ("a" * 160, "GSM-7", 1, 160),
+        ("a" * 161, "GSM-7", 2, 161),
+        ("a" * 306, "GSM-7", 2, 306),
+        ("a" * 307, "GSM-7", 3, 307),
+        ("€" * 80, "GSM-7", 1, 160),
+        ("a" * 152 + "€" + "a" * 8, "GSM-7", 2, 162),
+        ("á" * 70, "UCS-2", 1, 70),
+        ("á" * 71, "UCS-2", 2, 71),
+        ("a" * 66 + "🙂", "UCS-2", 1, 67),
+        ("a" * 66 + "🙂" + "a" * 3, "UCS-2", 2, 70),
+        ("Información", "UCS-2", 1, 11),
+        ("Niño, ¿qué tal? ¡Bien!", "GSM-7", 1, 22),
+    ],
+)
+def test_boundaries(text: str, encoding: str, segments: int, characters: int) -> None:
+    info = segment_info(text)
+    assert (info.encoding, info.segments, info.characters) == (encoding, segments, characters)
+
+
+def test_names_the_characters_that_force_ucs2() -> None:
+    assert segment_info("Kʼicheʼ y Información").non_gsm == ("ʼ", "ó")
+    assert segment_info("Hola").non_gsm == ()
+
+
+def test_shaping_keeps_sms_gsm7_and_leaves_whatsapp_alone() -> None:
+    shaping = SmsSettings(1, True, frozenset({"es"}), frozenset({"sms"}))
+    text = "“Información” — Qʼeqchiʼ… ¿Sí?"
+    sms = shape(text, "es", "sms", shaping)
+    assert sms == "\"Informacion\" - Q'eqchi'... ¿Si?"
+    assert segment_info(sms).encoding == "GSM-7"
+    assert shape(text, "es", "whatsapp", shaping) == text
+    # Plain vowels are opt-in per language: Mayan text keeps them (and ë stays UCS-2).
+    assert shape("Rïn ninbʼe á", "cak", "sms", shaping) == "Rïn ninb'e á"
+
+
+def test_segments_command(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["segments", "Hola", "Información"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "GSM-7  1 segment(s)    4 characters  Hola",
+        "UCS-2  1 segment(s)   11 characters  Información  (UCS-2 because of: 'ó')",
+    ]
+
+
+def test_segments_command_json_lines_from_stdin(cli: CliRunner) -> None:
+    lines = "".join(json.dumps(t) + "\n" for t in ["Hola", "á" * 71, "€"])
+    result = cli.invoke(main, ["segments", "-", "--json"], input=lines)
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.output.splitlines()]
+    assert out == [
+        {"encoding": "GSM-7", "segments": 1, "characters": 4, "non_gsm": []},
+        {"encoding": "UCS-2", "segments": 2, "characters": 71, "non_gsm": ["á"]},
+        {"encoding": "GSM-7", "segments": 1, "characters": 2, "non_gsm": []},
+    ]
+
+
+def test_segments_command_rejects_a_line_that_is_not_json(cli: CliRunner) -> None:
+    result = cli.invoke(main, ["segments", "-", "--json"], input='"ok"\nnot json\n')
+    assert result.exit_code == 1
+    assert "line 2: not a JSON string" in result.output
+
+
+def test_the_reference_runner_is_committed() -> None:
+    assert (Path(__file__).parent / "js" / "segments_reference.js").exists()
