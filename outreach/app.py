@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template_string
 
-from .content import build_engine, load_flows
+from .content import Content
 from .settings import load_settings
 
 _INDEX = """<!doctype html>
@@ -32,9 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("outreach").setLevel(settings["LOG_LEVEL"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    flows = load_flows(settings["FLOWS_DIR"])
-    app.extensions["outreach.flows"] = flows
-    app.extensions["outreach.engine"] = build_engine(flows, settings)
+    content = Content(settings)
+    app.extensions["outreach.content"] = content
+    flows = content.flows
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             status="ok",
             deployment=flows.deployment.id,
             flows=len(flows.flows),
+            languages=content.state.offered,
         )
 
     @app.get("/")

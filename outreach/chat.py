@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from .engine import Engine, FlowSet, Inbound, counter_ids
+from .content import Content
+from .engine import Inbound
 
 
 def chat(
-    flows: FlowSet,
+    content: Content,
     lines: Iterable[str],
     out: TextIO,
     *,
@@ -20,14 +20,18 @@ def chat(
     prompt: str = "",
     show_events: bool = False,
 ) -> None:
-    """Answer each line as a resident's message; print every reply, then a blank line."""
-    engine = Engine(flows, new_id=counter_ids())
-    session = engine.new_session(language)
+    """Answer each line as a resident's message; print every reply, then a blank line.
+
+    Without ``language`` the resident is new and chooses one, as on a real phone.
+    """
+    session = content.engine().new_session(language)
     if prompt:
         out.write(prompt)
         out.flush()
     for line in lines:
         text = line.rstrip("\n")
+        # Asked each turn, so a catalog saved during the chat is used at once.
+        engine = content.engine()
         sprint = engine.resume(session, Inbound(text, channel), datetime.now(UTC))
         session = sprint.session
         for message in sprint.messages:
@@ -43,7 +47,3 @@ def chat(
         out.flush()
     if prompt:
         out.write("\n")
-
-
-def interactive_lines(stream: TextIO = sys.stdin) -> Iterable[str]:
-    yield from stream

@@ -8,30 +8,49 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .settings import SETTINGS, SettingError, load_settings
 
+if TYPE_CHECKING:
+    from .content import Content
+    from .engine import FlowSet
 
-def _flows_dir() -> str:
+
+def _settings(flows_dir: str | None = None) -> dict[str, Any]:
     try:
-        return str(load_settings(os.environ)["FLOWS_DIR"])
+        settings = load_settings(os.environ)
     except SettingError as exc:
         raise click.ClickException(str(exc)) from None
+    if flows_dir:
+        settings["FLOWS_DIR"] = flows_dir
+    return settings
 
 
-def _load(flows_dir: str | None):  # type: ignore[no-untyped-def]
-    from .flowfile import load
+def _flows_dir() -> str:
+    return str(_settings()["FLOWS_DIR"])
 
-    result = load([flows_dir or _flows_dir()], datetime.now(UTC).date())
-    if result.flowset is None:
-        for problem in result.errors:
+
+def _content(flows_dir: str | None) -> Content:
+    """The flows and translations, or a clear message listing every error."""
+    from .content import Content
+    from .engine import counter_ids
+    from .flowfile import ContentError
+
+    try:
+        return Content(_settings(flows_dir), new_id=counter_ids())
+    except ContentError as exc:
+        for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(
-            f"the content has {len(result.errors)} error(s); run 'outreach check' for details"
-        )
-    return result.flowset
+            f"the content has {len(exc.problems)} error(s); run 'outreach check' for details"
+        ) from None
+
+
+def _load(flows_dir: str | None) -> FlowSet:
+    return _content(flows_dir).flows
 
 
 @click.group()
@@ -102,7 +121,17 @@ def check(paths: tuple[str, ...], today: datetime | None, quiet: bool) -> None:
 
 
 @main.command()
-@click.option("--lang", "language", default=None, help="The resident's language (e.g. es).")
+@click.option(
+    "--lang",
+    "language",
+    default=None,
+    help="The resident's language (default: the flows' source language).",
+)
+@click.option(
+    "--ask-language",
+    is_flag=True,
+    help="Start as a new resident, who is asked to choose a language.",
+)
 @click.option(
     "--channel",
     type=click.Choice(["sms", "whatsapp", "web"]),
@@ -112,11 +141,14 @@ def check(paths: tuple[str, ...], today: datetime | None, quiet: bool) -> None:
 )
 @click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
 @click.option("--events", is_flag=True, help="Also print the events of each turn.")
-def chat(language: str | None, channel: str, flows_dir: str | None, events: bool) -> None:
+def chat(
+    language: str | None, ask_language: bool, channel: str, flows_dir: str | None, events: bool
+) -> None:
     """Talk to the flows in the terminal, as a resident would.
 
     Type a message and press Enter; Ctrl-D ends. With piped input it prints each reply
-    and no prompts, so a scripted conversation can be compared with diff.
+    and no prompts, so a scripted conversation can be compared with diff. Catalogs saved
+    during a chat are used at once.
 
     Example:
 
@@ -124,15 +156,17 @@ def chat(language: str | None, channel: str, flows_dir: str | None, events: bool
     """
     from .chat import chat as run_chat
 
-    flows = _load(flows_dir)
-    known = [lang.code for lang in flows.deployment.languages]
+    content = _content(flows_dir)
+    known = [lang.code for lang in content.flows.deployment.languages]
     if language and language not in known:
         raise click.ClickException(f"language {language!r} is not offered ({', '.join(known)})")
+    if not ask_language:
+        language = language or content.flows.deployment.default_language
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo("Chatting with the flows. Ctrl-D to end.\n", err=True)
     run_chat(
-        flows,
+        content,
         sys.stdin,
         sys.stdout,
         language=language,

@@ -1,17 +1,21 @@
-"""The content a running service uses: the checked flows and an engine built on them."""
+"""The content a running service uses: the checked flows, their translations and an
+engine built on both, rebuilt when a translator saves a catalog."""
 
 from __future__ import annotations
 
+import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .engine import Engine, FlowSet
 from .flowfile import load_or_raise
+from .i18n import TranslationState, catalog_stamps, load_translations
+from .i18n.messages import flowset_messages
 
 
-def today() -> Any:
+def today() -> date:
     return datetime.now(UTC).date()
 
 
@@ -20,10 +24,41 @@ def load_flows(flows_dir: str | Path) -> FlowSet:
     return load_or_raise([flows_dir], today())
 
 
-def build_engine(flows: FlowSet, config: dict[str, Any]) -> Engine:
-    return Engine(
-        flows,
-        new_id=lambda: uuid.uuid4().hex,
-        max_steps=int(config["MAX_STEPS_PER_TURN"]),
-        session_timeout=timedelta(hours=int(config["SESSION_TIMEOUT_HOURS"])),
-    )
+class Content:
+    """Flows, translations and the engine, as one consistent snapshot.
+
+    :meth:`engine` checks the catalogs' modification times (a few ``stat`` calls) and
+    rebuilds the engine when one changed, so an edited ``.po`` file is served at once.
+    """
+
+    def __init__(self, config: dict[str, Any], *, new_id: Any = None) -> None:
+        self.flows_dir = Path(config["FLOWS_DIR"])
+        self.locales_dir = Path(config["LOCALES_DIR"])
+        self.min_coverage = int(config["LANGUAGE_MIN_COVERAGE"])
+        self.max_steps = int(config["MAX_STEPS_PER_TURN"])
+        self.session_timeout = timedelta(hours=int(config["SESSION_TIMEOUT_HOURS"]))
+        self.new_id = new_id or (lambda: uuid.uuid4().hex)
+        self.flows = load_flows(self.flows_dir)
+        self.messages = flowset_messages(self.flows)
+        self._lock = threading.Lock()
+        self.state, self._engine = self._build()
+
+    def _build(self) -> tuple[TranslationState, Engine]:
+        state = load_translations(self.flows, self.messages, self.locales_dir, self.min_coverage)
+        engine = Engine(
+            self.flows,
+            new_id=self.new_id,
+            translate=state.translations,
+            languages=state.offered,
+            max_steps=self.max_steps,
+            session_timeout=self.session_timeout,
+        )
+        return state, engine
+
+    def engine(self) -> Engine:
+        codes = [lang.code for lang in self.flows.deployment.languages]
+        if catalog_stamps(self.locales_dir, codes) != self.state.stamps:
+            with self._lock:
+                if catalog_stamps(self.locales_dir, codes) != self.state.stamps:
+                    self.state, self._engine = self._build()
+        return self._engine

@@ -39,6 +39,18 @@ SETTINGS: tuple[Setting, ...] = (
         "directory. The service refuses to start if they have errors.",
     ),
     Setting(
+        "LOCALES_DIR",
+        "locales",
+        "Folder of the gettext catalogs (locales/<lang>/LC_MESSAGES/flows.po), relative to the "
+        "current directory. Edited catalogs are read again without a restart.",
+    ),
+    Setting(
+        "LANGUAGE_MIN_COVERAGE",
+        90,
+        "Percent of messages a language's catalog must translate before residents are "
+        "offered that language; untranslated messages are sent in Spanish.",
+    ),
+    Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
         "Hours without a message after which a conversation starts again at the welcome.",

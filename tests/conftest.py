@@ -62,7 +62,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     for key in list(__import__("os").environ):
         if key.startswith("OUTREACH_"):
             monkeypatch.delenv(key)
-    yield create_app({"FLOWS_DIR": str(FLOWS)})
+    yield create_app({"FLOWS_DIR": str(FLOWS), "LOCALES_DIR": str(ROOT / "locales")})
 
 
 @pytest.fixture

@@ -22,7 +22,12 @@ from outreach.settings import SETTINGS, SettingError, load_settings
 def test_healthz(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "deployment": "sample_guatemala", "flows": 6}
+    assert response.json == {
+        "status": "ok",
+        "deployment": "sample_guatemala",
+        "flows": 6,
+        "languages": ["es"],
+    }
 
 
 def test_index_page_says_what_runs(client: FlaskClient) -> None:

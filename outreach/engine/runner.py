@@ -7,7 +7,7 @@ run ids are passed in, so the same inputs always give the same sprint.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -23,6 +23,7 @@ from .model import (
     Flow,
     FlowNode,
     FlowSet,
+    Language,
     MenuNode,
     MessageNode,
     Node,
@@ -91,49 +92,96 @@ class Engine:
         *,
         new_id: Callable[[], str],
         translate: Translate = untranslated,
+        languages: Sequence[str] | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         session_timeout: timedelta = DEFAULT_SESSION_TIMEOUT,
     ) -> None:
+        """``languages`` are the codes offered to residents (by default every language of
+        the deployment); the first is the source language of the flows."""
         self.flows = flows
         self.new_id = new_id
         self.translate = translate
         self.max_steps = max_steps
         self.session_timeout = session_timeout
         deployment = flows.deployment
+        by_code = {lang.code: lang for lang in deployment.languages}
+        codes = list(languages) if languages is not None else list(by_code)
+        self.languages: tuple[Language, ...] = tuple(by_code[c] for c in codes if c in by_code)
+        self.source_language = deployment.default_language
+        # Global commands work in every offered language, whatever the resident's.
         self._commands = KeywordMatcher(
             [
                 (word, command, command not in _EXACT_ONLY)
                 for command, words in deployment.commands.items()
-                for word in words
+                for lang in self.languages
+                for word in self.words(words, f"command/{command.value}", lang.code)
             ]
         )
-        self._entry = KeywordMatcher(
-            [(word, flow.id, True) for flow in flows.flows.values() for word in flow.keywords]
-        )
-        self._menus: dict[tuple[str, str], ChoiceMatcher[Option]] = {}
-        self._lists: dict[str, ChoiceMatcher[str]] = {}
-        for flow in flows.flows.values():
-            for node in flow.nodes.values():
-                if isinstance(node, MenuNode):
-                    self._menus[flow.id, node.id] = ChoiceMatcher(
-                        Choice(o, _as_int(o.number), (o.label, *o.keywords)) for o in node.options
-                    )
-        for choice_list in flows.lists.values():
-            self._lists[choice_list.id] = ChoiceMatcher(
+        self._entry: dict[str, KeywordMatcher[str]] = {}
+        self._menus: dict[tuple[str, str, str], ChoiceMatcher[Option]] = {}
+        self._lists = {
+            choice_list.id: ChoiceMatcher(
                 Choice(item.value, number, (item.value, *item.aliases))
                 for number, item in enumerate(choice_list.items, start=1)
             )
+            for choice_list in flows.lists.values()
+        }
         self._languages = ChoiceMatcher(
             Choice(lang.code, number, (lang.code, lang.name))
-            for number, lang in enumerate(deployment.languages, start=1)
+            for number, lang in enumerate(self.languages, start=1)
+        )
+        self._language_names = KeywordMatcher(
+            [(lang.name, lang.code, False) for lang in self.languages]
         )
         self._yes_no = KeywordMatcher(
             [(w, "yes", False) for w in deployment.yes_words]
             + [(w, "no", False) for w in deployment.no_words]
         )
 
+    def words(self, words: Sequence[str], context: str, language: str) -> list[str]:
+        """Keywords in the source language and, translated, in ``language``."""
+        found = list(words)
+        if language != self.source_language and words:
+            translated = self.translate(", ".join(words), context, language)
+            found += [w.strip() for w in translated.split(",") if w.strip()]
+        return found
+
+    def entry_matcher(self, language: str) -> KeywordMatcher[str]:
+        """Flow keywords in the source language and in ``language``."""
+        if language not in self._entry:
+            self._entry[language] = KeywordMatcher(
+                [
+                    (word, flow.id, True)
+                    for flow in self.flows.flows.values()
+                    for word in self.words(flow.keywords, f"{flow.id}/keywords", language)
+                ]
+            )
+        return self._entry[language]
+
+    def menu_matcher(self, flow: str, menu: MenuNode, language: str) -> ChoiceMatcher[Option]:
+        """A menu's options by number, label and keywords, in the source language and in
+        ``language``."""
+        key = (flow, menu.id, language)
+        if key not in self._menus:
+            choices = []
+            for option in menu.options:
+                context = f"{flow}/{menu.id}/option/{option.number}"
+                phrases = [
+                    option.label,
+                    *self.words(option.keywords, f"{context}/keywords", language),
+                ]
+                if language != self.source_language:
+                    phrases.append(self.translate(option.label, context, language))
+                choices.append(Choice(option, _as_int(option.number), tuple(phrases)))
+            self._menus[key] = ChoiceMatcher(choices)
+        return self._menus[key]
+
     def new_session(self, language: str | None = None) -> Session:
-        return Session(language=language or self.flows.deployment.default_language)
+        """A session for a resident never seen before. Given a ``language`` (a simulator,
+        a test), the resident is not asked to choose one."""
+        if language is not None:
+            return Session(language=language, language_chosen=True)
+        return Session(language=self.source_language)
 
     def resume(self, session: Session | None, message: Inbound, now: datetime) -> Sprint:
         """Handle one message from a resident and return what happened."""
@@ -151,6 +199,7 @@ def _as_int(number: str) -> int | None:
 def _copy(session: Session) -> Session:
     return Session(
         language=session.language,
+        language_chosen=session.language_chosen,
         fields=dict(session.fields),
         stack=[Frame(f.flow, f.node, f.run) for f in session.stack],
         pending=session.pending,
@@ -201,8 +250,10 @@ class _Turn:
                 self.choose_language(text)
             elif session.stack:
                 self.answer(text)
+            elif not session.language_chosen:
+                self.first_contact(text)
             else:
-                flow = self.engine._entry.match(text)
+                flow = self.engine.entry_matcher(session.language).match(text)
                 self.start_flow(flow or self.deployment.first_flow, replace=True)
         except _LoopGuard:
             frame = session.stack[-1] if session.stack else None
@@ -245,9 +296,44 @@ class _Turn:
             fresh = self.engine.new_session()
             session.__dict__.update(fresh.__dict__)
 
+    def first_contact(self, text: str) -> None:
+        """A new resident: a flow keyword or a language's name settles the language;
+        otherwise, when more than one language is offered, they choose one first."""
+        session = self.session
+        engine = self.engine
+        for lang in engine.languages:
+            flow = engine.entry_matcher(lang.code).match(text)
+            if flow is not None:
+                self.settle_language(lang.code)
+                self.start_flow(flow, replace=True)
+                return
+        named = engine._language_names.match(text)
+        if named is not None or len(engine.languages) < 2:
+            self.settle_language(named or session.language)
+            self.start_flow(self.deployment.first_flow, replace=True)
+            return
+        session.pending = LANGUAGE_MENU
+        self.show_language_menu()
+
+    def settle_language(self, code: str) -> None:
+        session = self.session
+        session.language_chosen = True
+        if code != session.language:
+            self.log(ev.LanguageChanged(self.now, code, session.language))
+            session.language = code
+
     def show_language_menu(self) -> None:
-        lines = [self.system_text("language_menu")]
-        lines += [f"{n}. {lang.name}" for n, lang in enumerate(self.deployment.languages, 1)]
+        if self.session.language_chosen:
+            prompt = self.system_text("language_menu")
+        else:
+            # Nobody knows yet which language the resident reads: ask in all of them.
+            source = self.deployment.texts["language_menu"]
+            prompts = [
+                self.engine.translate(source, "system/language_menu", lang.code)
+                for lang in self.engine.languages
+            ]
+            prompt = " / ".join(dict.fromkeys(prompts))
+        lines = [prompt] + [f"{n}. {lang.name}" for n, lang in enumerate(self.engine.languages, 1)]
         self.say("\n".join(lines), None, None)
 
     def choose_language(self, text: str) -> None:
@@ -256,15 +342,17 @@ class _Turn:
             self.not_understood(None, None)
             return
         session = self.session
+        first_time = not session.language_chosen
         session.pending = None
         session.not_understood = 0
-        if code != session.language:
-            self.log(ev.LanguageChanged(self.now, code, session.language))
-            session.language = code
-        self.say_system("language_changed")
+        self.settle_language(code)
         if session.stack:
+            self.say_system("language_changed")
             self.prompt_again()
+        elif first_time:
+            self.start_flow(self.deployment.first_flow, replace=True)
         else:
+            self.say_system("language_changed")
             self.start_flow(self.deployment.main_flow, replace=True)
 
     # -- answers at a wait -------------------------------------------------------
@@ -273,7 +361,7 @@ class _Turn:
         frame = self.session.stack[-1]
         node = self.flow(frame.flow).nodes[frame.node or ""]
         if isinstance(node, MenuNode):
-            option = self.engine._menus[frame.flow, node.id].match(text)
+            option = self.engine.menu_matcher(frame.flow, node, self.session.language).match(text)
             if option is not None:
                 self.session.not_understood = 0
                 self.choose(frame, node, option)
@@ -286,7 +374,7 @@ class _Turn:
                 self.log(ev.FieldSaved(self.now, node.save, value, frame.flow, node.id))
                 self.continue_at(node.next)
                 return
-        entry = self.engine._entry.match(text)
+        entry = self.engine.entry_matcher(self.session.language).match(text)
         if entry is not None:
             self.start_flow(entry, replace=True)
             return
@@ -443,7 +531,7 @@ class _Turn:
             return prompt
         lines = [prompt]
         for option in node.options:
-            label = self.text(option.label, f"{flow_id}/{node.id}/{option.number}")
+            label = self.text(option.label, f"{flow_id}/{node.id}/option/{option.number}")
             lines.append(f"{option.number}. {label}")
         return "\n".join(lines)
 

@@ -30,6 +30,8 @@ class Session:
     """
 
     language: str
+    #: False until the resident chose a language (or it was clear from what they wrote).
+    language_chosen: bool = False
     fields: dict[str, str] = field(default_factory=dict)
     stack: list[Frame] = field(default_factory=list)
     pending: str | None = None
@@ -40,6 +42,7 @@ class Session:
     def to_dict(self) -> dict[str, Any]:
         return {
             "language": self.language,
+            "language_chosen": self.language_chosen,
             "fields": dict(self.fields),
             "stack": [frame.to_dict() for frame in self.stack],
             "pending": self.pending,
@@ -53,6 +56,7 @@ class Session:
         last_seen = data.get("last_seen")
         return cls(
             language=data["language"],
+            language_chosen=bool(data.get("language_chosen", False)),
             fields=dict(data.get("fields", {})),
             stack=[Frame(**frame) for frame in data.get("stack", [])],
             pending=data.get("pending"),

@@ -1,0 +1,94 @@
+"""Translations of the flows: gettext catalogs in ``locales/``, read without a compile step,
+for every language residents speak, including those CLDR does not know."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from outreach.engine.model import FlowSet
+
+from .catalogs import (
+    Coverage,
+    Key,
+    LoadedCatalog,
+    catalog_path,
+    coverage,
+    read_catalog,
+    served_translations,
+)
+from .languages import SOURCE_LANGUAGE
+from .messages import SourceMessage
+
+__all__ = ["TranslationState", "Translations", "catalog_stamps", "load_translations"]
+
+
+class Translations:
+    """Served translations by language: a pure lookup the engine calls.
+
+    Anything not served, for whatever reason, falls back to the Spanish source.
+    """
+
+    def __init__(self, served: dict[str, dict[Key, str]] | None = None) -> None:
+        self._served = served or {}
+
+    def __call__(self, text: str, context: str, language: str) -> str:
+        catalog = self._served.get(language)
+        if not catalog:
+            return text
+        return catalog.get((context, text), text)
+
+
+@dataclass
+class TranslationState:
+    """Everything known about the catalogs at one moment."""
+
+    translations: Translations
+    coverage: dict[str, Coverage]
+    catalogs: dict[str, LoadedCatalog] = field(default_factory=dict)
+    #: The codes offered to residents: the source language, then every language whose
+    #: catalog covers at least the minimum share of messages.
+    offered: list[str] = field(default_factory=list)
+    #: Modification times of the catalog files, to notice an edit.
+    stamps: dict[Path, float] = field(default_factory=dict)
+
+
+def catalog_stamps(locales_dir: Path, codes: Sequence[str]) -> dict[Path, float]:
+    stamps = {}
+    for code in codes:
+        path = catalog_path(locales_dir, code)
+        try:
+            stamps[path] = path.stat().st_mtime_ns
+        except OSError:
+            stamps[path] = -1
+    return stamps
+
+
+def load_translations(
+    flows: FlowSet,
+    messages: Sequence[SourceMessage],
+    locales_dir: Path,
+    min_coverage_percent: int,
+) -> TranslationState:
+    codes = [lang.code for lang in flows.deployment.languages]
+    served: dict[str, dict[Key, str]] = {}
+    loaded: dict[str, LoadedCatalog] = {}
+    covered: dict[str, Coverage] = {}
+    for code in codes:
+        catalog = None
+        if code != SOURCE_LANGUAGE:
+            path = catalog_path(locales_dir, code)
+            if path.exists():
+                catalog = read_catalog(code, path)
+                loaded[code] = catalog
+                served[code] = served_translations(catalog)
+        covered[code] = coverage(code, served.get(code, {}), catalog, messages)
+    offered = [
+        code
+        for code in codes
+        if code == SOURCE_LANGUAGE or covered[code].percent >= min_coverage_percent
+    ]
+    return TranslationState(
+        Translations(served), covered, loaded, offered, catalog_stamps(locales_dir, codes)
+    )

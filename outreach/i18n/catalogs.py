@@ -1,0 +1,220 @@
+"""Gettext catalogs: the template, each language's ``.po`` file, and what may be served.
+
+The service reads ``.po`` files directly (no compile step). A translation is served only
+when it is reviewed (not fuzzy), belongs to the current Spanish text and keeps the same
+placeholders: stale information about a phone number or a programme must never reach
+anyone, so in doubt the resident gets the Spanish source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import PoFileError, PoFileParser, write_po
+
+from outreach.engine.model import placeholders
+from outreach.flowfile.problems import Place, Problem, Severity
+
+from .languages import SOURCE_LANGUAGE, language
+from .messages import SourceMessage
+
+DOMAIN = "flows"
+TEMPLATE_NAME = f"{DOMAIN}.pot"
+
+Key = tuple[str, str]  # (context, Spanish text)
+
+
+def catalog_path(locales_dir: Path, code: str) -> Path:
+    return locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _new(code: str | None) -> Catalog:
+    catalog = Catalog(
+        locale=code,
+        domain=DOMAIN,
+        project="outreach",
+        version="flows",
+        copyright_holder="the deploying organisation",
+        msgid_bugs_address="",
+        charset="utf-8",
+        creation_date=datetime.now(UTC),
+        fuzzy=False,
+    )
+    if code is not None:
+        # Babel has no plural rule for cak or mam, and a wrong one for quc: use ours.
+        catalog.mime_headers = [
+            *catalog.mime_headers,
+            ("Plural-Forms", language(code).plural_forms),
+        ]
+    return catalog
+
+
+def build_template(messages: Iterable[SourceMessage]) -> Catalog:
+    template = _new(None)
+    for message in messages:
+        template.add(
+            message.text,
+            context=message.context,
+            auto_comments=[message.comment],
+            locations=[(message.path, message.line)],
+        )
+    return template
+
+
+def new_catalog(code: str, template: Catalog) -> Catalog:
+    """An empty catalog for ``code``, even where CLDR has no locale for it."""
+    language(code)  # refuse codes the registry does not know
+    catalog = _new(code)
+    catalog.update(template, no_fuzzy_matching=True)
+    return catalog
+
+
+def update_catalog(catalog: Catalog, template: Catalog) -> None:
+    """Bring a catalog up to date with the template.
+
+    A message whose Spanish changed keeps its old translation, marked fuzzy with the old
+    Spanish beside it, so a translator can review it; until then it is not served. The
+    match is by context (flow/node), never by resemblance to some other message.
+    """
+    catalog.update(template, no_fuzzy_matching=True)
+    by_context: dict[str | None, Message] = {}
+    for key, old in list(catalog.obsolete.items()):
+        if old.string and old.context:
+            by_context[old.context] = old
+            del catalog.obsolete[key]
+    for message in catalog:
+        old = by_context.get(message.context)
+        if message.id and not message.string and old is not None:
+            message.string = old.string
+            message.flags.add("fuzzy")
+            message.previous_id = [old.id] if isinstance(old.id, str) else list(old.id)
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as out:
+        write_po(out, catalog, width=100, include_previous=True, sort_output=False)
+
+
+@dataclass
+class LoadedCatalog:
+    """One language's catalog as read, with every problem found reading it."""
+
+    code: str
+    path: Path
+    catalog: Catalog | None
+    problems: list[Problem] = field(default_factory=list)
+    lines: dict[Key, int] = field(default_factory=dict)
+
+
+class _Parser(PoFileParser):
+    """Babel's parser, also noting each message's line and any duplicate definition
+    (which ``msgfmt --check`` rejects and Babel silently overwrites)."""
+
+    def __init__(self, catalog: Catalog, path: str) -> None:
+        super().__init__(catalog, ignore_obsolete=True, abort_invalid=True)
+        self.path = path
+        self.lines: dict[Key, int] = {}
+        self.duplicates: list[Problem] = []
+
+    def _add_message(self) -> None:
+        if not self.obsolete and self.messages:
+            msgid = self.messages[0].denormalize()
+            context = self.context.denormalize() if self.context else ""
+            line = self.offset + 1
+            key = (context, msgid)
+            if msgid and key in self.lines:
+                self.duplicates.append(
+                    Problem(
+                        Place(self.path, line, 1),
+                        Severity.ERROR,
+                        f"duplicate message definition (first at line {self.lines[key]}); "
+                        "msgfmt rejects this catalog",
+                    )
+                )
+            self.lines.setdefault(key, line)
+        super()._add_message()
+
+
+def read_catalog(code: str, path: Path) -> LoadedCatalog:
+    loaded = LoadedCatalog(code, path, None)
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        loaded.problems.append(
+            Problem(Place(shown, 1, 1), Severity.ERROR, f"cannot read the catalog: {exc.strerror}")
+        )
+        return loaded
+    catalog = Catalog(locale=code, domain=DOMAIN)
+    parser = _Parser(catalog, shown)
+    try:
+        parser.parse(data.decode("utf-8").splitlines(keepends=True))
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        loaded.problems.append(
+            Problem(Place(shown, line, 1), Severity.ERROR, "the catalog is not UTF-8 text")
+        )
+        return loaded
+    except PoFileError as exc:
+        loaded.problems.append(
+            Problem(Place(shown, exc.lineno + 1, 1), Severity.ERROR, f"invalid catalog: {exc}")
+        )
+        return loaded
+    loaded.problems += parser.duplicates
+    loaded.catalog = catalog
+    loaded.lines = parser.lines
+    return loaded
+
+
+def served_translations(loaded: LoadedCatalog) -> dict[Key, str]:
+    """The translations that may reach residents: reviewed, with the same placeholders."""
+    if loaded.catalog is None or loaded.problems:
+        return {}
+    served: dict[Key, str] = {}
+    for message in loaded.catalog:
+        if not message.id or not isinstance(message.id, str) or not isinstance(message.string, str):
+            continue
+        if message.fuzzy or not message.string.strip():
+            continue
+        if sorted(placeholders(message.string)) != sorted(placeholders(message.id)):
+            continue
+        served[(message.context or "", message.id)] = message.string
+    return served
+
+
+@dataclass(frozen=True)
+class Coverage:
+    code: str
+    total: int
+    translated: int
+    fuzzy: int
+
+    @property
+    def share(self) -> float:
+        return 1.0 if self.total == 0 else self.translated / self.total
+
+    @property
+    def percent(self) -> int:
+        return int(self.share * 100)
+
+
+def coverage(
+    code: str,
+    served: dict[Key, str],
+    loaded: LoadedCatalog | None,
+    messages: Sequence[SourceMessage],
+) -> Coverage:
+    keys = {(m.context, m.text) for m in messages}
+    fuzzy = 0
+    if loaded and loaded.catalog is not None:
+        fuzzy = sum(
+            1 for m in loaded.catalog if m.fuzzy and m.id and (m.context or "", m.id) in keys
+        )
+    if code == SOURCE_LANGUAGE:
+        return Coverage(code, len(keys), len(keys), 0)
+    return Coverage(code, len(keys), len(keys & served.keys()), fuzzy)

@@ -1,0 +1,176 @@
+"""The translatable messages of the content files, with a context naming where each
+comes from and a comment telling the translator what it is and how long it may be."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from outreach.engine.model import (
+    SYSTEM_TEXTS,
+    Command,
+    Deployment,
+    EndNode,
+    Flow,
+    FlowSet,
+    MenuNode,
+    MessageNode,
+    QuestionNode,
+    placeholders,
+)
+from outreach.flowfile import content_files
+from outreach.flowfile.reader import FileReader, SourceIndex
+from outreach.sms import segment_info
+
+#: Keyword lists are translated as one message: words separated by commas.
+KEYWORD_SEPARATOR = ","
+
+
+@dataclass(frozen=True)
+class SourceMessage:
+    context: str
+    text: str
+    comment: str
+    path: str
+    line: int
+
+
+def option_context(flow: str, node: str, number: str) -> str:
+    return f"{flow}/{node}/option/{number}"
+
+
+def split_keywords(translated: str) -> list[str]:
+    return [word.strip() for word in translated.split(KEYWORD_SEPARATOR) if word.strip()]
+
+
+def _budget(text: str, what: str) -> str:
+    info = segment_info(text)
+    room = 160 if info.encoding == "GSM-7" else 70
+    notes = [
+        f"{what}. One SMS holds 160 plain characters (70 with letters such as ë or ʼ);"
+        f" the Spanish uses {info.characters} ({info.segments} SMS, {info.encoding})."
+    ]
+    if info.segments == 1 and info.characters <= room:
+        notes.append("Please keep it as short.")
+    names = placeholders(text)
+    if names:
+        notes.append("Keep " + ", ".join("{" + n + "}" for n in names) + " exactly as written.")
+    return " ".join(notes)
+
+
+def flow_messages(
+    flow: Flow, path: str, lines: dict[str, int], flow_line: int
+) -> list[SourceMessage]:
+    found: list[SourceMessage] = []
+
+    def add(context: str, text: str, comment: str, line: int) -> None:
+        found.append(SourceMessage(context, text, comment, path, line))
+
+    if flow.keywords:
+        add(
+            f"{flow.id}/keywords",
+            ", ".join(flow.keywords),
+            "Words, separated by commas, that open this conversation from anywhere. "
+            "The Spanish words always work too.",
+            flow_line,
+        )
+    for node in flow.nodes.values():
+        line = lines.get(node.id, flow_line)
+        context = f"{flow.id}/{node.id}"
+        if isinstance(node, MenuNode):
+            rendered = "\n".join([node.text] + [f"{o.number}. {o.label}" for o in node.options])
+            add(
+                context,
+                node.text,
+                _budget(rendered, "Menu prompt, sent with its numbered options in one SMS"),
+                line,
+            )
+            for option in node.options:
+                option_ctx = option_context(flow.id, node.id, option.number)
+                add(
+                    option_ctx,
+                    option.label,
+                    f"Menu option {option.number}, shown as '{option.number}. ...'. "
+                    "Residents may also type its words.",
+                    line,
+                )
+                if option.keywords:
+                    add(
+                        f"{option_ctx}/keywords",
+                        ", ".join(option.keywords),
+                        f"Words, separated by commas, that choose option {option.number}. "
+                        "The Spanish words always work too.",
+                        line,
+                    )
+        elif isinstance(node, QuestionNode):
+            add(context, node.text, _budget(node.text, "Question"), line)
+            if node.retry:
+                add(
+                    f"{context}/retry",
+                    node.retry,
+                    _budget(node.retry, "Said when the answer is not understood"),
+                    line,
+                )
+        elif isinstance(node, MessageNode):
+            add(context, node.text, _budget(node.text, "Message"), line)
+        elif isinstance(node, EndNode) and node.text:
+            add(context, node.text, _budget(node.text, "Last message of the conversation"), line)
+    return found
+
+
+def deployment_messages(deployment: Deployment, path: str, line: int) -> list[SourceMessage]:
+    found = [
+        SourceMessage(
+            f"system/{name}",
+            deployment.texts[name],
+            _budget(deployment.texts[name], f"The service's '{name}' text"),
+            path,
+            line,
+        )
+        for name in SYSTEM_TEXTS
+    ]
+    for command in Command:
+        words = deployment.commands[command]
+        found.append(
+            SourceMessage(
+                f"command/{command.value}",
+                ", ".join(words),
+                f"Words, separated by commas, for the '{command.value}' command in your language. "
+                "One word each is best; residents type them alone. The Spanish words always work.",
+                path,
+                line,
+            )
+        )
+    return found
+
+
+def file_messages(path: str, source: str) -> list[SourceMessage]:
+    """The messages of one content file (nothing if it does not load)."""
+    index = SourceIndex()
+    reader = FileReader(path, source, index)
+    content = reader.read()
+    found: list[SourceMessage] = []
+    for flow in content.flows:
+        lines = {n: p.line for (f, n), p in index.node_places.items() if f == flow.id}
+        found += flow_messages(flow, path, lines, index.flow_places[flow.id].line)
+    for deployment in content.deployments:
+        place = index.deployment_place
+        found += deployment_messages(deployment, path, place.line if place else 1)
+    return found
+
+
+def all_messages(paths: Iterable[str | Path]) -> list[SourceMessage]:
+    found: list[SourceMessage] = []
+    for path in content_files(paths):
+        found += file_messages(str(path), path.read_text(encoding="utf-8"))
+    return found
+
+
+def flowset_messages(flows: FlowSet) -> list[SourceMessage]:
+    """The messages of loaded flows (without file places: for coverage, not for catalogs)."""
+    found: list[SourceMessage] = []
+    for flow in flows.flows.values():
+        found += flow_messages(flow, "", {}, 0)
+    found += deployment_messages(flows.deployment, "", 0)
+    return found
