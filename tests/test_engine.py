@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import NOON, TODAY, Resident, write_flows
 
-from outreach.engine import Engine, FlowSet, Inbound, counter_ids
+from outreach.engine import Engine, FlowSet, Inbound, Session, counter_ids
 from outreach.engine import events as ev
 from outreach.engine.model import Flow, MessageNode, Provenance
 from outreach.flowfile import load
@@ -70,14 +70,13 @@ def test_question_with_a_list_saves_the_canonical_value(resident: Resident) -> N
     [
         ("Petén", "Petén"),
         ("PETEN", "Petén"),
-        ("13", "Quetzaltenango"),
         ("xela", "Quetzaltenango"),
         ("Quiche", "Quiché"),
         ("el quiché", "Quiché"),
         ("Totonicapan", "Totonicapán"),
     ],
 )
-def test_departments_accept_common_spellings_and_numbers(
+def test_departments_accept_common_spellings(
     resident: Resident, answer: str, department: str
 ) -> None:
     resident.says("hola")
@@ -222,7 +221,68 @@ def test_loop_guard_ends_a_turn_that_never_waits(shipped: FlowSet) -> None:
     assert len(failures) == 1
     assert "10 steps" in failures[0].reason
     assert sprint.session.stack == []
-    assert sprint.messages[-1].startswith("Sigo sin entender.")
+    # A content fault is not the resident's: they are told so, and offered the menu.
+    assert sprint.messages[-1].startswith("Lo sentimos, algo falló de nuestro lado.")
+
+
+def test_loop_guard_also_holds_when_opting_back_in(shipped: FlowSet) -> None:
+    engine = Engine(shipped, new_id=counter_ids(), max_steps=2)
+    session = None
+    for text in ["hola", "baja", "alta"]:
+        sprint = engine.resume(session, Inbound(text), NOON)
+        session = sprint.session
+    assert "run_failed" in [e.kind for e in sprint.events]
+
+
+def test_a_session_pointing_at_a_removed_node_starts_again(engine: Engine) -> None:
+    stale = Session.from_dict(
+        {
+            "language": "es",
+            "language_chosen": True,
+            "stack": [{"flow": "programmes", "node": "old_node", "run": "r"}],
+        }
+    )
+    sprint = engine.resume(stale, Inbound("1"), NOON)
+    kinds = [e.kind for e in sprint.events]
+    assert kinds[0] == "run_failed"
+    assert "¿Sobre qué quiere saber?" in "\n".join(sprint.messages)
+
+
+def test_delete_works_even_after_stop(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    resident.says("Izabal")
+    resident.says("baja")
+    assert resident.says("borrar").startswith("Borramos todos sus datos.")
+    assert "erasure_requested" in resident.kinds()
+    assert resident.session.fields == {}
+    assert resident.session.opted_out  # still nothing is sent until ALTA
+    assert resident.says("hola") == ""
+
+
+def test_list_questions_do_not_take_numbers_they_never_showed(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    assert resident.says("1").startswith("No conozco ese departamento.")
+    assert "department" not in resident.session.fields
+
+
+def test_entering_a_flow_by_keyword_resets_the_not_understood_count(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("xx")
+    resident.says("trabajo")
+    assert resident.says("Narnia").startswith("No conozco ese departamento.")
+
+
+@pytest.mark.parametrize("reply", ["opción 2", "la 2", "Opcion dos", "number 2"])
+def test_numbers_with_words_around_them(resident: Resident, reply: str) -> None:
+    resident.says("hola")
+    assert resident.says(reply).startswith("Caminos legales.")
+
+
+def test_a_huge_number_is_just_not_understood(resident: Resident) -> None:
+    resident.says("hola")
+    assert resident.says("9" * 5000).startswith("No entendí")
 
 
 QUESTIONS = """\
@@ -288,6 +348,20 @@ def test_no_answer_takes_the_other_branch(survey: Resident) -> None:
     survey.says("treinta")  # not a number word we know: retry
     survey.says("40")
     assert survey.says("NO") == "Bien.\nFin."
+
+
+def test_text_answers_are_saved_as_written(tmp_path: Path) -> None:
+    flow = QUESTIONS.replace("check: yes_no", "check: text").replace(
+        'text: "Con {age} años, cuídese."', 'text: "Anotado: {travel}."'
+    )
+    folder = write_flows(tmp_path / "flows", {"survey.yaml": flow})
+    result = load([folder], TODAY)
+    assert result.flowset is not None, result.errors
+    resident = Resident(Engine(result.flowset, new_id=counter_ids()))
+    resident.says("encuesta")
+    resident.says("40")
+    resident.says("  José  Pérez-Núñez! ")
+    assert resident.session.fields["travel"] == "José Pérez-Núñez!"
 
 
 def test_after_the_end_the_next_message_starts_again(survey: Resident) -> None:

@@ -91,16 +91,28 @@ def normalize(text: str) -> str:
     return " ".join(_WORD.findall(bare.casefold()))
 
 
+#: Words people put before a number: "opción 2", "la 2", "number 2".
+_NUMBER_FILLERS = frozenset(["opcion", "option", "numero", "number", "num", "la", "el"])
+#: Longer digit strings are not choices (and int() of thousands of digits is slow).
+_MAX_DIGITS = 6
+
+
 def parse_number(normalized: str) -> int | None:
-    """The number a whole reply stands for (``"1"``, ``"uno"``, ``"one"``), if any."""
-    if normalized.isdigit():
-        return int(normalized)
-    return _NUMBER_WORDS.get(normalized)
+    """The number a whole reply stands for (``"1"``, ``"uno"``, ``"opción 1"``), if any."""
+    words = normalized.split()
+    while len(words) > 1 and words[0] in _NUMBER_FILLERS:
+        words.pop(0)
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if word.isdigit():
+        return int(word) if len(word) <= _MAX_DIGITS else None
+    return _NUMBER_WORDS.get(word)
 
 
 def find_integer(normalized: str) -> int | None:
     """The single number in a reply such as ``"tengo 25"``; None if there are none or several."""
-    found = [parse_number(word) for word in normalized.split()]
+    found = [parse_number(word) for word in normalized.split() if word not in _NUMBER_FILLERS]
     numbers = [n for n in found if n is not None]
     return numbers[0] if len(numbers) == 1 else None
 

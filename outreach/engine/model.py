@@ -237,6 +237,7 @@ SYSTEM_TEXTS = (
     "retry_yes_no",
     "retry_one_of",
     "retry_text",
+    "failed",
 )
 
 

@@ -65,6 +65,8 @@ class Inbound:
 
     text: str
     channel: str = "sms"
+    #: A language the channel already knows (e.g. picked in the web simulator), if any.
+    language: str | None = None
 
 
 @dataclass
@@ -119,10 +121,11 @@ class Engine:
         )
         self._entry: dict[str, KeywordMatcher[str]] = {}
         self._menus: dict[tuple[str, str, str], ChoiceMatcher[Option]] = {}
+        # List answers are never chosen by number: the question does not show the list,
+        # so a resident's "1" (menu habit) must not silently pick its first item.
         self._lists = {
             choice_list.id: ChoiceMatcher(
-                Choice(item.value, number, (item.value, *item.aliases))
-                for number, item in enumerate(choice_list.items, start=1)
+                Choice(item.value, None, (item.value, *item.aliases)) for item in choice_list.items
             )
             for choice_list in flows.lists.values()
         }
@@ -228,13 +231,41 @@ class _Turn:
     # -- entry point -------------------------------------------------------------
 
     def handle(self, message: Inbound) -> None:
+        try:
+            self.dispatch(message)
+        except _LoopGuard:
+            frame = self.session.stack[-1] if self.session.stack else None
+            reason = f"more than {self.engine.max_steps} steps without waiting for the resident"
+            self.fail(frame.flow if frame else None, frame.node if frame else None, reason)
+
+    def fail(self, flow: str | None, node: str | None, reason: str) -> None:
+        """Broken content, not the resident's fault: say so and offer the main menu."""
+        self.log(ev.RunFailed(self.now, flow, node, reason))
+        self.session.stack.clear()
+        self.session.pending = None
+        self.say_system("failed")
+
+    def dispatch(self, message: Inbound) -> None:
         session = self.session
+        engine = self.engine
         text = normalize(message.text)
-        if session.last_seen and self.now - session.last_seen > self.engine.session_timeout:
+        if session.last_seen and self.now - session.last_seen > engine.session_timeout:
             session.stack.clear()
             session.pending = None
             session.not_understood = 0
-        command = self.engine._commands.match(text)
+        self.drop_stale_frames()
+        if (
+            message.language
+            and not session.language_chosen
+            and message.language in {lang.code for lang in engine.languages}
+        ):
+            # The channel already knows the language (the web simulator's picker).
+            self.settle_language(message.language)
+        command = engine._commands.match(text)
+        if command is Command.DELETE:
+            # Erasure is a right that holds even after STOP.
+            self.erase()
+            return
         if session.opted_out:
             # An opted-out resident hears nothing until they opt in again.
             if command is Command.START:
@@ -243,30 +274,45 @@ class _Turn:
                 self.say_system("started")
                 self.start_flow(self.deployment.first_flow, replace=True)
             return
-        try:
-            if command is not None:
-                self.run_command(command)
-            elif session.pending == LANGUAGE_MENU:
-                self.choose_language(text)
-            elif session.stack:
-                self.answer(text)
-            elif not session.language_chosen:
-                self.first_contact(text)
-            else:
-                flow = self.engine.entry_matcher(session.language).match(text)
-                self.start_flow(flow or self.deployment.first_flow, replace=True)
-        except _LoopGuard:
-            frame = session.stack[-1] if session.stack else None
-            self.log(
-                ev.RunFailed(
-                    self.now,
-                    frame.flow if frame else None,
-                    frame.node if frame else None,
-                    f"more than {self.engine.max_steps} steps without waiting for the resident",
+        if command is not None:
+            self.run_command(command)
+        elif session.pending == LANGUAGE_MENU:
+            self.choose_language(text)
+        elif session.stack:
+            self.answer(text, message.text)
+        elif not session.language_chosen:
+            self.first_contact(text)
+        else:
+            flow = engine.entry_matcher(session.language).match(text)
+            self.start_flow(flow or self.deployment.first_flow, replace=True)
+
+    def drop_stale_frames(self) -> None:
+        """A session saved before the flows were edited may point at a node that is gone."""
+        flows = self.flows.flows
+        for frame in self.session.stack:
+            flow = flows.get(frame.flow)
+            if flow is None or (frame.node is not None and frame.node not in flow.nodes):
+                self.log(
+                    ev.RunFailed(
+                        self.now,
+                        frame.flow,
+                        frame.node,
+                        "the flow or node of this session no longer exists",
+                    )
                 )
-            )
-            session.stack.clear()
-            self.say_system("not_understood_again")
+                self.session.stack.clear()
+                self.session.pending = None
+                return
+
+    def erase(self) -> None:
+        self.log(ev.ErasureRequested(self.now))
+        # The confirmation goes out in the resident's language; then nothing is kept,
+        # except that a resident who said STOP still receives nothing.
+        self.say_system("deleted")
+        opted_out = self.session.opted_out
+        fresh = self.engine.new_session()
+        fresh.opted_out = opted_out
+        self.session.__dict__.update(fresh.__dict__)
 
     # -- commands ----------------------------------------------------------------
 
@@ -289,12 +335,6 @@ class _Turn:
             session.opted_out = True
             self.log(ev.OptOutRequested(self.now))
             self.say_system("stopped")
-        elif command is Command.DELETE:
-            self.log(ev.ErasureRequested(self.now))
-            # The confirmation goes out in the resident's language; then nothing is kept.
-            self.say_system("deleted")
-            fresh = self.engine.new_session()
-            session.__dict__.update(fresh.__dict__)
 
     def first_contact(self, text: str) -> None:
         """A new resident: a flow keyword or a language's name settles the language;
@@ -357,7 +397,7 @@ class _Turn:
 
     # -- answers at a wait -------------------------------------------------------
 
-    def answer(self, text: str) -> None:
+    def answer(self, text: str, raw: str) -> None:
         frame = self.session.stack[-1]
         node = self.flow(frame.flow).nodes[frame.node or ""]
         if isinstance(node, MenuNode):
@@ -367,7 +407,7 @@ class _Turn:
                 self.choose(frame, node, option)
                 return
         elif isinstance(node, QuestionNode):
-            value = self.check_answer(node, text)
+            value = self.check_answer(node, text, raw)
             if value is not None:
                 self.session.not_understood = 0
                 self.session.fields[node.save] = value
@@ -388,10 +428,11 @@ class _Turn:
         else:
             self.continue_at(option.go)
 
-    def check_answer(self, node: QuestionNode, text: str) -> str | None:
+    def check_answer(self, node: QuestionNode, text: str, raw: str) -> str | None:
         check = node.check
         if check.kind is CheckKind.TEXT:
-            return text if text else None
+            # Saved as the resident wrote it (trimmed), not in the matching form.
+            return " ".join(raw.split()) if text else None
         if check.kind is CheckKind.YES_NO:
             first = text.split(" ", 1)[0]
             return self.engine._yes_no.match(text) or self.engine._yes_no.match(first)
@@ -445,6 +486,7 @@ class _Turn:
         if replace:
             session.stack.clear()
             session.pending = None
+            session.not_understood = 0
         flow = self.flow(flow_id)
         run = self.engine.new_id()
         session.stack.append(Frame(flow.id, flow.start, run))
