@@ -105,19 +105,32 @@ def check(paths: tuple[str, ...], today: datetime | None, quiet: bool) -> None:
 
         outreach check flows/
     """
-    from .flowfile import load
+    from .flowfile import Severity, load
 
     day: date = today.date() if today else datetime.now(UTC).date()
-    result = load(list(paths) or [_flows_dir()], day)
-    for problem in result.problems:
+    targets = [Path(p) for p in paths] or [Path(_flows_dir())]
+    problems_in: set[Path] | None = None
+    if not any(t.is_dir() for t in targets):
+        # Single files (an editor checking on save): read their folders too, so that
+        # references to other flows resolve, but report only the named files.
+        problems_in = {t.resolve() for t in targets}
+        targets = [*{t.parent for t in targets if t.exists()}, *targets]
+    result = load(targets, day)
+    shown = [
+        p
+        for p in result.problems
+        if problems_in is None or Path(p.place.path).resolve() in problems_in
+    ]
+    for problem in shown:
         click.echo(str(problem))
+    errors = [p for p in shown if p.severity is Severity.ERROR]
     if not quiet:
         click.echo(
-            f"{result.files} file(s) checked: {len(result.errors)} error(s), "
-            f"{len(result.warnings)} warning(s)",
+            f"{result.files} file(s) checked: {len(errors)} error(s), "
+            f"{len(shown) - len(errors)} warning(s)",
             err=True,
         )
-    sys.exit(1 if result.errors else 0)
+    sys.exit(1 if errors else 0)
 
 
 @main.command()

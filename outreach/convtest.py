@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
-
 from .engine import Engine, FlowSet, Inbound, counter_ids
 from .engine.events import NodeVisited
 from .flowfile.problems import Place, Problem, Severity
@@ -86,16 +84,18 @@ class Outcome:
 
 
 def read_conversations(path: Path) -> tuple[list[Conversation], list[Problem]]:
-    reader = FileReader(str(path), path.read_text(encoding="utf-8"), SourceIndex())
-    conversations: list[Conversation] = []
+    start = Place(str(path), 1, 1)
     try:
-        root = yaml.compose(reader.source, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        place = Place(str(path), mark.line + 1, mark.column + 1) if mark else Place(str(path), 1, 1)
-        return [], [Problem(place, Severity.ERROR, f"YAML syntax: {exc.problem}")]
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [], [Problem(start, Severity.ERROR, "no such file")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(start, Severity.ERROR, f"cannot read the file: {exc}")]
+    reader = FileReader(str(path), source, SourceIndex())
+    conversations: list[Conversation] = []
+    root = reader.compose()
     if root is None:
-        return [], [Problem(Place(str(path), 1, 1), Severity.ERROR, "the file is empty")]
+        return [], reader.problems
     top = reader.fields(root, CONVERSATION_FILE, "a conversation test file")
     for item in reader.sequence(top.get("conversations") if top else None, "conversations"):
         f = reader.fields(item, CONVERSATION, "a conversation")

@@ -9,9 +9,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "OUTREACH_"
+#: The checkout's folder, where the shipped flows/ and locales/ are.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Settings that name folders, resolved against the current directory or the checkout.
+FOLDER_SETTINGS = ("FLOWS_DIR", "LOCALES_DIR")
 
 
 @dataclass(frozen=True)
@@ -35,14 +40,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "FLOWS_DIR",
         "flows",
-        "Folder of the content files (flows, deployment, lists), relative to the current "
-        "directory. The service refuses to start if they have errors.",
+        "Folder of the content files (flows, deployment, lists): relative to the current "
+        "directory, or else to the checkout. The service refuses to start if they have errors.",
     ),
     Setting(
         "LOCALES_DIR",
         "locales",
-        "Folder of the gettext catalogs (locales/<lang>/LC_MESSAGES/flows.po), relative to the "
-        "current directory. Edited catalogs are read again without a restart.",
+        "Folder of the gettext catalogs (locales/<lang>/LC_MESSAGES/flows.po): relative to the "
+        "current directory, or else to the checkout. Edited catalogs are read again at once.",
     ),
     Setting(
         "LANGUAGE_MIN_COVERAGE",
@@ -106,6 +111,17 @@ def load_settings(
         values[name] = _convert(BY_NAME[name], raw)
     for name, value in (overrides or {}).items():
         values[name] = value
+    for name in FOLDER_SETTINGS:
+        values[name] = str(resolve_folder(str(values[name])))
     if values["ENV"] not in ("development", "production"):
         raise SettingError(f"{ENV_PREFIX}ENV must be development or production")
     return values
+
+
+def resolve_folder(value: str) -> Path:
+    """A folder as given if it exists (or is absolute), else inside the checkout, so that
+    `outreach chat` and gunicorn work from any directory."""
+    path = Path(value)
+    if path.is_absolute() or path.exists():
+        return path
+    return PROJECT_ROOT / path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ nodes:
       - {label: yes, go: b}
       - {label: on, go: b}
       - {label: off, go: b}
-      - {label: 1.0, go: b, keywords: [010, 0x1F, ~ok, null]}
+      - {label: 1.0, go: b, keywords: [1e3, 0x1F, ~ok, null]}
   b:
     type: message
     text: B
@@ -111,7 +112,7 @@ def test_values_stay_text_exactly_as_written(tmp_path: Path) -> None:
     menu = result.flowset.flows["traps"].nodes["a"]
     assert isinstance(menu, MenuNode)
     assert [o.label for o in menu.options] == ["no", "sí", "yes", "on", "off", "1.0"]
-    assert menu.options[-1].keywords == ("010", "0x1F", "~ok", "null")
+    assert menu.options[-1].keywords == ("1e3", "0x1F", "~ok", "null")
 
 
 @pytest.mark.parametrize(
@@ -159,3 +160,96 @@ def test_every_problem_line_has_the_editor_format(
 
     pattern = re.compile(r"^[^:]+\.yaml:\d+:\d+: (error|warning): .+$")
     assert lines and all(pattern.match(line) for line in lines), lines
+
+
+FOLDED = """\
+flow: folded
+name: Folded
+keywords: [doblado]
+provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}
+nodes:
+  a:
+    type: message
+    text: >-
+      Una línea larga que sigue
+      y aquí usa {cityy} al final.
+    next: b
+  b:
+    type: message
+    text: |
+
+      Primera línea en blanco, y {cityy} después.
+"""
+
+
+def test_placeholder_places_in_folded_and_literal_text(tmp_path: Path) -> None:
+    folder = write_flows(tmp_path, {"folded.yaml": FOLDED})
+    result = load([folder], TODAY)
+    places = [(p.place.line, p.place.col) for p in result.errors]
+    assert places == [(10, 18), (16, 34)]
+    assert all(
+        "no question saves 'cityy'; did you mean 'city'?" in p.message for p in result.errors
+    )
+
+
+def test_placeholder_filled_only_in_another_flow_is_a_warning(tmp_path: Path) -> None:
+    other = FOLDED.replace("{cityy}", "{city}")
+    folder = write_flows(tmp_path, {"folded.yaml": other})
+    result = load([folder], TODAY)
+    assert result.errors == []
+    assert [p.message for p in result.warnings] == [
+        "placeholder {city} is empty unless the resident answered main/ask_city before; "
+        "guard it with a branch on 'city' that has unset:"
+    ] * 2
+
+
+def test_service_texts_cannot_use_placeholders(tmp_path: Path) -> None:
+    folder = write_flows(tmp_path, {})
+    deployment = folder / "deployment.yaml"
+    deployment.write_text(
+        deployment.read_text(encoding="utf-8").replace("help: Ayuda.", "help: Ayuda en {city}."),
+        encoding="utf-8",
+    )
+    result = load([folder], TODAY)
+    assert [str(p).split(": ", 1)[1] for p in result.errors] == [
+        "error: the 'help' text cannot use placeholders ({city}): it is sent at any point, "
+        "when no field is sure to be known"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"flow: a\nname: b\x01c\n", "2:8: error: the file contains a character YAML does not"),
+        (
+            b"flow: x\nnodes:\n  a:\n    type: menu\n    text: t\n    options:\n"
+            b"      - {label: x, go: a, number: " + b"9" * 5000 + b"}\n",
+            "7:35: error: number is too large",
+        ),
+    ],
+)
+def test_control_characters_and_huge_numbers(tmp_path: Path, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(content)
+    result = load([bad], TODAY)
+    assert any(str(p).startswith(f"{bad}:{message}") for p in result.problems), result.problems
+
+
+def test_checking_one_file_uses_its_folder_for_context(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(ROOT)
+    code, lines = run_check(cli, "flows/risks.yaml")
+    assert (code, lines) == (0, [])
+    folder = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", folder)
+    broken = folder / "risks.yaml"
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("next: feedback", "next: fedback", 1),
+        encoding="utf-8",
+    )
+    code, lines = run_check(cli, broken)
+    assert code == 1
+    assert len(lines) == 1
+    assert lines[0].startswith(f"{broken}:")
+    assert "no node 'fedback' in flow 'risks'; did you mean 'feedback'?" in lines[0]

@@ -17,7 +17,7 @@ MAIN_MENU = "¿Sobre qué quiere saber?"
 
 def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> None:
     reply = resident.says("hola")
-    assert reply.startswith("Hola. Este servicio gratuito")
+    assert reply.startswith("Hola. Este servicio informa")
     assert "CONTENIDO DE EJEMPLO" in reply
     assert f"{MAIN_MENU} Responda con un número:\n1. Riesgos" in reply
     assert resident.kinds()[:2] == ["flow_started", "node_visited"]
@@ -123,7 +123,7 @@ def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
     resident.says("hola")
     resident.says("1")
     reply = resident.says("AYUDA")
-    assert reply.startswith("Servicio gratuito de información.")
+    assert reply.startswith("Este servicio da información.")
     assert reply.endswith("3. Venta de citas consulares")
     assert "help_requested" in resident.kinds()
 
@@ -170,7 +170,7 @@ def test_idle_session_expires_to_the_welcome(resident: Resident) -> None:
     resident.says("hola")
     resident.says("1")
     resident.now = NOON + timedelta(days=3, minutes=1)
-    assert resident.says("2").startswith("Hola. Este servicio gratuito")
+    assert resident.says("2").startswith("Hola. Este servicio informa")
 
 
 def test_session_within_timeout_continues(resident: Resident) -> None:

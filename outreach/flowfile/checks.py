@@ -7,8 +7,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from outreach.engine.matching import normalize
-from outreach.engine.model import BranchNode, EndNode, Flow, FlowNode, MessageNode, Node
+from outreach.engine.matching import is_typo_of, normalize, parse_number
+from outreach.engine.model import (
+    BranchNode,
+    CheckKind,
+    Command,
+    EndNode,
+    Flow,
+    FlowNode,
+    MessageNode,
+    Node,
+)
 
 from .problems import Place, Problem, Severity, did_you_mean
 from .reader import SourceIndex
@@ -132,9 +141,24 @@ def check_keywords(index: SourceIndex) -> list[Problem]:
                 )
             )
         commands.setdefault(key, (command.value, place))
+    forgiving = [
+        (key, name)
+        for key, (name, _) in commands.items()
+        if name not in (Command.STOP.value, Command.DELETE.value)
+    ]
     owners: dict[str, tuple[str, Place]] = {}
     for word, flow_id, place in index.keywords:
         key = normalize(word)
+        near = [(c, name) for c, name in forgiving if c != key and is_typo_of(key, c)]
+        if near and key not in commands:
+            problems.append(
+                _error(
+                    place,
+                    f"keyword '{word}' is one letter from the "
+                    f"'{near[0][1]}' command word '{near[0][0]}': residents "
+                    "typing it would get that command",
+                )
+            )
         if key in commands:
             command_name, first = commands[key]
             problems.append(
@@ -154,11 +178,28 @@ def check_keywords(index: SourceIndex) -> list[Problem]:
 
 
 def check_menu_words(index: SourceIndex) -> list[Problem]:
+    commands = {normalize(word): command.value for word, command, _ in index.command_words}
     problems = []
     for _flow_id, _node_id, words in index.menu_words:
-        seen: dict[str, tuple[int, Place]] = {}
+        seen: dict[str, tuple[str, Place]] = {}
         for word, position, place in words:
             key = normalize(word)
+            if key in commands:
+                problems.append(
+                    _error(
+                        place,
+                        f"'{word}' is a word of the '{commands[key]}' "
+                        "command, which wins over any menu: residents typing "
+                        "it would not choose this option",
+                    )
+                )
+            number = parse_number(key)
+            if number is not None and str(number) != position:
+                problems.append(
+                    _error(
+                        place, f"'{word}' reads as option number {number}, not as option {position}"
+                    )
+                )
             if key in seen and seen[key][0] != position:
                 problems.append(
                     _error(
@@ -296,12 +337,20 @@ def check_fields(index: SourceIndex) -> list[Problem]:
     for text in index.texts:
         for name, place in text.placeholder_places():
             savers = saved_in.get(name, [])
-            if any(f != text.flow for f, _ in savers):
-                continue  # answered in another conversation, possibly earlier
             if any(text.node in after(f, n) for f, n in savers + guards[name]):
                 continue
             hint = did_you_mean(name, saved_in)
-            if savers:
+            elsewhere = sorted({f"{f}/{n}" for f, n in savers if f != text.flow})
+            if elsewhere:
+                problems.append(
+                    _warning(
+                        place,
+                        f"placeholder {{{name}}} is empty unless the "
+                        f"resident answered {elsewhere[0]} before; guard it "
+                        f"with a branch on '{name}' that has unset:",
+                    )
+                )
+            elif savers:
                 problems.append(
                     _error(
                         place,
@@ -313,6 +362,7 @@ def check_fields(index: SourceIndex) -> list[Problem]:
                 problems.append(
                     _error(place, f"placeholder {{{name}}}: no question saves '{name}'{hint}")
                 )
+    problems += check_branch_values(index)
     for _flow_id, _node_id, field, place in index.branch_fields:
         if field not in saved_in:
             problems.append(
@@ -325,9 +375,48 @@ def check_fields(index: SourceIndex) -> list[Problem]:
     return problems
 
 
+def check_branch_values(index: SourceIndex) -> list[Problem]:
+    """A case value the field's questions can never save would silently never match."""
+    problems = []
+    for field, value, place in index.branch_values:
+        checks = index.save_checks.get(field, [])
+        if not checks or any(c.kind is CheckKind.TEXT for c in checks):
+            continue
+        allowed: set[str] = set()
+        for check in checks:
+            if check.kind is CheckKind.YES_NO:
+                allowed |= {"yes", "no"}
+            elif check.kind is CheckKind.ONE_OF and check.list_id in index.list_values:
+                allowed |= {normalize(v) for v in index.list_values[check.list_id]}
+            elif check.kind is CheckKind.NUMBER:
+                if value.lstrip("-").isdigit():
+                    allowed.add(normalize(value))
+            else:
+                allowed.add(normalize(value))  # an unknown list is reported elsewhere
+        if normalize(value) not in allowed:
+            kinds = ", ".join(sorted({c.kind.value for c in checks}))
+            hint = " (yes/no questions save 'yes' or 'no')" if "yes_no" in kinds else ""
+            problems.append(
+                _error(
+                    place,
+                    f"'{value}' never matches: the questions that save "
+                    f"'{field}' ({kinds}) cannot give that value{hint}",
+                )
+            )
+    return problems
+
+
 def check_reviews(index: SourceIndex, today: date) -> list[Problem]:
     problems = []
     for provenance, place, what in index.reviews:
+        if provenance.verified_on > today:
+            problems.append(
+                _error(
+                    place,
+                    f"{what} says it was verified on "
+                    f"{provenance.verified_on}, which is in the future",
+                )
+            )
         days = (provenance.review_by - today).days
         if days < 0:
             problems.append(

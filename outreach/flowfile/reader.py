@@ -66,32 +66,31 @@ class Text:
     node: str
     text: str
     scalar: yaml.ScalarNode
-    source: list[str]
+    source: str
     path: str
 
     def placeholder_places(self) -> list[tuple[str, Place]]:
-        """Each placeholder of the text with the place where it is written."""
-        return [(name, self._place_of(offset)) for name, offset in _offsets(self.text)]
+        """Each placeholder of the text with the place where it is written.
 
-    def _place_of(self, offset: int) -> Place:
+        Placeholders hold no escapes or line breaks, so the n-th ``{name}`` of the value is
+        the n-th ``{name}`` of its source, whatever the YAML style (quoted, folded, literal).
+        """
         start, end = self.scalar.start_mark, self.scalar.end_mark
-        style = self.scalar.style
-        if style in (None, '"', "'") and start.line == end.line:
-            quote = 1 if style else 0
-            return Place(self.path, start.line + 1, start.column + 1 + quote + offset)
-        if style == "|":
-            row = self.text.count("\n", 0, offset)
-            line_start = self.text.rfind("\n", 0, offset) + 1
-            line_no = start.line + 1 + row
-            if line_no < len(self.source):
-                raw = self.source[line_no]
-                indent = len(raw) - len(raw.lstrip(" "))
-                return Place(self.path, line_no + 1, indent + 1 + offset - line_start)
-        return Place(self.path, start.line + 1, start.column + 1)
-
-
-def _offsets(text: str) -> list[tuple[str, int]]:
-    return [(m.group(1), m.start()) for m in PLACEHOLDER.finditer(text)]
+        written = self.source[start.index : end.index]
+        places = []
+        searched_from: dict[str, int] = {}
+        for match in PLACEHOLDER.finditer(self.text):
+            token = match.group(0)
+            found = written.find(token, searched_from.get(token, 0))
+            if found < 0:
+                places.append((match.group(1), Place(self.path, start.line + 1, start.column + 1)))
+                continue
+            searched_from[token] = found + len(token)
+            absolute = start.index + found
+            line = self.source.count("\n", 0, absolute)
+            column = absolute - (self.source.rfind("\n", 0, absolute) + 1)
+            places.append((match.group(1), Place(self.path, line + 1, column + 1)))
+        return places
 
 
 @dataclass
@@ -101,15 +100,18 @@ class SourceIndex:
     flow_places: dict[str, Place] = field(default_factory=dict)
     node_places: dict[tuple[str, str], Place] = field(default_factory=dict)
     list_places: dict[str, Place] = field(default_factory=dict)
+    list_values: dict[str, list[str]] = field(default_factory=dict)
     refs: list[Ref] = field(default_factory=list)
     keywords: list[tuple[str, str, Place]] = field(default_factory=list)
     command_words: list[tuple[str, Command, Place]] = field(default_factory=list)
     texts: list[Text] = field(default_factory=list)
     saves: list[tuple[str, str, str, Place]] = field(default_factory=list)
+    save_checks: dict[str, list[Check]] = field(default_factory=dict)
+    branch_values: list[tuple[str, str, Place]] = field(default_factory=list)
     branch_fields: list[tuple[str, str, str, Place]] = field(default_factory=list)
     guarded_branches: list[tuple[str, str, str, Place]] = field(default_factory=list)
     reviews: list[tuple[Provenance, Place, str]] = field(default_factory=list)
-    menu_words: list[tuple[str, str, list[tuple[str, int, Place]]]] = field(default_factory=list)
+    menu_words: list[tuple[str, str, list[tuple[str, str, Place]]]] = field(default_factory=list)
     deployment_place: Place | None = None
     language_places: list[Place] = field(default_factory=list)
 
@@ -162,8 +164,8 @@ class FileReader:
 
     # -- the file ----------------------------------------------------------------
 
-    def read(self) -> FileContent:
-        content = FileContent()
+    def compose(self) -> yaml.Node | None:
+        """The file's YAML as positioned nodes, or None with the problem noted."""
         try:
             root = yaml.compose(self.source, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
@@ -178,12 +180,26 @@ class FileReader:
                 what = f"{opened} starts here and is never closed"
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             self.error(Place(self.path, line, col), f"YAML syntax: {what}")
-            return content
+            return None
+        except yaml.reader.ReaderError as exc:
+            line = self.source.count("\n", 0, exc.position) + 1
+            col = exc.position - (self.source.rfind("\n", 0, exc.position) + 1) + 1
+            self.error(
+                Place(self.path, line, col),
+                f"the file contains a character YAML does not allow (#x{exc.character:04x})",
+            )
+            return None
         except yaml.YAMLError as exc:
             self.error(Place(self.path, 1, 1), f"YAML syntax: {exc}")
-            return content
+            return None
         if root is None:
             self.error(Place(self.path, 1, 1), "the file is empty")
+        return root
+
+    def read(self) -> FileContent:
+        content = FileContent()
+        root = self.compose()
+        if root is None:
             return content
         if not isinstance(root, yaml.MappingNode):
             self.error(
@@ -316,6 +332,9 @@ class FileReader:
             return None
         if not re.fullmatch(r"-?\d+", value):
             self.error(node, f"{what} must be a whole number, not '{value}'")
+            return None
+        if len(value.lstrip("-")) > 9:
+            self.error(node, f"{what} is too large")
             return None
         return int(value)
 
@@ -465,6 +484,8 @@ class FileReader:
             self.note_text(flow_id, node_id, retry, f.get("retry"))
         if save is not None:
             self.index.saves.append((flow_id, node_id, save, f.place("save")))
+            if check is not None:
+                self.index.save_checks.setdefault(save, []).append(check)
         if text is None or check is None or save is None:
             return None
         return QuestionNode(node_id, text, check, save, next_id, retry, provenance)
@@ -521,17 +542,17 @@ class FileReader:
     ) -> tuple[Option, ...]:
         options: list[Option] = []
         numbers: dict[str, Place] = {}
-        words: list[tuple[str, int, Place]] = []
+        words: list[tuple[str, str, Place]] = []
         for position, item in enumerate(self.sequence(node, "options"), start=1):
             f = self.fields(item, spec.OPTION, "an option")
             if f is None:
                 continue
             label = self.text(f.get("label"), "label")
-            if label is not None:
-                self.note_text(flow_id, node_id, label, f.get("label"))
-                words.append((label, position, f.place("label")))
             number = self.integer(f.get("number"), "number")
             number_text = str(number if number is not None else position)
+            if label is not None:
+                self.note_text(flow_id, node_id, label, f.get("label"))
+                words.append((label, number_text, f.place("label")))
             if number_text in numbers:
                 self.error(
                     f.place("number") if f.get("number") else f.place(),
@@ -540,7 +561,7 @@ class FileReader:
                 )
             numbers[number_text] = f.place("number") if f.get("number") else f.place()
             keywords = self.words(f.get("keywords"), "keywords")
-            words += [(w, position, p) for w, p in self.word_places(f.get("keywords"))]
+            words += [(w, number_text, p) for w, p in self.word_places(f.get("keywords"))]
             go = self.node_ref(flow_id, f.get("go"), "go")
             target_flow = self.flow_ref(f.get("flow"))
             after = self.node_ref(flow_id, f.get("next"), "next")
@@ -569,6 +590,10 @@ class FileReader:
             if case is None:
                 continue
             values = self.words(case.get("value"), "value")
+            if field_name:
+                self.index.branch_values += [
+                    (field_name, word, place) for word, place in self.word_places(case.get("value"))
+                ]
             go = self.node_ref(flow_id, case.get("go"), "go")
             if values and go:
                 cases.append(Case(values, go))
@@ -599,7 +624,7 @@ class FileReader:
 
     def note_text(self, flow_id: str, node_id: str, text: str, node: yaml.Node | None) -> None:
         if isinstance(node, yaml.ScalarNode) and placeholders(text):
-            self.index.texts.append(Text(flow_id, node_id, text, node, self.lines, self.path))
+            self.index.texts.append(Text(flow_id, node_id, text, node, self.source, self.path))
 
     # -- deployment and lists ----------------------------------------------------
 
@@ -638,6 +663,13 @@ class FileReader:
                     value = self.text(tf.get(name), name)
                     if value is not None:
                         texts[name] = value
+                        if placeholders(value):
+                            self.error(
+                                tf.place(name),
+                                f"the '{name}' text cannot use "
+                                f"placeholders ({{{placeholders(value)[0]}}}): it is sent "
+                                "at any point, when no field is sure to be known",
+                            )
         sms = self.read_sms(f.get("sms"))
         yes_words = self.words(f.get("yes_words"), "yes_words")
         no_words = self.words(f.get("no_words"), "no_words")
@@ -708,4 +740,5 @@ class FileReader:
             self.error(f.place("list"), f"list '{list_id}' is defined twice (first at {first})")
             return None
         self.index.list_places[list_id] = f.place("list")
+        self.index.list_values[list_id] = [v for item in items for v in (item.value, *item.aliases)]
         return ChoiceList(list_id, tuple(items))

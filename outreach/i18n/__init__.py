@@ -55,7 +55,7 @@ class TranslationState:
 
 
 def catalog_stamps(locales_dir: Path, codes: Sequence[str]) -> dict[Path, float]:
-    stamps = {}
+    stamps: dict[Path, float] = {}
     for code in codes:
         path = catalog_path(locales_dir, code)
         try:

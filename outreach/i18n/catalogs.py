@@ -87,11 +87,13 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
             by_context[old.context] = old
             del catalog.obsolete[key]
     for message in catalog:
-        old = by_context.get(message.context)
-        if message.id and not message.string and old is not None:
-            message.string = old.string
+        previous = by_context.get(message.context)
+        if message.id and not message.string and previous is not None:
+            message.string = previous.string
             message.flags.add("fuzzy")
-            message.previous_id = [old.id] if isinstance(old.id, str) else list(old.id)
+            message.previous_id = (
+                [previous.id] if isinstance(previous.id, str) else list(previous.id)
+            )
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
