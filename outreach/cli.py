@@ -300,6 +300,135 @@ def segments(
         report(text)
 
 
+@main.group()
+def i18n() -> None:
+    """Translations: gettext catalogs in locales/ for every language of the deployment.
+
+    Example:
+
+        outreach i18n update
+    """
+
+
+@i18n.command("update")
+@click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
+def i18n_update(flows_dir: str | None) -> None:
+    """Extract every flow message and update every language's catalog, in one step.
+
+    Writes locales/flows.pot; a message whose Spanish changed keeps its old translation,
+    marked fuzzy and not served until a translator reviews it.
+
+    Example:
+
+        outreach i18n update
+    """
+    from .i18n.catalogs import (
+        TEMPLATE_NAME,
+        build_template,
+        catalog_path,
+        new_catalog,
+        read_catalog,
+        update_catalog,
+        write_catalog,
+    )
+    from .i18n.languages import SOURCE_LANGUAGE
+    from .i18n.messages import all_messages
+
+    content = _content(flows_dir)
+    messages = all_messages([_relative(content.flows_dir)])
+    template = build_template(messages)
+    locales = content.locales_dir
+    write_catalog(template, locales / TEMPLATE_NAME)
+    click.echo(f"{len(messages)} messages -> {_relative(locales / TEMPLATE_NAME)}")
+    failed = False
+    for lang in content.flows.deployment.languages:
+        if lang.code == SOURCE_LANGUAGE:
+            continue
+        path = catalog_path(locales, lang.code)
+        if path.exists():
+            loaded = read_catalog(lang.code, path)
+            if loaded.catalog is None or loaded.problems:
+                for problem in loaded.problems:
+                    click.echo(str(problem), err=True)
+                click.echo(f"{lang.code}: not updated; mend the catalog first", err=True)
+                failed = True
+                continue
+            catalog = loaded.catalog
+            update_catalog(catalog, template)
+        else:
+            catalog = new_catalog(lang.code, template)
+        written = write_catalog(catalog, path)
+        fuzzy = sum(1 for m in catalog if m.id and m.fuzzy)
+        done = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
+        state = "updated" if written else "unchanged"
+        click.echo(
+            f"{lang.code}: {done}/{len(messages)} translated, {fuzzy} fuzzy "
+            f"({state}) -> {_relative(path)}"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@i18n.command("init")
+@click.argument("code")
+@click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
+def i18n_init(code: str, flows_dir: str | None) -> None:
+    """Create an empty catalog for a language, even one CLDR does not know (cak, mam).
+
+    `pybabel init -l mam` fails because CLDR has no Mam locale; this does not need one.
+    Then add the language to flows/deployment.yaml and give the catalog to a translator.
+
+    Example:
+
+        outreach i18n init mam
+    """
+    from .i18n.catalogs import build_template, catalog_path, new_catalog, write_catalog
+    from .i18n.languages import UnknownLanguage
+    from .i18n.messages import all_messages
+
+    content = _content(flows_dir)
+    path = catalog_path(content.locales_dir, code)
+    if path.exists():
+        raise click.ClickException(f"{_relative(path)} exists already; use 'outreach i18n update'")
+    try:
+        catalog = new_catalog(code, build_template(all_messages([_relative(content.flows_dir)])))
+    except UnknownLanguage as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    write_catalog(catalog, path)
+    click.echo(f"{code}: empty catalog -> {_relative(path)}")
+
+
+@i18n.command("status")
+@click.option("--flows", "flows_dir", type=click.Path(), help="Folder of content files.")
+def i18n_status(flows_dir: str | None) -> None:
+    """Show, per language, how much is translated and whether residents are offered it.
+
+    Example:
+
+        outreach i18n status
+    """
+    content = _content(flows_dir)
+    state = content.state
+    for lang in content.flows.deployment.languages:
+        cov = state.coverage[lang.code]
+        offered = (
+            "offered"
+            if lang.code in state.offered
+            else (f"not offered (needs {content.min_coverage}%)")
+        )
+        click.echo(
+            f"{lang.code:<4} {lang.name:<10} {cov.translated:>4}/{cov.total:<4} "
+            f"{cov.percent:>3}%  {cov.fuzzy:>3} fuzzy  {offered}"
+        )
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 @main.command()
 def schema() -> None:
     """Print the JSON Schema of the content files (kept in flows/schema.json).

@@ -113,6 +113,7 @@ class SourceIndex:
     reviews: list[tuple[Provenance, Place, str]] = field(default_factory=list)
     menu_words: list[tuple[str, str, list[tuple[str, str, Place]]]] = field(default_factory=list)
     deployment_place: Place | None = None
+    system_text_lines: dict[str, int] = field(default_factory=dict)
     language_places: list[Place] = field(default_factory=list)
 
 
@@ -663,6 +664,7 @@ class FileReader:
                     value = self.text(tf.get(name), name)
                     if value is not None:
                         texts[name] = value
+                        self.index.system_text_lines[name] = tf.place(name).line
                         if placeholders(value):
                             self.error(
                                 tf.place(name),

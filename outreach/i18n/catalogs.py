@@ -8,6 +8,7 @@ anyone, so in doubt the resident gets the Spanish source.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -96,10 +97,24 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
             )
 
 
-def write_catalog(catalog: Catalog, path: Path) -> None:
+_DATE_HEADERS = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
+
+
+def _without_dates(data: bytes) -> list[bytes]:
+    return [line for line in data.splitlines() if not line.startswith(_DATE_HEADERS)]
+
+
+def write_catalog(catalog: Catalog, path: Path) -> bool:
+    """Write a catalog; an unchanged one is left alone, so git shows no date-only diffs.
+    Returns whether the file was written."""
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, include_previous=True, sort_output=False)
+    data = buffer.getvalue()
+    if path.exists() and _without_dates(path.read_bytes()) == _without_dates(data):
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as out:
-        write_po(out, catalog, width=100, include_previous=True, sort_output=False)
+    path.write_bytes(data)
+    return True
 
 
 @dataclass

@@ -46,13 +46,12 @@ def split_keywords(translated: str) -> list[str]:
 
 def _budget(text: str, what: str) -> str:
     info = segment_info(text)
-    room = 160 if info.encoding == "GSM-7" else 70
     notes = [
-        f"{what}. One SMS holds 160 plain characters (70 with letters such as ë or ʼ);"
-        f" the Spanish uses {info.characters} ({info.segments} SMS, {info.encoding})."
+        f"{what}. An SMS holds 160 characters, or 70 if any character is outside GSM-7 "
+        f"(such as ʼ, ë, ï). The Spanish has {len(text)} characters."
     ]
-    if info.segments == 1 and info.characters <= room:
-        notes.append("Please keep it as short.")
+    if info.segments == 1:
+        notes.append("Please keep the translation as short.")
     names = placeholders(text)
     if names:
         notes.append("Keep " + ", ".join("{" + n + "}" for n in names) + " exactly as written.")
@@ -119,14 +118,17 @@ def flow_messages(
     return found
 
 
-def deployment_messages(deployment: Deployment, path: str, line: int) -> list[SourceMessage]:
+def deployment_messages(
+    deployment: Deployment, path: str, line: int, lines: dict[str, int] | None = None
+) -> list[SourceMessage]:
+    lines = lines or {}
     found = [
         SourceMessage(
             f"system/{name}",
             deployment.texts[name],
             _budget(deployment.texts[name], f"The service's '{name}' text"),
             path,
-            line,
+            lines.get(name, line),
         )
         for name in SYSTEM_TEXTS
     ]
@@ -156,7 +158,9 @@ def file_messages(path: str, source: str) -> list[SourceMessage]:
         found += flow_messages(flow, path, lines, index.flow_places[flow.id].line)
     for deployment in content.deployments:
         place = index.deployment_place
-        found += deployment_messages(deployment, path, place.line if place else 1)
+        found += deployment_messages(
+            deployment, path, place.line if place else 1, index.system_text_lines
+        )
     return found
 
 
