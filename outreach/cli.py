@@ -89,44 +89,64 @@ def serve(host: str, port: int, debug: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    help="Check review dates as if today were this day (YYYY-MM-DD).",
-)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]),
+              help="Check review dates as if today were this day (YYYY-MM-DD).")
+@click.option("--costs", is_flag=True,
+              help="Also print what every message costs as SMS, per node and language.")
+@click.option("--missing", is_flag=True, help="List every untranslated message.")
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary.")
-def check(paths: tuple[str, ...], today: datetime | None, quiet: bool) -> None:
-    """Check content files and report every problem as path:line:col.
+def check(
+    paths: tuple[str, ...], today: datetime | None, costs: bool, missing: bool, quiet: bool
+) -> None:
+    """Check content files and translations, and report every problem as path:line:col.
 
-    With no PATH, checks the flows folder (OUTREACH_FLOWS_DIR, default flows/).
-    Exits with 1 if there is any error, 0 otherwise (warnings allowed).
+    With no PATH, checks the flows folder (OUTREACH_FLOWS_DIR, default flows/) and the
+    catalogs in OUTREACH_LOCALES_DIR. Messages over the SMS budget of deployment.yaml are
+    warnings. Exits with 1 if there is any error, 0 otherwise (warnings allowed).
 
     Example:
 
         outreach check flows/
     """
-    from .flowfile import Severity, load
+    from .checking import check_content
+    from .flowfile import Severity
 
+    settings = _settings()
     day: date = today.date() if today else datetime.now(UTC).date()
-    targets = [Path(p) for p in paths] or [Path(_flows_dir())]
+    targets = [Path(p) for p in paths] or [Path(settings["FLOWS_DIR"])]
     problems_in: set[Path] | None = None
     if not any(t.is_dir() for t in targets):
         # Single files (an editor checking on save): read their folders too, so that
         # references to other flows resolve, but report only the named files.
         problems_in = {t.resolve() for t in targets}
         targets = [*{t.parent for t in targets if t.exists()}, *targets]
-    result = load(targets, day)
+    report = check_content(
+        targets,
+        day,
+        Path(settings["LOCALES_DIR"]),
+        int(settings["LANGUAGE_MIN_COVERAGE"]),
+        list_missing=missing,
+    )
     shown = [
         p
-        for p in result.problems
+        for p in report.problems
         if problems_in is None or Path(p.place.path).resolve() in problems_in
     ]
     for problem in shown:
         click.echo(str(problem))
+    if costs:
+        click.echo("\nSMS cost per node and language (the text as sent, after shaping):")
+        for place, cost in report.costs:
+            if cost.translated:
+                info = cost.info
+                click.echo(
+                    f"{place or '-'}: {cost.flow}/{cost.node} {cost.language:<4} "
+                    f"{info.encoding} {info.segments} SMS {info.characters:>4} characters"
+                )
     errors = [p for p in shown if p.severity is Severity.ERROR]
     if not quiet:
         click.echo(
-            f"{result.files} file(s) checked: {len(errors)} error(s), "
+            f"{report.result.files} file(s) checked: {len(errors)} error(s), "
             f"{len(shown) - len(errors)} warning(s)",
             err=True,
         )
@@ -172,7 +192,9 @@ def chat(
     content = _content(flows_dir)
     known = [lang.code for lang in content.flows.deployment.languages]
     if language and language not in known:
-        raise click.ClickException(f"language {language!r} is not offered ({', '.join(known)})")
+        raise click.ClickException(
+            f"{language!r} is not a language of this deployment ({', '.join(known)})"
+        )
     if not ask_language:
         language = language or content.flows.deployment.default_language
     interactive = sys.stdin.isatty()
@@ -203,8 +225,9 @@ def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
     """
     from .convtest import all_nodes, conversation_files, read_conversations, run_conversation
 
-    flows = _load(flows_dir)
-    base = Path(flows_dir or _flows_dir())
+    content = _content(flows_dir)
+    flows = content.flows
+    base = content.flows_dir
     files = conversation_files(paths or [base / "tests"])
     if not files:
         raise click.ClickException("no conversation test files found")
@@ -217,7 +240,7 @@ def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
             click.echo(str(problem))
             failed += 1
         for conversation in conversations:
-            outcome = run_conversation(flows, conversation)
+            outcome = run_conversation(content.engine(), conversation)
             covered |= outcome.nodes
             if outcome.passed:
                 passed += 1

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .engine import Engine, FlowSet, Inbound, counter_ids
+from .engine import Engine, FlowSet, Inbound
 from .engine.events import NodeVisited
 from .flowfile.problems import Place, Problem, Severity
 from .flowfile.reader import FileReader, SourceIndex
@@ -35,7 +35,10 @@ CONVERSATION_FILE = {
 }
 CONVERSATION = {
     "name": Key(Kind.TEXT, "What the conversation shows.", True),
-    "language": Key(Kind.ID, "The resident's language at the start (default: the deployment's)."),
+    "language": Key(Kind.ID, "The resident's language (default: the flows' source language)."),
+    "new_resident": Key(
+        Kind.BOOL, "true: start as a resident never seen, who is asked to choose a language."
+    ),
     "channel": Key(Kind.ID, "sms, whatsapp or web (default sms)."),
     "steps": Key(
         Kind.LIST, "What the resident says, in order, with the expected answers.", True, "step"
@@ -69,6 +72,7 @@ class Conversation:
     place: Place
     language: str | None
     channel: str
+    new_resident: bool = False
     steps: list[Step] = field(default_factory=list)
 
 
@@ -103,8 +107,9 @@ def read_conversations(path: Path) -> tuple[list[Conversation], list[Problem]]:
             continue
         name = reader.text(f.get("name"), "name") or "?"
         language = reader.ident(f.get("language"), "language")
+        new_resident = reader.boolean(f.get("new_resident"), "new_resident") or False
         channel = reader.ident(f.get("channel"), "channel") or "sms"
-        conversation = Conversation(name, f.place(), language, channel)
+        conversation = Conversation(name, f.place(), language, channel, new_resident)
         for step_node in reader.sequence(f.get("steps"), "steps"):
             sf = reader.fields(step_node, STEP, "a step")
             if sf is None:
@@ -127,9 +132,12 @@ def read_conversations(path: Path) -> tuple[list[Conversation], list[Problem]]:
     return conversations, reader.problems
 
 
-def run_conversation(flows: FlowSet, conversation: Conversation) -> Outcome:
-    engine = Engine(flows, new_id=counter_ids())
-    session = engine.new_session(conversation.language)
+def run_conversation(engine: Engine, conversation: Conversation) -> Outcome:
+    """Play a conversation through ``engine`` (with its translations and languages)."""
+    if conversation.new_resident:
+        session = engine.new_session()
+    else:
+        session = engine.new_session(conversation.language or engine.source_language)
     outcome = Outcome(conversation, [])
     for number, step in enumerate(conversation.steps):
         now = START + timedelta(minutes=number)

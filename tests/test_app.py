@@ -26,7 +26,7 @@ def test_healthz(client: FlaskClient) -> None:
         "status": "ok",
         "deployment": "sample_guatemala",
         "flows": 6,
-        "languages": ["es"],
+        "languages": ["es", "en"],
     }
 
 

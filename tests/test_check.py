@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from conftest import ROOT, TODAY, write_flows
 
 from outreach.cli import main
+from outreach.engine import FlowSet
+from outreach.i18n.messages import flowset_messages
 from outreach.engine.model import MenuNode
 from outreach.flowfile import load
 
@@ -37,11 +39,19 @@ def test_the_broken_corpus_covers_at_least_15_kinds() -> None:
     assert len(CASES) >= 15
 
 
-def test_the_shipped_flows_pass(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_shipped_flows_pass(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, shipped: FlowSet
+) -> None:
     monkeypatch.chdir(ROOT)
+    total = len(flowset_messages(shipped))
     code, lines = run_check(cli, "flows/")
-    assert lines == []
     assert code == 0
+    # Only the Mayan catalogs, empty until qualified translators fill them, are noted.
+    assert lines == [
+        f"locales/{code}/LC_MESSAGES/flows.po:1:1: warning: {code}: 0 of {total} messages "
+        "translated (0%), not offered to residents (needs 90%)"
+        for code in ("cak", "kek", "mam", "quc")
+    ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)

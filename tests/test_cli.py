@@ -48,7 +48,7 @@ def test_piped_chat_is_repeatable_for_diffing() -> None:
 
     first = run()
     assert first == run()
-    assert "programas de empleo de Huehuetenango" in first
+    assert "lista de empleo en Huehuetenango" in first
 
 
 def test_chat_can_show_events(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,7 +62,9 @@ def test_chat_refuses_an_unknown_language(cli: CliRunner, monkeypatch: pytest.Mo
     monkeypatch.chdir(ROOT)
     result = cli.invoke(main, ["chat", "--lang", "xx"], input="hola\n")
     assert result.exit_code == 1
-    assert "language 'xx' is not offered (es)" in result.output
+    assert "'xx' is not a language of this deployment (es, en, quc, kek, cak, mam)" in (
+        result.output
+    )
 
 
 def test_chat_with_broken_flows_explains_instead_of_crashing(

@@ -182,7 +182,7 @@ def test_session_within_timeout_continues(resident: Resident) -> None:
 
 def test_same_inputs_give_the_same_sprint(shipped: FlowSet) -> None:
     def run() -> list[dict[str, object]]:
-        engine = Engine(shipped, new_id=counter_ids())
+        engine = Engine(shipped, new_id=counter_ids(), languages=["es"])
         session = None
         out: list[dict[str, object]] = []
         for text in ["hola", "3", "Sololá", "2", "no"]:
@@ -215,7 +215,7 @@ def test_loop_guard_ends_a_turn_that_never_waits(shipped: FlowSet) -> None:
         provenance,
     )
     flows = FlowSet(shipped.deployment, {**shipped.flows, "welcome": loop}, shipped.lists)
-    engine = Engine(flows, new_id=counter_ids(), max_steps=10)
+    engine = Engine(flows, new_id=counter_ids(), max_steps=10, languages=["es"])
     sprint = engine.resume(None, Inbound("hola"), NOON)
     failures = [e for e in sprint.events if isinstance(e, ev.RunFailed)]
     assert len(failures) == 1
@@ -226,7 +226,7 @@ def test_loop_guard_ends_a_turn_that_never_waits(shipped: FlowSet) -> None:
 
 
 def test_loop_guard_also_holds_when_opting_back_in(shipped: FlowSet) -> None:
-    engine = Engine(shipped, new_id=counter_ids(), max_steps=2)
+    engine = Engine(shipped, new_id=counter_ids(), max_steps=2, languages=["es"])
     session = None
     for text in ["hola", "baja", "alta"]:
         sprint = engine.resume(session, Inbound(text), NOON)

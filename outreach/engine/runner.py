@@ -179,6 +179,20 @@ class Engine:
             self._menus[key] = ChoiceMatcher(choices)
         return self._menus[key]
 
+    def preview(
+        self, flow_id: str, node_id: str, language: str, fields: dict[str, str]
+    ) -> str | None:
+        """The message a node sends to a resident of ``language`` with these fields, or
+        None for nodes that send nothing (for cost previews and translators)."""
+        session = Session(language=language, language_chosen=True, fields=dict(fields))
+        turn = _Turn(self, session, datetime.min)
+        node = self.flows.flows[flow_id].nodes[node_id]
+        if isinstance(node, MenuNode | QuestionNode):
+            return turn.render(flow_id, node)
+        if isinstance(node, MessageNode) or (isinstance(node, EndNode) and node.text):
+            return turn.text(node.text or "", f"{flow_id}/{node.id}")
+        return None
+
     def new_session(self, language: str | None = None) -> Session:
         """A session for a resident never seen before. Given a ``language`` (a simulator,
         a test), the resident is not asked to choose one."""

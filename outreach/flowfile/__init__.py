@@ -25,6 +25,7 @@ class LoadResult:
     flowset: FlowSet | None
     problems: list[Problem] = field(default_factory=list)
     files: int = 0
+    index: SourceIndex = field(default_factory=SourceIndex)
 
     @property
     def errors(self) -> list[Problem]:
@@ -118,7 +119,7 @@ def load(paths: Iterable[str | Path], today: date) -> LoadResult:
     flowset = None
     if deployment is not None and not has_errors:
         flowset = FlowSet(deployment, flows, lists)
-    return LoadResult(flowset, problems, len(files))
+    return LoadResult(flowset, problems, len(files), index)
 
 
 def load_or_raise(paths: Iterable[str | Path], today: date) -> FlowSet:

@@ -8,7 +8,12 @@ anyone, so in doubt the resident gets the Spanish source.
 
 from __future__ import annotations
 
+import copy
 import io
+import os
+import re
+import shutil
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,7 +75,7 @@ def new_catalog(code: str, template: Catalog) -> Catalog:
     """An empty catalog for ``code``, even where CLDR has no locale for it."""
     language(code)  # refuse codes the registry does not know
     catalog = _new(code)
-    catalog.update(template, no_fuzzy_matching=True)
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
     return catalog
 
 
@@ -81,13 +86,19 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
     Spanish beside it, so a translator can review it; until then it is not served. The
     match is by context (flow/node), never by resemblance to some other message.
     """
-    catalog.update(template, no_fuzzy_matching=True)
+    # Babel's update may put the template's own Message objects into the catalog: work
+    # on a copy, or one language's translation would leak into the next catalog updated.
+    catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
     by_context: dict[str | None, Message] = {}
     for key, old in list(catalog.obsolete.items()):
         if old.string and old.context:
             by_context[old.context] = old
             del catalog.obsolete[key]
     for message in catalog:
+        if message.fuzzy and not message.string:
+            # Nothing to review in an empty translation (Babel may flag it anyway).
+            message.flags.discard("fuzzy")
+            message.previous_id = []
         previous = by_context.get(message.context)
         if message.id and not message.string and previous is not None:
             message.string = previous.string
@@ -95,6 +106,12 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
             message.previous_id = (
                 [previous.id] if isinstance(previous.id, str) else list(previous.id)
             )
+        if message.fuzzy and message.previous_id:
+            old = message.previous_id[0]
+            message.auto_comments = [*message.auto_comments, f"REVIEW: the Spanish was: {old}"]
+        # Babel writes previous ids ("#|") in a wrapped form that msgfmt rejects, so the
+        # old Spanish goes into the comment above instead.
+        message.previous_id = []
 
 
 _DATE_HEADERS = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
@@ -108,7 +125,7 @@ def write_catalog(catalog: Catalog, path: Path) -> bool:
     """Write a catalog; an unchanged one is left alone, so git shows no date-only diffs.
     Returns whether the file was written."""
     buffer = io.BytesIO()
-    write_po(buffer, catalog, width=100, include_previous=True, sort_output=False)
+    write_po(buffer, catalog, width=100, include_previous=False, sort_output=False)
     data = buffer.getvalue()
     if path.exists() and _without_dates(path.read_bytes()) == _without_dates(data):
         return False
@@ -155,6 +172,40 @@ class _Parser(PoFileParser):
                 )
             self.lines.setdefault(key, line)
         super()._add_message()
+
+
+_MSGFMT_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<message>.+)$")
+
+
+def msgfmt_problems(path: Path) -> list[Problem]:
+    """What GNU ``msgfmt --check`` rejects in a catalog, where gettext is installed.
+
+    Babel's reader accepts some malformed entries that msgfmt (and so other tools in a
+    translator's chain) refuse; this is the reference.
+    """
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return []
+    try:
+        run = subprocess.run(
+            [msgfmt, "--check", "-o", os.devnull, str(path)],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [Problem(Place(str(path), 1, 1), Severity.ERROR, f"msgfmt could not run: {exc}")]
+    if run.returncode == 0:
+        return []  # warnings only (such as untouched header defaults)
+    problems = []
+    for line in run.stderr.splitlines():
+        match = _MSGFMT_LINE.match(line)
+        if match and not line.startswith("msgfmt:") and " warning: " not in f" {match['message']}":
+            problems.append(Problem(
+                Place(str(path), int(match["line"]), int(match["col"] or 1)), Severity.ERROR,
+                f"msgfmt --check: {match['message']}"))
+    if run.returncode != 0 and not problems:
+        problems.append(Problem(Place(str(path), 1, 1), Severity.ERROR,
+                                f"msgfmt --check rejects the catalog: {run.stderr.strip()}"))
+    return problems
 
 
 def read_catalog(code: str, path: Path) -> LoadedCatalog:

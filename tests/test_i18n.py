@@ -1,0 +1,233 @@
+"""Translations the way translators work: gettext catalogs, read without compiling,
+stale ones never served, and languages CLDR does not know."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel import Locale, UnknownLocaleError
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+from conftest import FLOWS, NOON, ROOT
+
+from outreach.cli import main
+from outreach.content import Content
+from outreach.engine import Engine, Inbound, Session
+from outreach.i18n.messages import all_messages
+from outreach.settings import load_settings
+
+PYBABEL = Path(sys.executable).parent / "pybabel"
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped flows and catalogs to edit, as the current directory."""
+    shutil.copytree(FLOWS, tmp_path / "flows")
+    shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    monkeypatch.chdir(tmp_path)
+    for key in [k for k in __import__("os").environ if k.startswith("OUTREACH_")]:
+        monkeypatch.delenv(key)
+    return tmp_path
+
+
+def content(site: Path, min_coverage: int = 90) -> Content:
+    settings = load_settings({}, {"FLOWS_DIR": str(site / "flows"),
+                                  "LOCALES_DIR": str(site / "locales"),
+                                  "LANGUAGE_MIN_COVERAGE": min_coverage})
+    return Content(settings)
+
+
+def say(engine: Engine, session: Session, text: str) -> tuple[Session, str]:
+    sprint = engine.resume(session, Inbound(text), NOON)
+    return sprint.session, "\n".join(sprint.messages)
+
+
+def set_translation(po: Path, context: str, translation: str) -> None:
+    """Edit a catalog as a translator's tool would: just the msgstr of one entry."""
+    lines = po.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f'msgctxt "{context}"')
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("msgstr"))
+    following = end + 1
+    while following < len(lines) and lines[following].startswith('"'):
+        following += 1
+    lines[end:following] = [f'msgstr "{translation}"']
+    po.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_pybabel_extract_finds_every_flow_message_with_its_context(tmp_path: Path) -> None:
+    out = tmp_path / "x.pot"
+    subprocess.run([str(PYBABEL), "extract", "-F", "babel.cfg", "-o", str(out), "."],
+                   cwd=ROOT, check=True, capture_output=True)
+    with out.open("rb") as pot:
+        template = read_po(pot)
+    extracted = {(m.context, m.id) for m in template if m.id}
+    expected = {(m.context, m.text) for m in all_messages([FLOWS])}
+    assert extracted == expected
+    assert len(expected) > 60
+    menu = template.get("¿Sobre qué quiere saber? Responda con un número:", context="main/menu")
+    assert menu is not None
+    assert any("Menu prompt" in c for c in menu.auto_comments)
+    menu_line = (FLOWS / "main.yaml").read_text(encoding="utf-8").splitlines().index("  menu:")
+    assert menu.locations == [("flows/main.yaml", menu_line + 1)]
+
+
+def test_same_words_in_two_places_are_two_messages() -> None:
+    messages = [m for m in all_messages([FLOWS]) if m.text == "Sí"]
+    assert {m.context for m in messages} == {
+        "feedback/useful/option/1", "programmes/confirm_department/option/1"
+    }
+
+
+def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path) -> None:
+    live = content(site, min_coverage=0)
+    engine = live.engine()
+    session = engine.new_session("mam")
+    session, reply = say(engine, session, "hola")
+    assert reply.startswith("Hola. Este servicio informa")  # nothing translated: Spanish
+
+    po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
+    set_translation(po, "welcome/hello", "TRADUCCION DE PRUEBA MAM")  # a test marker, not Mam
+    engine = live.engine()  # no compile step, no restart
+    session, reply = say(engine, engine.new_session("mam"), "hola")
+    assert reply.startswith("TRADUCCION DE PRUEBA MAM")
+
+    # The Spanish source changes: the translation turns fuzzy and Spanish is sent again.
+    welcome = site / "flows" / "welcome.yaml"
+    welcome.write_text(welcome.read_text(encoding="utf-8").replace(
+        "Este servicio informa", "Este servicio le informa"), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["i18n", "update"]).exit_code == 0
+    with po.open("rb") as handle:
+        entry = next(m for m in read_po(handle) if m.context == "welcome/hello")
+    assert entry.fuzzy and entry.string == "TRADUCCION DE PRUEBA MAM"
+    comments = " ".join(entry.auto_comments)  # wrapped over several lines in the file
+    assert ("REVIEW: the Spanish was: Hola. Este servicio informa sobre migración segura y "
+            "programas cerca de usted. CONTENIDO DE EJEMPLO: verificar antes de usar."
+            in comments)
+    fresh = content(site, min_coverage=0).engine()
+    session, reply = say(fresh, fresh.new_session("mam"), "hola")
+    assert reply.startswith("Hola. Este servicio le informa")
+
+    result = runner.invoke(main, ["check", "--today", "2026-11-28"])
+    assert "mam: fuzzy, not served: the Spanish of welcome/hello changed" in result.output
+    line = next(l for l in result.output.splitlines() if "mam: fuzzy" in l)
+    assert line.startswith("locales/mam/LC_MESSAGES/flows.po:")
+    number = int(line.split(":")[1])
+    assert po.read_text(encoding="utf-8").splitlines()[number - 1].startswith("#")
+
+
+def test_one_catalog_update_never_leaks_into_the_next(site: Path) -> None:
+    welcome = site / "flows" / "welcome.yaml"
+    welcome.write_text(welcome.read_text(encoding="utf-8").replace("Hola.", "Buenas."),
+                       encoding="utf-8")
+    assert CliRunner().invoke(main, ["i18n", "update"]).exit_code == 0
+    for code in ("quc", "kek", "cak", "mam"):
+        po = site / "locales" / code / "LC_MESSAGES" / "flows.po"
+        with po.open("rb") as handle:
+            assert [m.string for m in read_po(handle) if m.id and m.string] == []
+
+
+def test_placeholders_must_match_and_broken_catalogs_are_reported(site: Path) -> None:
+    en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
+    set_translation(en, "programmes/kind", "What are you looking for in {departamento}?")
+    runner = CliRunner()
+    out = runner.invoke(main, ["check", "--today", "2026-11-28"]).output
+    assert ("en: placeholders differ from the Spanish (missing {department}; added "
+            "{departamento}); this translation is not served") in out
+    engine = content(site).engine()
+    session = engine.new_session("en")
+    session, _ = say(engine, session, "trabajo")
+    session, reply = say(engine, session, "Zacapa")
+    assert reply.startswith("¿Qué busca en Zacapa?")  # Spanish, not a broken sentence
+
+    kek = site / "locales" / "kek" / "LC_MESSAGES" / "flows.po"
+    kek.write_text(kek.read_text(encoding="utf-8") + '\nmsgctxt "x"\nmsgid "y"\n', encoding="utf-8")
+    result = runner.invoke(main, ["check", "--today", "2026-11-28"])
+    assert result.exit_code == 1
+    assert "locales/kek/LC_MESSAGES/flows.po:" in result.output
+    assert "invalid catalog: missing msgstr" in result.output
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed here "
+                    "(.ci/run installs it); Babel's own checks ran in the test above")
+def test_what_msgfmt_rejects_is_reported_with_its_line(site: Path) -> None:
+    kek = site / "locales" / "kek" / "LC_MESSAGES" / "flows.po"
+    lines = kek.read_text(encoding="utf-8").count("\n")
+    kek.write_text(kek.read_text(encoding="utf-8") + 'msgctxt "x"\nmsgid "y"\nmsgstr "z" junk\n',
+                   encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
+    assert result.exit_code == 1
+    assert (f"locales/kek/LC_MESSAGES/flows.po:{lines + 3}:1: error: msgfmt --check: "
+            "syntax error") in result.output
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed here")
+def test_every_shipped_catalog_passes_msgfmt_check() -> None:
+    for path in [*ROOT.glob("locales/*/LC_MESSAGES/*.po"), ROOT / "locales" / "flows.pot"]:
+        run = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)],
+                             capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stderr
+
+
+def test_duplicate_definitions_are_rejected_as_msgfmt_would(site: Path) -> None:
+    en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
+    text = en.read_text(encoding="utf-8")
+    en.write_text(text + '\nmsgctxt "main/menu"\nmsgid "¿Sobre qué quiere saber? Responda con '
+                  'un número:"\nmsgstr "Again"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
+    assert result.exit_code == 1
+    assert "duplicate message definition (first at line" in result.output
+
+
+def test_kaqchikel_and_mam_work_without_cldr(site: Path) -> None:
+    for code in ("cak", "mam"):
+        with pytest.raises(UnknownLocaleError):
+            Locale.parse(code)
+    shutil.rmtree(site / "locales" / "cak")
+    result = CliRunner().invoke(main, ["i18n", "init", "cak"])
+    assert result.exit_code == 0, result.output
+    po = site / "locales" / "cak" / "LC_MESSAGES" / "flows.po"
+    text = po.read_text(encoding="utf-8")
+    assert '"Language: cak\\n"' in text
+    assert '"Plural-Forms: nplurals=1; plural=0;\\n"' in text
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    assert len([m for m in catalog if m.id]) == len(all_messages([site / "flows"]))
+    assert all(not m.string for m in catalog if m.id)  # never guessed text
+    assert CliRunner().invoke(main, ["i18n", "init", "xx"]).exit_code == 1
+
+
+def test_languages_below_the_coverage_threshold_are_not_offered(site: Path) -> None:
+    state = content(site).state
+    assert state.offered == ["es", "en"]
+    assert state.coverage["mam"].translated == 0
+    assert content(site, min_coverage=0).state.offered == ["es", "en", "quc", "kek", "cak", "mam"]
+
+
+def test_a_new_resident_chooses_among_offered_languages(site: Path) -> None:
+    engine = content(site).engine()
+    session, reply = say(engine, engine.new_session(), "x")
+    assert reply == "Elija su idioma: / Choose your language:\n1. Español\n2. English"
+    session, reply = say(engine, session, "english")
+    assert reply.startswith("Hello. This service informs")
+    assert session.language == "en" and session.language_chosen
+    session, reply = say(engine, session, "riesgos")  # Spanish words always work too
+    assert reply.startswith("Risks. Choose a topic:")
+    session, reply = say(engine, session, "threat")
+    assert reply.startswith("If someone extorts you")
+
+
+def test_a_first_message_in_english_settles_the_language(site: Path) -> None:
+    engine = content(site).engine()
+    session, reply = say(engine, engine.new_session(), "hello")
+    assert reply.startswith("Hello. This service informs")
+    session, reply = say(engine, session, "IDIOMA")  # the Spanish command works for all
+    assert reply.startswith("Choose your language:")
+    session, reply = say(engine, session, "1")
+    assert reply.startswith("Idioma cambiado.")
+    session, reply = say(engine, session, "language")  # and the English one
+    assert reply.startswith("Elija su idioma:")
