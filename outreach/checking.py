@@ -54,10 +54,14 @@ def check_content(
         why = ""
         if info.non_gsm:
             why = "; UCS-2 because of " + " ".join(repr(c) for c in info.non_gsm)
-        report.problems.append(Problem(
-            place, Severity.WARNING,
-            f"{cost.flow}/{cost.node} ({cost.language}) takes {info.segments} SMS "
-            f"({info.encoding}, {info.characters} characters), over the budget of {budget}{why}",
-        ))
+        report.problems.append(
+            Problem(
+                place,
+                Severity.WARNING,
+                f"{cost.flow}/{cost.node} ({cost.language}) takes {info.segments} SMS "
+                f"({info.encoding}, {info.characters} characters), "
+                f"over the budget of {budget}{why}",
+            )
+        )
     report.problems.sort(key=sort_key)
     return report

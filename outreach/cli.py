@@ -89,10 +89,16 @@ def serve(host: str, port: int, debug: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]),
-              help="Check review dates as if today were this day (YYYY-MM-DD).")
-@click.option("--costs", is_flag=True,
-              help="Also print what every message costs as SMS, per node and language.")
+@click.option(
+    "--today",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Check review dates as if today were this day (YYYY-MM-DD).",
+)
+@click.option(
+    "--costs",
+    is_flag=True,
+    help="Also print what every message costs as SMS, per node and language.",
+)
 @click.option("--missing", is_flag=True, help="List every untranslated message.")
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary.")
 def check(

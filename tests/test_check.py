@@ -11,9 +11,9 @@ from conftest import ROOT, TODAY, write_flows
 
 from outreach.cli import main
 from outreach.engine import FlowSet
-from outreach.i18n.messages import flowset_messages
 from outreach.engine.model import MenuNode
 from outreach.flowfile import load
+from outreach.i18n.messages import flowset_messages
 
 BROKEN = Path("tests/broken_flows")
 CASES = sorted((ROOT / BROKEN).glob("*.yaml"))

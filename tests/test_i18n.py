@@ -35,9 +35,14 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def content(site: Path, min_coverage: int = 90) -> Content:
-    settings = load_settings({}, {"FLOWS_DIR": str(site / "flows"),
-                                  "LOCALES_DIR": str(site / "locales"),
-                                  "LANGUAGE_MIN_COVERAGE": min_coverage})
+    settings = load_settings(
+        {},
+        {
+            "FLOWS_DIR": str(site / "flows"),
+            "LOCALES_DIR": str(site / "locales"),
+            "LANGUAGE_MIN_COVERAGE": min_coverage,
+        },
+    )
     return Content(settings)
 
 
@@ -60,8 +65,12 @@ def set_translation(po: Path, context: str, translation: str) -> None:
 
 def test_pybabel_extract_finds_every_flow_message_with_its_context(tmp_path: Path) -> None:
     out = tmp_path / "x.pot"
-    subprocess.run([str(PYBABEL), "extract", "-F", "babel.cfg", "-o", str(out), "."],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [str(PYBABEL), "extract", "-F", "babel.cfg", "-o", str(out), "."],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with out.open("rb") as pot:
         template = read_po(pot)
     extracted = {(m.context, m.id) for m in template if m.id}
@@ -78,7 +87,8 @@ def test_pybabel_extract_finds_every_flow_message_with_its_context(tmp_path: Pat
 def test_same_words_in_two_places_are_two_messages() -> None:
     messages = [m for m in all_messages([FLOWS]) if m.text == "Sí"]
     assert {m.context for m in messages} == {
-        "feedback/useful/option/1", "programmes/confirm_department/option/1"
+        "feedback/useful/option/1",
+        "programmes/confirm_department/option/1",
     }
 
 
@@ -97,33 +107,39 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
 
     # The Spanish source changes: the translation turns fuzzy and Spanish is sent again.
     welcome = site / "flows" / "welcome.yaml"
-    welcome.write_text(welcome.read_text(encoding="utf-8").replace(
-        "Este servicio informa", "Este servicio le informa"), encoding="utf-8")
+    welcome.write_text(
+        welcome.read_text(encoding="utf-8").replace(
+            "Este servicio informa", "Este servicio le informa"
+        ),
+        encoding="utf-8",
+    )
     runner = CliRunner()
     assert runner.invoke(main, ["i18n", "update"]).exit_code == 0
     with po.open("rb") as handle:
         entry = next(m for m in read_po(handle) if m.context == "welcome/hello")
     assert entry.fuzzy and entry.string == "TRADUCCION DE PRUEBA MAM"
     comments = " ".join(entry.auto_comments)  # wrapped over several lines in the file
-    assert ("REVIEW: the Spanish was: Hola. Este servicio informa sobre migración segura y "
-            "programas cerca de usted. CONTENIDO DE EJEMPLO: verificar antes de usar."
-            in comments)
+    assert (
+        "REVIEW: the Spanish was: Hola. Este servicio informa sobre migración segura y "
+        "programas cerca de usted. CONTENIDO DE EJEMPLO: verificar antes de usar." in comments
+    )
     fresh = content(site, min_coverage=0).engine()
     session, reply = say(fresh, fresh.new_session("mam"), "hola")
     assert reply.startswith("Hola. Este servicio le informa")
 
     result = runner.invoke(main, ["check", "--today", "2026-11-28"])
     assert "mam: fuzzy, not served: the Spanish of welcome/hello changed" in result.output
-    line = next(l for l in result.output.splitlines() if "mam: fuzzy" in l)
+    line = next(row for row in result.output.splitlines() if "mam: fuzzy" in row)
     assert line.startswith("locales/mam/LC_MESSAGES/flows.po:")
     number = int(line.split(":")[1])
-    assert po.read_text(encoding="utf-8").splitlines()[number - 1].startswith("#")
+    assert po.read_text(encoding="utf-8").splitlines()[number - 1] == 'msgctxt "welcome/hello"'
 
 
 def test_one_catalog_update_never_leaks_into_the_next(site: Path) -> None:
     welcome = site / "flows" / "welcome.yaml"
-    welcome.write_text(welcome.read_text(encoding="utf-8").replace("Hola.", "Buenas."),
-                       encoding="utf-8")
+    welcome.write_text(
+        welcome.read_text(encoding="utf-8").replace("Hola.", "Buenas."), encoding="utf-8"
+    )
     assert CliRunner().invoke(main, ["i18n", "update"]).exit_code == 0
     for code in ("quc", "kek", "cak", "mam"):
         po = site / "locales" / code / "LC_MESSAGES" / "flows.po"
@@ -136,8 +152,10 @@ def test_placeholders_must_match_and_broken_catalogs_are_reported(site: Path) ->
     set_translation(en, "programmes/kind", "What are you looking for in {departamento}?")
     runner = CliRunner()
     out = runner.invoke(main, ["check", "--today", "2026-11-28"]).output
-    assert ("en: placeholders differ from the Spanish (missing {department}; added "
-            "{departamento}); this translation is not served") in out
+    assert (
+        "en: placeholders differ from the Spanish (missing {department}; added "
+        "{departamento}); this translation is not served"
+    ) in out
     engine = content(site).engine()
     session = engine.new_session("en")
     session, _ = say(engine, session, "trabajo")
@@ -152,32 +170,45 @@ def test_placeholders_must_match_and_broken_catalogs_are_reported(site: Path) ->
     assert "invalid catalog: missing msgstr" in result.output
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed here "
-                    "(.ci/run installs it); Babel's own checks ran in the test above")
+@pytest.mark.skipif(
+    shutil.which("msgfmt") is None,
+    reason="GNU gettext is not installed here "
+    "(.ci/run installs it); Babel's own checks ran in the test above",
+)
 def test_what_msgfmt_rejects_is_reported_with_its_line(site: Path) -> None:
     kek = site / "locales" / "kek" / "LC_MESSAGES" / "flows.po"
     lines = kek.read_text(encoding="utf-8").count("\n")
-    kek.write_text(kek.read_text(encoding="utf-8") + 'msgctxt "x"\nmsgid "y"\nmsgstr "z" junk\n',
-                   encoding="utf-8")
+    kek.write_text(
+        kek.read_text(encoding="utf-8") + 'msgctxt "x"\nmsgid "y"\nmsgstr "z" junk\n',
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
     assert result.exit_code == 1
-    assert (f"locales/kek/LC_MESSAGES/flows.po:{lines + 3}:1: error: msgfmt --check: "
-            "syntax error") in result.output
+    assert (
+        f"locales/kek/LC_MESSAGES/flows.po:{lines + 3}:1: error: msgfmt --check: syntax error"
+    ) in result.output
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed here")
 def test_every_shipped_catalog_passes_msgfmt_check() -> None:
     for path in [*ROOT.glob("locales/*/LC_MESSAGES/*.po"), ROOT / "locales" / "flows.pot"]:
-        run = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)],
-                             capture_output=True, text=True, check=False)
+        run = subprocess.run(
+            ["msgfmt", "--check", "-o", "/dev/null", str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert run.returncode == 0, run.stderr
 
 
 def test_duplicate_definitions_are_rejected_as_msgfmt_would(site: Path) -> None:
     en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
     text = en.read_text(encoding="utf-8")
-    en.write_text(text + '\nmsgctxt "main/menu"\nmsgid "¿Sobre qué quiere saber? Responda con '
-                  'un número:"\nmsgstr "Again"\n', encoding="utf-8")
+    en.write_text(
+        text + '\nmsgctxt "main/menu"\nmsgid "¿Sobre qué quiere saber? Responda con '
+        'un número:"\nmsgstr "Again"\n',
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
     assert result.exit_code == 1
     assert "duplicate message definition (first at line" in result.output

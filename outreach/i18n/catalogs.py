@@ -107,8 +107,8 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
                 [previous.id] if isinstance(previous.id, str) else list(previous.id)
             )
         if message.fuzzy and message.previous_id:
-            old = message.previous_id[0]
-            message.auto_comments = [*message.auto_comments, f"REVIEW: the Spanish was: {old}"]
+            was = message.previous_id[0]
+            message.auto_comments = [*message.auto_comments, f"REVIEW: the Spanish was: {was}"]
         # Babel writes previous ids ("#|") in a wrapped form that msgfmt rejects, so the
         # old Spanish goes into the comment above instead.
         message.previous_id = []
@@ -189,7 +189,10 @@ def msgfmt_problems(path: Path) -> list[Problem]:
     try:
         run = subprocess.run(
             [msgfmt, "--check", "-o", os.devnull, str(path)],
-            capture_output=True, text=True, timeout=30, check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [Problem(Place(str(path), 1, 1), Severity.ERROR, f"msgfmt could not run: {exc}")]
@@ -199,12 +202,21 @@ def msgfmt_problems(path: Path) -> list[Problem]:
     for line in run.stderr.splitlines():
         match = _MSGFMT_LINE.match(line)
         if match and not line.startswith("msgfmt:") and " warning: " not in f" {match['message']}":
-            problems.append(Problem(
-                Place(str(path), int(match["line"]), int(match["col"] or 1)), Severity.ERROR,
-                f"msgfmt --check: {match['message']}"))
+            problems.append(
+                Problem(
+                    Place(str(path), int(match["line"]), int(match["col"] or 1)),
+                    Severity.ERROR,
+                    f"msgfmt --check: {match['message']}",
+                )
+            )
     if run.returncode != 0 and not problems:
-        problems.append(Problem(Place(str(path), 1, 1), Severity.ERROR,
-                                f"msgfmt --check rejects the catalog: {run.stderr.strip()}"))
+        problems.append(
+            Problem(
+                Place(str(path), 1, 1),
+                Severity.ERROR,
+                f"msgfmt --check rejects the catalog: {run.stderr.strip()}",
+            )
+        )
     return problems
 
 

@@ -34,14 +34,25 @@ def check_translations(
         path = catalog_path(locales_dir, lang.code)
         shown = str(path)
         if not path.exists():
-            problems.append(Problem(Place(shown, 1, 1), Severity.WARNING,
-                                    f"{lang.code}: no catalog yet; residents get Spanish "
-                                    f"(create it with: outreach i18n update)"))
+            problems.append(
+                Problem(
+                    Place(shown, 1, 1),
+                    Severity.WARNING,
+                    f"{lang.code}: no catalog yet; residents get Spanish "
+                    f"(create it with: outreach i18n update)",
+                )
+            )
             continue
         loaded = read_catalog(lang.code, path)
         problems += loaded.problems or msgfmt_problems(path)
         if loaded.catalog is None:
             continue
+        # Point at the entry's msgctxt line: contexts name one message each.
+        context_lines = {
+            line[len('msgctxt "') : -1]: number
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if line.startswith('msgctxt "') and line.endswith('"')
+        }
         translated = 0
         in_catalog: set[tuple[str, str]] = set()
         for message in loaded.catalog:
@@ -49,42 +60,64 @@ def check_translations(
                 continue
             key = (message.context or "", message.id)
             in_catalog.add(key)
-            line = loaded.lines.get(key, message.lineno or 1)
+            line = context_lines.get(message.context or "", loaded.lines.get(key, 1))
             place = Place(shown, line, 1)
             string = message.string if isinstance(message.string, str) else ""
             if key not in source:
                 continue  # an old message: `outreach i18n update` makes it obsolete
             if message.fuzzy and string:
-                problems.append(Problem(place, Severity.WARNING,
-                                        f"{lang.code}: fuzzy, not served: the Spanish of "
-                                        f"{message.context} changed; review the translation"))
+                problems.append(
+                    Problem(
+                        place,
+                        Severity.WARNING,
+                        f"{lang.code}: fuzzy, not served: the Spanish of "
+                        f"{message.context} changed; review the translation",
+                    )
+                )
                 continue
             if not string.strip():
                 if list_missing:
-                    problems.append(Problem(place, Severity.WARNING,
-                                            f"{lang.code}: {message.context} is not translated"))
+                    problems.append(
+                        Problem(
+                            place,
+                            Severity.WARNING,
+                            f"{lang.code}: {message.context} is not translated",
+                        )
+                    )
                 continue
             want, got = sorted(placeholders(message.id)), sorted(placeholders(string))
             if want != got:
                 missing = [f"{{{n}}}" for n in want if n not in got]
                 added = [f"{{{n}}}" for n in got if n not in want]
                 what = "; ".join(
-                    part for part in (
+                    part
+                    for part in (
                         f"missing {', '.join(missing)}" if missing else "",
                         f"added {', '.join(added)}" if added else "",
-                    ) if part
+                    )
+                    if part
                 )
-                problems.append(Problem(place, Severity.ERROR,
-                                        f"{lang.code}: placeholders differ from the Spanish "
-                                        f"({what}); this translation is not served"))
+                problems.append(
+                    Problem(
+                        place,
+                        Severity.ERROR,
+                        f"{lang.code}: placeholders differ from the Spanish "
+                        f"({what}); this translation is not served",
+                    )
+                )
                 continue
             translated += 1
         absent = len(source - in_catalog)
         percent = int(100 * translated / len(source)) if source else 100
-        offered = "offered to residents" if percent >= min_coverage_percent else (
-            f"not offered to residents (needs {min_coverage_percent}%)"
+        offered = (
+            "offered to residents"
+            if percent >= min_coverage_percent
+            else (f"not offered to residents (needs {min_coverage_percent}%)")
         )
-        summary = f"{lang.code}: {translated} of {len(source)} messages translated ({percent}%), {offered}"
+        summary = (
+            f"{lang.code}: {translated} of {len(source)} messages translated "
+            f"({percent}%), {offered}"
+        )
         if absent:
             summary += f"; {absent} not in the catalog yet (run: outreach i18n update)"
         severity = Severity.WARNING if percent < 100 or absent else None
