@@ -116,3 +116,12 @@ def test_segments_command_rejects_a_line_that_is_not_json(cli: CliRunner) -> Non
 
 def test_the_reference_runner_is_committed() -> None:
     assert (Path(__file__).parent / "js" / "segments_reference.js").exists()
+
+
+def test_check_prices_the_shaped_text(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    result = cli.invoke(main, ["check", "--costs", "--today", "2026-11-28"])
+    rows = [line for line in result.output.splitlines() if "programmes/ask_department es" in line]
+    # "¿En qué departamento vive?": é is GSM-7, and the deployment makes Spanish SMS plain.
+    assert rows and "GSM-7 1 SMS" in rows[0]
+    assert "flows/programmes.yaml:" in rows[0]
