@@ -8,50 +8,68 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template_string
+from flask import Flask, jsonify, redirect, url_for
+from werkzeug.wrappers import Response
 
+from . import db
+from .channels import simulator, twilio
 from .content import Content
-from .settings import load_settings
+from .privacy import check_key, development_key
+from .settings import SettingError, load_settings
 
-_INDEX = """<!doctype html>
-<html lang="en"><meta charset="utf-8"><title>outreach</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<h1>outreach</h1>
-<p>The service is running with the deployment <b>{{ deployment }}</b> and
-{{ flows }} flows from <code>{{ flows_dir }}</code>.</p>
-<p>Talk to the flows in a terminal: <code>.venv/bin/outreach chat</code>.
-Health: <a href="/healthz">/healthz</a>.</p>
-</html>"""
+#: Twilio sends at most 1,600 characters of text and a few dozen fields; anything much
+#: larger is not Twilio, and is refused (413) before it is read.
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def production_problems(settings: Mapping[str, Any]) -> list[str]:
+    """What a production deployment lacks; it must not start without these."""
+    problems = []
+    if not settings["TWILIO_AUTH_TOKEN"]:
+        problems.append("TWILIO_AUTH_TOKEN (or OUTREACH_TWILIO_AUTH_TOKEN) is not set")
+    if not settings["PSEUDONYM_KEY"]:
+        problems.append("OUTREACH_PSEUDONYM_KEY is not set (32+ random bytes)")
+    if not settings["PUBLIC_URL"]:
+        problems.append("OUTREACH_PUBLIC_URL is not set (the https address Twilio calls)")
+    return problems
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``OUTREACH_*`` variables, then ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
     settings = load_settings(os.environ, test_config)
+    if settings["ENV"] == "production":
+        missing = production_problems(settings)
+        if missing:
+            raise SettingError("refusing to start in production: " + "; ".join(missing))
     app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     logging.getLogger("outreach").setLevel(settings["LOG_LEVEL"])
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
 
+    if settings["PSEUDONYM_KEY"]:
+        key = check_key(str(settings["PSEUDONYM_KEY"]).encode())
+    else:
+        key = development_key(instance)
+    app.extensions["outreach.pseudonym_key"] = key
     content = Content(settings)
     app.extensions["outreach.content"] = content
-    flows = content.flows
+    db.init_app(app)
+    app.register_blueprint(twilio.bp)
+    app.register_blueprint(simulator.bp)
 
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify(
             status="ok",
-            deployment=flows.deployment.id,
-            flows=len(flows.flows),
+            deployment=content.flows.deployment.id,
+            flows=len(content.flows.flows),
             languages=content.state.offered,
         )
 
     @app.get("/")
-    def index() -> str:
-        return render_template_string(
-            _INDEX,
-            deployment=flows.deployment.id,
-            flows=len(flows.flows),
-            flows_dir=settings["FLOWS_DIR"],
-        )
+    def index() -> Response:
+        return redirect(url_for("simulator.page"))
 
     return app

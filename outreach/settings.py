@@ -56,6 +56,37 @@ SETTINGS: tuple[Setting, ...] = (
         "offered that language; untranslated messages are sent in Spanish.",
     ),
     Setting(
+        "DATABASE",
+        "",
+        "Path of the SQLite database. Empty: outreach.sqlite3 in the instance/ folder.",
+    ),
+    Setting(
+        "PUBLIC_URL",
+        "",
+        "The address Twilio calls, e.g. https://outreach.example.org, used to check "
+        "webhook signatures behind proxies and tunnels. Required in production; in "
+        "development the request's own address is used.",
+    ),
+    Setting(
+        "TWILIO_AUTH_TOKEN",
+        "",
+        "The Twilio account's Auth Token, which signs webhooks (TWILIO_AUTH_TOKEN is read "
+        "too). Required in production; without it every webhook is refused with 403.",
+    ),
+    Setting(
+        "TWILIO_WEBHOOK_SECRET",
+        "",
+        "The SharedKey secret for webhooks Twilio signs with HMAC-SHA256 "
+        "(X-Twilio-Webhooks-Signature-Settings), if the account uses them.",
+    ),
+    Setting(
+        "PSEUDONYM_KEY",
+        "",
+        "Secret (32+ bytes) for the keyed pseudonyms that replace phone numbers. Required "
+        "in production; in development one is generated once into instance/. Changing it "
+        "deliberately unlinks all earlier records.",
+    ),
+    Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
         "Hours without a message after which a conversation starts again at the welcome.",
@@ -111,6 +142,9 @@ def load_settings(
         values[name] = _convert(BY_NAME[name], raw)
     for name, value in (overrides or {}).items():
         values[name] = value
+    # Twilio's own tools and docs name the token TWILIO_AUTH_TOKEN; accept it as is.
+    if not values["TWILIO_AUTH_TOKEN"] and environ.get("TWILIO_AUTH_TOKEN"):
+        values["TWILIO_AUTH_TOKEN"] = environ["TWILIO_AUTH_TOKEN"]
     for name in FOLDER_SETTINGS:
         values[name] = str(resolve_folder(str(values[name])))
     if values["ENV"] not in ("development", "production"):

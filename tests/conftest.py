@@ -18,6 +18,15 @@ FLOWS = ROOT / "flows"
 #: Checks run "today" at a fixed date, so a test gives the same answer on any day.
 TODAY = date(2026, 11, 28)
 NOON = datetime(2026, 11, 28, 12, 0)
+AUTH_TOKEN = "test-auth-token-not-a-real-one"
+PUBLIC_URL = "https://outreach.example.org"
+TEST_CONFIG = {
+    "FLOWS_DIR": str(FLOWS),
+    "LOCALES_DIR": str(ROOT / "locales"),
+    "PSEUDONYM_KEY": "a-test-pseudonym-key-of-32-bytes-or-more",
+    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    "PUBLIC_URL": PUBLIC_URL,
+}
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +73,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     for key in list(__import__("os").environ):
         if key.startswith("OUTREACH_"):
             monkeypatch.delenv(key)
-    yield create_app({"FLOWS_DIR": str(FLOWS), "LOCALES_DIR": str(ROOT / "locales")})
+    yield create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
 
 
 @pytest.fixture

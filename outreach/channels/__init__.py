@@ -1,0 +1,1 @@
+"""How residents reach the engine: Twilio SMS and WhatsApp, and the web simulator."""

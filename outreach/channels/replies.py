@@ -1,0 +1,98 @@
+"""Turning one turn's engine messages into what a channel really sends.
+
+SMS: text is shaped for GSM-7 (deployment.yaml ``sms:``), and short messages of a turn
+are packed into one SMS while the pack still fits in one segment. A message that needs
+more segments goes alone: carriers may not join long messages, so every SMS must stand
+on its own. WhatsApp keeps the text as written and packs a turn into as few messages as
+possible. Nothing exceeds Twilio's 1,600 characters: longer text is split at a paragraph,
+a line, a sentence or a space.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from outreach.engine.model import SmsSettings
+from outreach.sms import SegmentInfo, segment_info, shape
+
+MAX_BODY = 1600
+_BREAKS = ("\n\n", "\n", ". ", " ")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    body: str
+    info: SegmentInfo | None  # None where segments cost nothing (WhatsApp)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    messages: list[Outgoing]
+    #: Segments sent for each engine message, in order (0 when packed into an earlier one).
+    segments: list[int | None]
+
+
+def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at the most natural boundary."""
+    pieces = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = -1
+        for mark in _BREAKS:
+            at = window.rfind(mark)
+            if at > limit // 2:
+                cut = at + (1 if mark == ". " else 0)
+                break
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def render(messages: list[str], rendering: str, language: str, sms: SmsSettings) -> Rendered:
+    """``rendering`` is "sms" or "whatsapp" (the web simulator shows either)."""
+    if rendering == "whatsapp":
+        return _render_whatsapp(messages)
+    return _render_sms(messages, language, sms)
+
+
+def _render_sms(messages: list[str], language: str, sms: SmsSettings) -> Rendered:
+    shaped = [shape(m, language, "sms", sms) for m in messages]
+    bodies: list[str] = []
+    segments: list[int | None] = []
+    pack: list[str] = []
+
+    def flush() -> None:
+        if pack:
+            bodies.append("\n".join(pack))
+            pack.clear()
+
+    for text in shaped:
+        if pack and segment_info("\n".join([*pack, text])).segments == 1:
+            pack.append(text)
+            segments.append(0)
+            continue
+        flush()
+        pieces = split_body(text)
+        if len(pieces) == 1 and segment_info(text).segments == 1:
+            pack.append(text)
+            segments.append(1)
+            continue
+        bodies.extend(pieces)
+        segments.append(sum(segment_info(p).segments for p in pieces))
+    flush()
+    return Rendered([Outgoing(b, segment_info(b)) for b in bodies], segments)
+
+
+def _render_whatsapp(messages: list[str]) -> Rendered:
+    bodies: list[str] = []
+    for text in messages:
+        if bodies and len(bodies[-1]) + 2 + len(text) <= MAX_BODY:
+            bodies[-1] = f"{bodies[-1]}\n\n{text}"
+        else:
+            bodies.extend(split_body(text))
+    return Rendered([Outgoing(b, None) for b in bodies], [None] * len(messages))

@@ -1,0 +1,126 @@
+"""Twilio's webhooks: inbound SMS and WhatsApp messages, and delivery status callbacks.
+
+Every request must carry a valid ``X-Twilio-Signature``, computed by the twilio
+package's RequestValidator over every form parameter received and the public URL
+(``OUTREACH_PUBLIC_URL`` + path + the raw query string), so it holds behind TLS proxies
+and tunnels. Replies are TwiML, always: Twilio sends any other body to the resident.
+Nothing here logs or stores a phone number or a message text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from twilio.twiml.messaging_response import MessagingResponse
+from werkzeug.exceptions import HTTPException
+
+from outreach.conversation import Conversations, utc_now
+from outreach.db import get_db
+from outreach.privacy import e164, keyed_id, pseudonymise
+from outreach.store import Store, immediate
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+
+#: Twilio's error for a recipient who opted out (replied STOP to the sender).
+OPTED_OUT_ERROR = 21610
+
+
+def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
+    response = MessagingResponse()
+    callback = _public_url() + "/twilio/status"
+    for body in bodies:
+        response.message(body, action=callback)
+    return Response(str(response), status=status, mimetype="application/xml")
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    # Twilio would send a plain-text error page to the resident as a message.
+    return twiml(status=error.code or 500)
+
+
+def _public_url() -> str:
+    configured = str(current_app.config["PUBLIC_URL"]).rstrip("/")
+    return configured or request.host_url.rstrip("/")
+
+
+def verify_signature() -> None:
+    """403 unless Twilio signed exactly this request."""
+    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
+    secret = current_app.config["TWILIO_WEBHOOK_SECRET" if settings else "TWILIO_AUTH_TOKEN"]
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not secret or not signature:
+        abort(403)
+    url = _public_url() + request.path
+    if request.query_string:
+        # The raw query string: a decoded one (%27 -> ') would not match the signature.
+        url += "?" + request.query_string.decode("latin-1")
+    algorithm = get_signature_algorithm(settings)
+    if not RequestValidator(secret).validate(url, request.form, signature, algorithm):
+        abort(403)
+
+
+def _clean(text: str) -> str:
+    """The text without NUL and other control characters (line breaks stay)."""
+    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+
+
+@bp.post("/messages")
+def messages() -> Response:
+    verify_signature()
+    form = request.form
+    address = form.get("From", "")
+    number = e164(address)
+    message_sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    if number is None or not message_sid:
+        logger.warning("inbound message without a usable sender or MessageSid: ignored")
+        return twiml()
+    key: bytes = current_app.extensions["outreach.pseudonym_key"]
+    channel = "whatsapp" if address.strip().lower().startswith("whatsapp:") else "sms"
+    conversations = Conversations(get_db(), current_app.extensions["outreach.content"])
+    try:
+        reply = conversations.handle(
+            pseudonymise(key, number),
+            _clean(form.get("Body", "")),
+            channel=channel,
+            message_id=keyed_id(key, message_sid, "message"),
+            rendering=channel,
+        )
+    except Exception as exc:
+        # Only the kind of error: its message could quote what the resident wrote.
+        logger.error("an inbound message could not be handled: %s", type(exc).__name__)
+        texts = current_app.extensions["outreach.content"].flows.deployment.texts
+        return twiml([texts["failed"]])
+    return twiml(m.body for m in reply.messages)
+
+
+@bp.post("/status")
+def status() -> Response:
+    verify_signature()
+    form = request.form
+    message_sid = form.get("MessageSid") or form.get("SmsSid") or ""
+    state = form.get("MessageStatus") or form.get("SmsStatus") or ""
+    if not message_sid or not state:
+        return twiml()
+    key: bytes = current_app.extensions["outreach.pseudonym_key"]
+    number = e164(form.get("To", ""))
+    resident = pseudonymise(key, number) if number else None
+    code_text = form.get("ErrorCode", "")
+    error_code = int(code_text) if code_text.isdigit() and len(code_text) < 10 else None
+    now = utc_now()
+    db = get_db()
+    with immediate(db):
+        store = Store(db)
+        store.record_status(keyed_id(key, message_sid, "message"), resident, state, error_code, now)
+        if error_code == OPTED_OUT_ERROR and resident:
+            store.mark_opted_out(resident, now)
+    return twiml()

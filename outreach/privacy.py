@@ -1,0 +1,66 @@
+"""Who a resident is, without knowing who they are.
+
+A phone number never reaches storage or logs. The resident's id is an HMAC-SHA256 of the
+E.164 number under a secret key kept outside the database: a plain hash would be no
+protection, since all 10^8 Guatemalan mobile numbers hash in under a minute. The ids
+Twilio gives messages are keyed the same way, since Twilio's logs link them to numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+MIN_KEY_BYTES = 32
+KEY_FILE = "pseudonym.key"
+
+_NOT_DIGITS = re.compile(r"[\s().\-]")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class PseudonymKeyError(ValueError):
+    """The pseudonym key is missing or too short."""
+
+
+def e164(address: str) -> str | None:
+    """The E.164 number of a Twilio address (``+502...`` or ``whatsapp:+502...``), written
+    in any of the usual ways, or None if it is not a phone number."""
+    number = address.strip()
+    if number.lower().startswith("whatsapp:"):
+        number = number[len("whatsapp:") :]
+    number = _NOT_DIGITS.sub("", number)
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    return number if _E164.match(number) else None
+
+
+def keyed_id(key: bytes, value: str, purpose: str) -> str:
+    """A stable id for ``value`` that cannot be reversed without the key."""
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def pseudonymise(key: bytes, number: str) -> str:
+    """The resident id of an E.164 number."""
+    return keyed_id(key, number, "resident")
+
+
+def check_key(key: bytes) -> bytes:
+    if len(key) < MIN_KEY_BYTES:
+        raise PseudonymKeyError(f"the pseudonym key must be at least {MIN_KEY_BYTES} bytes")
+    return key
+
+
+def development_key(instance: Path) -> bytes:
+    """The development key, generated once into the instance folder, readable by its
+    owner only."""
+    path = instance / KEY_FILE
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(MIN_KEY_BYTES))
+    return check_key(path.read_text(encoding="ascii").strip().encode())
