@@ -39,26 +39,26 @@ STATUS_RANK = {
 
 @MIGRATIONS()
 def m001_create_tables(db: Database) -> None:
-    db["residents"].create(
+    db.table("residents").create(
         {"id": str, "language": str, "opted_out": int, "session": str,
          "first_seen_on": str, "updated_at": str},
         pk="id",
     )  # fmt: skip
-    db["processed_messages"].create(
+    db.table("processed_messages").create(
         {"id": str, "resident": str, "received_at": str, "reply": str}, pk="id"
     )
-    db["outbound_messages"].create(
+    db.table("outbound_messages").create(
         {"id": str, "resident": str, "status": str, "error_code": int, "updated_at": str},
         pk="id",
     )
-    db["events"].create(
+    db.table("events").create(
         {"id": int, "resident": str, "at": str, "kind": str, "flow": str, "node": str,
          "language": str, "channel": str, "run": str, "field": str, "segments": int},
         pk="id",
     )  # fmt: skip
-    db["events"].create_index(["resident"])
-    db["events"].create_index(["at"])
-    db["processed_messages"].create_index(["received_at"])
+    db.table("events").create_index(["resident"])
+    db.table("events").create_index(["at"])
+    db.table("processed_messages").create_index(["received_at"])
 
 
 def connect(path: str | Path, *, migrate: bool = False) -> Database:
@@ -99,7 +99,7 @@ class Store:
         self.db = db
 
     def resident(self, resident_id: str) -> Resident:
-        rows = list(self.db["residents"].rows_where("id = ?", [resident_id]))
+        rows = list(self.db.table("residents").rows_where("id = ?", [resident_id]))
         if not rows:
             return Resident(resident_id, None, False)
         row = rows[0]
@@ -108,7 +108,7 @@ class Store:
         )
 
     def processed_reply(self, message_id: str) -> list[str] | None:
-        rows = list(self.db["processed_messages"].rows_where("id = ?", [message_id]))
+        rows = list(self.db.table("processed_messages").rows_where("id = ?", [message_id]))
         return json.loads(rows[0]["reply"]) if rows else None
 
     def save_turn(
@@ -128,10 +128,10 @@ class Store:
         if any(isinstance(e, ev.ErasureRequested) for e in events):
             self.erase(resident_id)
         first_seen = now.date().isoformat()
-        existing = list(self.db["residents"].rows_where("id = ?", [resident_id]))
+        existing = list(self.db.table("residents").rows_where("id = ?", [resident_id]))
         if existing:
             first_seen = existing[0]["first_seen_on"]
-        self.db["residents"].upsert(
+        self.db.table("residents").upsert(
             {
                 "id": resident_id,
                 "language": session.language,
@@ -149,19 +149,19 @@ class Store:
                 continue  # nothing about an erased resident is logged, not even this
             rows.append(_event_row(resident_id, event, channel, session.language, sizes))
         if rows:
-            self.db["events"].insert_all(rows)
-        self.db["processed_messages"].insert(
+            self.db.table("events").insert_all(rows)
+        self.db.table("processed_messages").insert(
             {"id": message_id, "resident": resident_id, "received_at": now.isoformat(),
              "reply": json.dumps(reply)},
             pk="id",
         )  # fmt: skip
         cutoff = (now - PROCESSED_RETENTION).isoformat()
-        self.db["processed_messages"].delete_where("received_at < ?", [cutoff])
+        self.db.table("processed_messages").delete_where("received_at < ?", [cutoff])
 
     def erase(self, resident_id: str) -> None:
         for table in ("events", "processed_messages", "outbound_messages"):
-            self.db[table].delete_where("resident = ?", [resident_id])
-        self.db["residents"].delete_where("id = ?", [resident_id])
+            self.db.table(table).delete_where("resident = ?", [resident_id])
+        self.db.table("residents").delete_where("id = ?", [resident_id])
 
     def record_status(
         self,
@@ -172,7 +172,7 @@ class Store:
         now: datetime,
     ) -> None:
         """Keep the furthest status a message reached, whatever order callbacks come in."""
-        table = self.db["outbound_messages"]
+        table = self.db.table("outbound_messages")
         rows = list(table.rows_where("id = ?", [message_id]))
         if rows:
             old = rows[0]
@@ -191,7 +191,7 @@ class Store:
         if resident.session is None:
             return  # never seen: there is nothing to send to anyway
         resident.session.opted_out = True
-        self.db["residents"].update(
+        self.db.table("residents").update(
             resident_id,
             {"opted_out": 1, "session": json.dumps(resident.session.to_dict()),
              "updated_at": now.isoformat()},
