@@ -122,11 +122,22 @@ class Store:
         segments: Sequence[int | None],
         now: datetime,
     ) -> None:
-        """Everything one turn changes. Erasure, when asked for, removes the resident's
-        earlier rows first; what remains is the opt-out wish, if any, and this message's
-        keyed id so a retry is not handled twice."""
+        """Everything one turn changes, in the caller's transaction.
+
+        Erasure removes every row about the resident and keeps nothing of this turn
+        either, except, for a resident who had said STOP, that wish: a bare row so
+        nothing is sent to them again. (A retried erasure just erases and confirms again.)
+        """
         if any(isinstance(e, ev.ErasureRequested) for e in events):
             self.erase(resident_id)
+            if session.opted_out:
+                self.db.table("residents").insert(
+                    {"id": resident_id, "language": session.language, "opted_out": 1,
+                     "session": json.dumps(session.to_dict()),
+                     "first_seen_on": now.date().isoformat(), "updated_at": now.isoformat()},
+                    pk="id",
+                )  # fmt: skip
+            return
         first_seen = now.date().isoformat()
         existing = list(self.db.table("residents").rows_where("id = ?", [resident_id]))
         if existing:
@@ -145,8 +156,6 @@ class Store:
         sizes = iter(segments)
         rows = []
         for event in events:
-            if isinstance(event, ev.ErasureRequested):
-                continue  # nothing about an erased resident is logged, not even this
             rows.append(_event_row(resident_id, event, channel, session.language, sizes))
         if rows:
             self.db.table("events").insert_all(rows)
