@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test reference-calculator lint typecheck pytest check flows-test bench schema clean
+.PHONY: run test reference-calculator browser lint typecheck pytest check flows-test bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,19 @@ $(STAMP): pyproject.toml
 
 ## Start the service on http://127.0.0.1:5000 (shipped flows, SQLite under instance/).
 run: $(STAMP)
+	@echo "outreach: open http://127.0.0.1:5000/simulator/ to talk to the flows"
 	$(BIN)/outreach serve --host 127.0.0.1 --port 5000
 
 ## Lint, type-check, check the shipped content and run the whole test suite.
-test: $(STAMP) reference-calculator lint typecheck check flows-test pytest
+test: $(STAMP) reference-calculator browser lint typecheck check flows-test pytest
+
+# Headless Chromium for the page tests, from Debian's packages (it needs root, as in CI).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium: the browser tests will be skipped"; \
+	else echo "no chromium (install it: apt-get install chromium): browser tests will be skipped"; fi
 
 # Twilio's segment calculator (npm), for comparing our counts live; without npm the tests
 # compare with the values it gave, committed in tests/data/.

@@ -38,8 +38,10 @@ def send(base: str, body: str, sid: str) -> str:
     request = urllib.request.Request(
         base + "/twilio/messages",
         data=urlencode(params).encode(),
-        headers={"X-Twilio-Signature": signature("/twilio/messages", params),
-                 "Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            "X-Twilio-Signature": signature("/twilio/messages", params),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return str(response.read().decode())
@@ -52,8 +54,9 @@ def test_one_residents_messages_at_once_are_all_handled_one_after_the_other(
     send(base, "hola", "SM" + "0" * 32)
     count = 16
     with ThreadPoolExecutor(max_workers=8) as pool:
-        replies = list(pool.map(lambda n: send(base, f"nonsense {n}", f"SM{n + 1:032d}"),
-                                range(count)))
+        replies = list(
+            pool.map(lambda n: send(base, f"nonsense {n}", f"SM{n + 1:032d}"), range(count))
+        )
     assert all(r.startswith("<?xml") and "<Message" in r for r in replies)
     conn = sqlite3.connect(database)
     try:
@@ -75,7 +78,8 @@ def test_the_same_message_twice_at_once_is_handled_once(server: tuple[str, Path]
     conn = sqlite3.connect(database)
     try:
         started = conn.execute(
-            "select count(*) from events where kind = 'flow_started'").fetchone()[0]
+            "select count(*) from events where kind = 'flow_started'"
+        ).fetchone()[0]
     finally:
         conn.close()
     assert started == 2  # welcome and main, once

@@ -23,7 +23,7 @@ def rows(app: Flask, table: str) -> list[dict[str, object]]:
     conn = sqlite3.connect(app.config["DATABASE"])
     conn.row_factory = sqlite3.Row
     try:
-        return [dict(r) for r in conn.execute(f"select * from {table}")]  # noqa: S608
+        return [dict(r) for r in conn.execute(f"select * from {table}")]
     finally:
         conn.close()
 
@@ -34,22 +34,42 @@ def phone(client: FlaskClient) -> Phone:
 
 
 def test_twilios_published_vector() -> None:
-    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
-              "From": "+14158675309", "To": "+18005551212"}
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675309",
+        "Digits": "1234",
+        "From": "+14158675309",
+        "To": "+18005551212",
+    }
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
-    assert RequestValidator("12345").compute_signature(url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    assert (
+        RequestValidator("12345").compute_signature(url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    )
 
 
 def test_our_url_rebuilding_passes_the_published_vector(tmp_path: Path) -> None:
-    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3"),
-                                    "TWILIO_AUTH_TOKEN": "12345",
-                                    "PUBLIC_URL": "https://mycompany.com"})
-    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
-              "From": "+14158675309", "To": "+18005551212"}
+    app = create_app(
+        TEST_CONFIG
+        | {
+            "DATABASE": str(tmp_path / "db.sqlite3"),
+            "TWILIO_AUTH_TOKEN": "12345",
+            "PUBLIC_URL": "https://mycompany.com",
+        }
+    )
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675309",
+        "Digits": "1234",
+        "From": "+14158675309",
+        "To": "+18005551212",
+    }
     # Flask sees the internal address behind the proxy; the public one is configured.
     with app.test_request_context(
-        "/myapp.php?foo=1&bar=2", method="POST", base_url="http://10.0.0.5:8000",
-        data=params, headers={"X-Twilio-Signature": "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
+        "/myapp.php?foo=1&bar=2",
+        method="POST",
+        base_url="http://10.0.0.5:8000",
+        data=params,
+        headers={"X-Twilio-Signature": "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
     ):
         verify_signature()  # does not abort
 
@@ -85,13 +105,18 @@ def test_unsigned_or_tampered_requests_get_403_and_store_nothing(
         params["Body"] = "borrar"
     elif tamper == "scheme":
         headers["X-Twilio-Signature"] = signature(
-            "/twilio/messages", params, base=PUBLIC_URL.replace("https", "http"))
+            "/twilio/messages", params, base=PUBLIC_URL.replace("https", "http")
+        )
     elif tamper == "token":
         headers["X-Twilio-Signature"] = signature("/twilio/messages", params, token="guess")
     else:
         params["Injected"] = "1"
-    response = client.post("/twilio/messages", data=urlencode(params), headers=headers,
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/twilio/messages",
+        data=urlencode(params),
+        headers=headers,
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 403
     assert response.mimetype == "application/xml"
     assert messages_of(response) == []
@@ -106,8 +131,12 @@ def test_behind_a_proxy_the_configured_public_url_is_what_counts(client: FlaskCl
         "X-Forwarded-Proto": "http",
         "Host": "internal-host:8000",
     }
-    response = client.post("/twilio/messages?rc=2", data=urlencode(params), headers=headers,
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/twilio/messages?rc=2",
+        data=urlencode(params),
+        headers=headers,
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200
     assert messages_of(response)
 
@@ -116,25 +145,32 @@ def test_raw_query_string_is_signed_as_sent(client: FlaskClient) -> None:
     phone = Phone(client)
     params = phone.params("hola")
     path = "/twilio/messages?note=it%27s"
-    response = client.post(path, data=urlencode(params),
-                           headers={"X-Twilio-Signature": signature(path, params)},
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        path,
+        data=urlencode(params),
+        headers={"X-Twilio-Signature": signature(path, params)},
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200
 
 
 def test_hmac_sha256_signatures_with_a_shared_key(tmp_path: Path) -> None:
-    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3"),
-                                    "TWILIO_WEBHOOK_SECRET": "shared-key-secret"})
+    app = create_app(
+        TEST_CONFIG
+        | {"DATABASE": str(tmp_path / "db.sqlite3"), "TWILIO_WEBHOOK_SECRET": "shared-key-secret"}
+    )
     client = app.test_client()
     params = Phone(client).params("hola")
     settings = "key=webhooks_sharedkey_test,algorithm=HMAC_SHA256"
 
     def send(secret: str) -> int:
         sig = signature("/twilio/messages", params, token=secret, algorithm="HMAC_SHA256")
-        return client.post("/twilio/messages", data=urlencode(params),
-                           headers={"X-Twilio-Signature": sig,
-                                    "X-Twilio-Webhooks-Signature-Settings": settings},
-                           content_type="application/x-www-form-urlencoded").status_code
+        return client.post(
+            "/twilio/messages",
+            data=urlencode(params),
+            headers={"X-Twilio-Signature": sig, "X-Twilio-Webhooks-Signature-Settings": settings},
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
 
     assert send("wrong-secret") == 403
     assert send(AUTH_TOKEN) == 403  # signed with the auth token: not what the header says
@@ -155,8 +191,10 @@ def test_a_retried_message_gets_the_same_answer_and_changes_nothing(
     assert "Riesgos" in "\n".join(phone.says("1"))
 
 
-@pytest.mark.parametrize(("stop", "start"), [("STOP", "START"), ("baja", "alta"),
-                                             ("Cancelar", "Iniciar"), ("unsubscribe", "unstop")])
+@pytest.mark.parametrize(
+    ("stop", "start"),
+    [("STOP", "START"), ("baja", "alta"), ("Cancelar", "Iniciar"), ("unsubscribe", "unstop")],
+)
 def test_stop_then_silence_until_start(phone: Phone, stop: str, start: str) -> None:
     phone.says("hola")
     confirmation = phone.says(stop)
@@ -189,8 +227,13 @@ def test_delete_my_data_removes_every_row(app: Flask, client: FlaskClient) -> No
 
 def test_status_callbacks_keep_the_furthest_status(app: Flask, client: FlaskClient) -> None:
     def callback(status: str, error: str = "") -> int:
-        params = {"MessageSid": "SM" + "1" * 32, "MessageStatus": status, "To": RESIDENT,
-                  "From": "+15005550001", "AccountSid": "AC" + "0" * 32}
+        params = {
+            "MessageSid": "SM" + "1" * 32,
+            "MessageStatus": status,
+            "To": RESIDENT,
+            "From": "+15005550001",
+            "AccountSid": "AC" + "0" * 32,
+        }
         if error:
             params["ErrorCode"] = error
         return post_signed(client, "/twilio/status", params).status_code
@@ -203,8 +246,13 @@ def test_status_callbacks_keep_the_furthest_status(app: Flask, client: FlaskClie
 
 def test_error_21610_marks_the_resident_opted_out(app: Flask, phone: Phone) -> None:
     phone.says("hola")
-    params = {"MessageSid": "SM" + "2" * 32, "MessageStatus": "failed", "ErrorCode": "21610",
-              "To": RESIDENT, "From": "+15005550001"}
+    params = {
+        "MessageSid": "SM" + "2" * 32,
+        "MessageStatus": "failed",
+        "ErrorCode": "21610",
+        "To": RESIDENT,
+        "From": "+15005550001",
+    }
     assert post_signed(phone.client, "/twilio/status", params).status_code == 200
     assert rows(app, "residents")[0]["opted_out"] == 1
     assert phone.says("hola") == []
@@ -229,8 +277,17 @@ def test_requests_without_a_sender_get_an_empty_response(
 
 @pytest.mark.parametrize(
     "body",
-    ["", "x" * 1600, "hola\x00\x01\x1b", "🙂🙂🙂", "<script>alert(1)</script>",
-     "'; DROP TABLE residents; --", "%ZZ", "\u202e\u200b", "١٢٣"],
+    [
+        "",
+        "x" * 1600,
+        "hola\x00\x01\x1b",
+        "🙂🙂🙂",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE residents; --",
+        "%ZZ",
+        "\u202e\u200b",
+        "١٢٣",
+    ],
 )
 def test_strange_messages_get_a_helpful_twiml_answer(phone: Phone, body: str) -> None:
     phone.says("hola")
@@ -240,18 +297,22 @@ def test_strange_messages_get_a_helpful_twiml_answer(phone: Phone, body: str) ->
 
 
 def test_invalid_percent_encoding_is_not_a_500(client: FlaskClient) -> None:
-    raw = f"From=%2B50255550100&MessageSid=SM9&Body=%ZZ%E0%A4"
+    raw = "From=%2B50255550100&MessageSid=SM9&Body=%ZZ%E0%A4"
     params = {"From": RESIDENT, "MessageSid": "SM9", "Body": "%ZZ\ufffd"}
-    response = client.post("/twilio/messages", data=raw,
-                           headers={"X-Twilio-Signature": signature("/twilio/messages", params)},
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/twilio/messages",
+        data=raw,
+        headers={"X-Twilio-Signature": signature("/twilio/messages", params)},
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code in (200, 403)
     assert response.mimetype == "application/xml"
 
 
 def test_a_one_megabyte_post_is_refused_with_413(client: FlaskClient) -> None:
-    response = client.post("/twilio/messages", data={"Body": "x" * 1_000_000},
-                           headers={"X-Twilio-Signature": "x"})
+    response = client.post(
+        "/twilio/messages", data={"Body": "x" * 1_000_000}, headers={"X-Twilio-Signature": "x"}
+    )
     assert response.status_code == 413
     assert response.mimetype == "application/xml"
 
@@ -270,8 +331,14 @@ def test_no_number_and_no_message_text_is_stored_or_logged(
     stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
     for number in (RESIDENT, OTHER_RESIDENT):
         digits = number.lstrip("+")
-        for form in (number, digits, digits[3:], f"{digits[3:7]} {digits[7:]}",
-                     f"{digits[3:7]}-{digits[7:]}", f"whatsapp:{number}"):
+        for form in (
+            number,
+            digits,
+            digits[3:],
+            f"{digits[3:7]} {digits[7:]}",
+            f"{digits[3:7]}-{digits[7:]}",
+            f"whatsapp:{number}",
+        ):
             assert form.encode() not in stored, form
             assert form not in caplog.text, form
     for text in secret_words:
@@ -281,15 +348,21 @@ def test_no_number_and_no_message_text_is_stored_or_logged(
 
 
 def test_production_refuses_to_start_without_its_secrets(tmp_path: Path) -> None:
-    base = {"ENV": "production", "DATABASE": str(tmp_path / "db.sqlite3"),
-            "FLOWS_DIR": TEST_CONFIG["FLOWS_DIR"], "LOCALES_DIR": TEST_CONFIG["LOCALES_DIR"]}
+    base = {
+        "ENV": "production",
+        "DATABASE": str(tmp_path / "db.sqlite3"),
+        "FLOWS_DIR": TEST_CONFIG["FLOWS_DIR"],
+        "LOCALES_DIR": TEST_CONFIG["LOCALES_DIR"],
+    }
     with pytest.raises(SettingError) as refused:
         create_app(base | {"TWILIO_AUTH_TOKEN": "", "PSEUDONYM_KEY": "", "PUBLIC_URL": ""})
     message = str(refused.value)
     assert "TWILIO_AUTH_TOKEN" in message and "OUTREACH_PSEUDONYM_KEY" in message
     assert "OUTREACH_PUBLIC_URL" in message
     with pytest.raises(ValueError, match="at least 32 bytes"):
-        create_app(base | {"TWILIO_AUTH_TOKEN": "t", "PSEUDONYM_KEY": "short",
-                           "PUBLIC_URL": PUBLIC_URL})
-    assert create_app(base | {"TWILIO_AUTH_TOKEN": "t", "PUBLIC_URL": PUBLIC_URL,
-                              "PSEUDONYM_KEY": "k" * 32})
+        create_app(
+            base | {"TWILIO_AUTH_TOKEN": "t", "PSEUDONYM_KEY": "short", "PUBLIC_URL": PUBLIC_URL}
+        )
+    assert create_app(
+        base | {"TWILIO_AUTH_TOKEN": "t", "PUBLIC_URL": PUBLIC_URL, "PSEUDONYM_KEY": "k" * 32}
+    )

@@ -15,15 +15,27 @@ OTHER_RESIDENT = "+15005550006"
 SERVICE = "+15005550001"
 
 
-def signature(path: str, params: dict[str, str], *, token: str = AUTH_TOKEN,
-              base: str = PUBLIC_URL, algorithm: str | None = None) -> str:
+def signature(
+    path: str,
+    params: dict[str, str],
+    *,
+    token: str = AUTH_TOKEN,
+    base: str = PUBLIC_URL,
+    algorithm: str | None = None,
+) -> str:
     return RequestValidator(token).compute_signature(base + path, params, algorithm)
 
 
-def post_signed(client: FlaskClient, path: str, params: dict[str, str], **kwargs: str) -> TestResponse:
+def post_signed(
+    client: FlaskClient, path: str, params: dict[str, str], **kwargs: str
+) -> TestResponse:
     headers = {"X-Twilio-Signature": signature(path, params, **kwargs)}  # type: ignore[arg-type]
-    return client.post(path, data=urlencode(params), headers=headers,
-                       content_type="application/x-www-form-urlencoded")
+    return client.post(
+        path,
+        data=urlencode(params),
+        headers=headers,
+        content_type="application/x-www-form-urlencoded",
+    )
 
 
 class Phone:

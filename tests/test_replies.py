@@ -1,0 +1,53 @@
+"""What a channel really sends for one turn: packed, shaped, never over 1,600 characters."""
+
+from __future__ import annotations
+
+from outreach.channels.replies import MAX_BODY, render, split_body
+from outreach.engine.model import SmsSettings
+from outreach.sms import segment_info
+
+PLAIN_SPANISH = SmsSettings(1, True, frozenset({"es"}), frozenset({"sms"}))
+
+
+def test_short_messages_of_a_turn_share_one_sms() -> None:
+    rendered = render(
+        ["No entendí su respuesta.", "¿Qué busca?\n1. Empleo\n2. Cursos"],
+        "sms",
+        "es",
+        PLAIN_SPANISH,
+    )
+    assert [m.body for m in rendered.messages] == [
+        "No entendi su respuesta.\n¿Qué busca?\n1. Empleo\n2. Cursos"  # é is GSM-7
+    ]
+    assert rendered.segments == [1, 0]
+
+
+def test_a_long_message_stands_alone() -> None:
+    long = "Información importante. " * 10
+    rendered = render(["Hola.", long, "Fin."], "sms", "es", PLAIN_SPANISH)
+    bodies = [m.body for m in rendered.messages]
+    assert bodies[0] == "Hola." and bodies[-1] == "Fin."
+    assert len(bodies) == 3
+    assert rendered.segments[1] == segment_info(bodies[1]).segments > 1
+
+
+def test_nothing_exceeds_1600_characters_and_splits_are_natural() -> None:
+    sentences = "Esta es una oración completa. " * 80
+    pieces = split_body(sentences)
+    assert len(pieces) > 1
+    assert all(len(p) <= MAX_BODY for p in pieces)
+    assert all(p.endswith(".") for p in pieces)
+    assert " ".join(pieces).split() == sentences.split()
+    no_spaces = "x" * 4000
+    assert [len(p) for p in split_body(no_spaces)] == [1600, 1600, 800]
+
+
+def test_whatsapp_keeps_accents_and_packs_a_turn() -> None:
+    rendered = render(["Información.", "¿Qué busca?"], "whatsapp", "es", PLAIN_SPANISH)
+    assert [m.body for m in rendered.messages] == ["Información.\n\n¿Qué busca?"]
+    assert rendered.messages[0].info is None
+
+
+def test_shaping_follows_the_language() -> None:
+    rendered = render(["Qʼeqchiʼ: á"], "sms", "kek", PLAIN_SPANISH)
+    assert rendered.messages[0].body == "Q'eqchi': á"  # apostrophes always, vowels opt-in

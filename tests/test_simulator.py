@@ -1,0 +1,146 @@
+"""The web simulator, through Flask's client (the API) and a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, TEST_CONFIG
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from outreach import create_app
+
+HEADERS = {"X-Outreach-Simulator": "1"}
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+
+
+def say(client: FlaskClient, text: str, **extra: Any) -> dict[str, Any]:
+    body = {"id": os.urandom(8).hex(), "text": text, "channel": "sms", **extra}
+    response = client.post("/simulator/messages", json=body, headers=HEADERS)
+    assert response.status_code == 200, response.data
+    data: dict[str, Any] = response.get_json()
+    return data
+
+
+def test_messages_come_back_with_their_sms_cost(client: FlaskClient) -> None:
+    reply = say(client, "hola", language="es")
+    first = reply["messages"][0]
+    assert first["text"].startswith("Hola. Este servicio informa sobre migracion")
+    assert first["encoding"] == "GSM-7"
+    assert first["segments"] >= 1 and first["characters"] > 0
+    assert "Riesgos" in say(client, "1")["messages"][0]["text"]
+
+
+def test_whatsapp_rendering_keeps_accents_and_has_no_segments(client: FlaskClient) -> None:
+    reply = say(client, "hola", channel="whatsapp", language="es")
+    assert "migración" in reply["messages"][0]["text"]
+    assert reply["messages"][0]["encoding"] is None
+
+
+def test_the_chosen_language_is_used_from_the_first_message(client: FlaskClient) -> None:
+    reply = say(client, "x", language="en")
+    assert reply["messages"][0]["text"].startswith("Hello. This service informs")
+
+
+def test_a_repeated_message_id_is_answered_once(client: FlaskClient) -> None:
+    body = {"id": "0123456789abcdef", "text": "hola", "channel": "sms", "language": "es"}
+    first = client.post("/simulator/messages", json=body, headers=HEADERS).get_json()
+    again = client.post("/simulator/messages", json=body, headers=HEADERS).get_json()
+    assert again["repeated"] and again["messages"] == first["messages"]
+
+
+def test_reset_forgets_the_conversation(client: FlaskClient) -> None:
+    say(client, "hola", language="es")
+    say(client, "3")
+    assert client.post("/simulator/reset", json={}, headers=HEADERS).status_code == 200
+    reply = say(client, "x")
+    assert "Elija su idioma" in reply["messages"][0]["text"]  # a new resident again
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"id": "0123456789abcdef", "text": "hola"}, {}),  # a cross-site form cannot add it
+        ({"id": "short", "text": "hola"}, HEADERS),
+        ({"id": "0123456789abcdef", "text": 5}, HEADERS),
+        ({"id": "0123456789abcdef", "text": "x", "channel": "fax"}, HEADERS),
+        (["not", "an", "object"], HEADERS),
+    ],
+)
+def test_bad_requests_are_refused(client: FlaskClient, body: Any, headers: dict[str, str]) -> None:
+    assert client.post("/simulator/messages", json=body, headers=headers).status_code == 400
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[str]:
+    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.mark.skipif(
+    chromium() is None,
+    reason="Chromium is not installed; `make test` "
+    "installs it where it can (apt), and CI always has it",
+)
+def test_a_newcomer_walks_the_menus_in_a_real_browser(live_server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium(),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        page.goto(live_server + "/")
+        expect(page.get_by_role("heading", name="outreach simulator")).to_be_visible()
+        page.get_by_label("Language").select_option("en")
+        page.get_by_label("Message").fill("hello")
+        page.get_by_role("button", name="Send").click()
+        bot = page.locator("li.bot")
+        expect(bot.first).to_contain_text("Hello. This service informs")
+        expect(bot.first.locator(".badge")).to_contain_text("GSM-7")
+        page.get_by_label("Message").fill("1")
+        page.keyboard.press("Enter")
+        expect(bot.last).to_contain_text("Risks. Choose a topic")
+        page.screenshot(path=str(SCREENSHOTS / "simulator-sms.png"))
+
+        page.get_by_label("WhatsApp").check()
+        page.get_by_label("Language").select_option("es")  # a new conversation
+        expect(page.locator("li")).to_have_count(0)
+        page.get_by_label("Message").fill("hola")
+        page.keyboard.press("Enter")
+        expect(bot.first).to_contain_text("migración segura")
+        expect(bot.first.locator(".badge")).to_have_text("WhatsApp")
+        page.get_by_label("Message").fill("3")
+        page.keyboard.press("Enter")
+        expect(bot.last).to_contain_text("¿En qué departamento vive?")
+        page.screenshot(path=str(SCREENSHOTS / "simulator-whatsapp.png"))
+
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone screen
+        page.screenshot(path=str(SCREENSHOTS / "simulator-phone.png"))
+        browser.close()

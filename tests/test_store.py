@@ -1,0 +1,118 @@
+"""The store on a real SQLite file: schema, WAL, status order, erasure, retention."""
+
+from __future__ import annotations
+
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from outreach.engine import Session
+from outreach.engine import events as ev
+from outreach.privacy import (
+    KEY_FILE,
+    development_key,
+    e164,
+    keyed_id,
+    pseudonymise,
+)
+from outreach.store import MIGRATIONS, PROCESSED_RETENTION, Store, connect, immediate
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
+    db = connect(tmp_path / "db.sqlite3", migrate=True)
+    assert [m.name for m in MIGRATIONS.applied(db)] == ["m001_create_tables"]
+    assert set(db.table_names()) >= {
+        "residents",
+        "events",
+        "processed_messages",
+        "outbound_messages",
+    }
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    connect(tmp_path / "db.sqlite3", migrate=True)  # applying again changes nothing
+    assert len(MIGRATIONS.applied(db)) == 1
+
+
+def test_a_failed_turn_writes_nothing(tmp_path: Path) -> None:
+    db = connect(tmp_path / "db.sqlite3", migrate=True)
+    store = Store(db)
+    try:
+        with immediate(db):
+            store.save_turn("r1", Session("es"), [], "sms", "m1", ["hola"], [], NOW)
+            raise RuntimeError("the machine stops here")
+    except RuntimeError:
+        pass
+    assert db.table("residents").count == 0
+    assert store.processed_reply("m1") is None
+
+
+def test_processed_ids_are_forgotten_after_the_retention(tmp_path: Path) -> None:
+    db = connect(tmp_path / "db.sqlite3", migrate=True)
+    store = Store(db)
+    with immediate(db):
+        store.save_turn("r1", Session("es"), [], "sms", "old", ["a"], [], NOW)
+    later = NOW + PROCESSED_RETENTION + timedelta(minutes=1)
+    with immediate(db):
+        store.save_turn("r1", Session("es"), [], "sms", "new", ["b"], [], later)
+    assert store.processed_reply("old") is None
+    assert store.processed_reply("new") == ["b"]
+
+
+def test_statuses_never_go_backwards(tmp_path: Path) -> None:
+    db = connect(tmp_path / "db.sqlite3", migrate=True)
+    store = Store(db)
+    for status in ["read", "sent", "delivered", "queued"]:
+        store.record_status("m", "r", status, None, NOW)
+    assert db.table("outbound_messages").get("m")["status"] == "read"
+    store.record_status("n", "r", "failed", 30003, NOW)
+    store.record_status("n", "r", "sent", None, NOW)
+    row = db.table("outbound_messages").get("n")
+    assert (row["status"], row["error_code"]) == ("failed", 30003)
+
+
+def test_erasure_keeps_only_an_opt_out(tmp_path: Path) -> None:
+    db = connect(tmp_path / "db.sqlite3", migrate=True)
+    store = Store(db)
+    with immediate(db):
+        store.save_turn(
+            "r1",
+            Session("es", fields={"department": "Petén"}),
+            [ev.HelpRequested(NOW)],
+            "sms",
+            "m1",
+            ["x"],
+            [],
+            NOW,
+        )
+    quiet = Session("es", opted_out=True)
+    with immediate(db):
+        store.save_turn("r1", quiet, [ev.ErasureRequested(NOW)], "sms", "m2", ["x"], [], NOW)
+    assert db.table("events").count == 0 and db.table("processed_messages").count == 0
+    row = db.table("residents").get("r1")
+    assert row["opted_out"] == 1 and "Petén" not in row["session"]
+
+
+def test_numbers_in_any_writing_give_one_pseudonym() -> None:
+    key = b"k" * 32
+    forms = [
+        "+50255550100",
+        "whatsapp:+50255550100",
+        "+502 5555 0100",
+        "+502-5555-0100",
+        "0050255550100",
+        " +502 (5555) 0100 ",
+    ]
+    assert {e164(f) for f in forms} == {"+50255550100"}
+    assert len({pseudonymise(key, e164(f) or "") for f in forms}) == 1
+    assert e164("hello") is None and e164("+0123") is None
+    assert pseudonymise(key, "+50255550100") != pseudonymise(b"j" * 32, "+50255550100")
+    assert keyed_id(key, "SM1", "message") != keyed_id(key, "SM1", "resident")
+
+
+def test_the_development_key_is_made_once_and_only_its_owner_reads_it(tmp_path: Path) -> None:
+    first = development_key(tmp_path)
+    assert len(first) >= 32
+    assert development_key(tmp_path) == first
+    mode = (tmp_path / KEY_FILE).stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
