@@ -11,7 +11,7 @@ from typing import Any
 
 from .engine import Engine, FlowSet
 from .flowfile import load_or_raise
-from .i18n import TranslationState, catalog_stamps, load_translations
+from .i18n import TranslationState, catalog_stamps, file_stamps, load_translations
 from .i18n.messages import flowset_messages
 
 
@@ -41,6 +41,8 @@ class Content:
         self.flows = load_flows(self.flows_dir)
         self.messages = flowset_messages(self.flows)
         self._lock = threading.Lock()
+        codes = [lang.code for lang in self.flows.deployment.languages]
+        self._catalogs = list(catalog_stamps(self.locales_dir, codes))
         self.state, self._engine = self._build()
 
     def _build(self) -> tuple[TranslationState, Engine]:
@@ -56,9 +58,8 @@ class Content:
         return state, engine
 
     def engine(self) -> Engine:
-        codes = [lang.code for lang in self.flows.deployment.languages]
-        if catalog_stamps(self.locales_dir, codes) != self.state.stamps:
+        if file_stamps(self._catalogs) != self.state.stamps:
             with self._lock:
-                if catalog_stamps(self.locales_dir, codes) != self.state.stamps:
+                if file_stamps(self._catalogs) != self.state.stamps:
                     self.state, self._engine = self._build()
         return self._engine

@@ -1,10 +1,16 @@
-"""The Flask side of the store: one connection per request, the schema migrated at start."""
+"""The Flask side of the store: one connection per thread, kept open; the schema
+migrated once at start.
+
+Opening and closing a SQLite connection per request costs more than the whole turn (the
+last close of a WAL database even checkpoints it), so each server thread keeps its own.
+"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from sqlite_utils import Database
 
 from .store import connect
@@ -18,18 +24,14 @@ def database_path(app: Flask) -> Path:
 
 
 def get_db() -> Database:
-    if "db" not in g:
-        g.db = connect(database_path(current_app))
-    db: Database = g.db
+    connections: threading.local = current_app.extensions["outreach.connections"]
+    db: Database | None = getattr(connections, "db", None)
+    if db is None:
+        db = connect(database_path(current_app))
+        connections.db = db
     return db
-
-
-def close_db(exception: BaseException | None = None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.conn.close()
 
 
 def init_app(app: Flask) -> None:
     connect(database_path(app), migrate=True).conn.close()
-    app.teardown_appcontext(close_db)
+    app.extensions["outreach.connections"] = threading.local()

@@ -10,8 +10,11 @@ other, across threads and worker processes alike.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +32,10 @@ MIGRATIONS = Migrations("outreach")
 
 #: Keyed ids of processed messages are kept this long: enough for any Twilio retry.
 PROCESSED_RETENTION = timedelta(days=2)
+#: Old processed ids are pruned at most this often by each process: a scan of two days of
+#: ids once an hour costs less than keeping an index on them up to date on every turn.
+PRUNE_INTERVAL = timedelta(hours=1)
+_last_prune: list[datetime] = []
 
 #: Delivery statuses by how far a message got; callbacks arrive in any order.
 STATUS_RANK = {
@@ -58,31 +65,76 @@ def m001_create_tables(db: Database) -> None:
     )  # fmt: skip
     db.table("events").create_index(["resident"])
     db.table("events").create_index(["at"])
-    db.table("processed_messages").create_index(["received_at"])
 
 
 def connect(path: str | Path, *, migrate: bool = False) -> Database:
-    """Open the database (WAL, a patient busy timeout); ``migrate`` creates or upgrades
-    the schema, which the app does once at start."""
-    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
+    """Open the database in WAL mode; ``migrate`` creates or upgrades the schema, which
+    the app does once at start, patiently. Connections for requests do not wait inside
+    SQLite: :func:`immediate` waits for the write lock itself, in short steps."""
+    if migrate:
+        # Several gunicorn workers start at once; switching to WAL and creating tables
+        # need the database to themselves, so they take turns on a lock file.
+        with Path(f"{path}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            db = _open(path, timeout=30)
+            MIGRATIONS.apply(db)
+            return db
+    return _open(path, timeout=0)
+
+
+def _open(path: str | Path, timeout: float) -> Database:
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, timeout=timeout, check_same_thread=False
+    )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    db = Database(conn)
-    if migrate:
-        MIGRATIONS.apply(db)
-    return db
+    conn.execute("PRAGMA wal_autocheckpoint=10000")
+    return Database(conn)
+
+
+#: Threads of one process wait for each other here, on a mutex that wakes them at once;
+#: SQLite's own busy handler would make them sleep in steps of milliseconds.
+_WRITER = threading.Lock()
+
+
+#: How long a turn waits for another process to finish writing before it gives up.
+LOCK_WAIT_SECONDS = 30.0
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for other processes in steps of 50 µs to 2 ms.
+
+    SQLite's busy handler sleeps 1 ms, then 2, 5, 10...: a lock held for a fraction of a
+    millisecond would stand idle most of that time, and throughput collapse."""
+    pause = 0.00005
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.002)
 
 
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
-    """One write transaction that holds SQLite's write lock from its first statement."""
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
-    db.conn.execute("COMMIT")
+    """One write transaction that holds SQLite's write lock from its first statement.
+
+    Threads of this process queue on a mutex; other processes (more gunicorn workers)
+    on SQLite's lock, through :func:`_begin_immediate`."""
+    with _WRITER:
+        _begin_immediate(db.conn)
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
 
 
 @dataclass
@@ -93,23 +145,29 @@ class Resident:
 
 
 class Store:
-    """Reads and writes about residents; call the writing methods inside :func:`immediate`."""
+    """Reads and writes about residents; call the writing methods inside :func:`immediate`.
+
+    The per-message path is plain SQL on cached statements: sqlite-utils, which looks up
+    each table's schema on every call, stays with the migrations and the rarer writes.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.conn = db.conn
 
     def resident(self, resident_id: str) -> Resident:
-        rows = list(self.db.table("residents").rows_where("id = ?", [resident_id]))
-        if not rows:
+        row = self.conn.execute(
+            "SELECT session, opted_out FROM residents WHERE id = ?", (resident_id,)
+        ).fetchone()
+        if row is None:
             return Resident(resident_id, None, False)
-        row = rows[0]
-        return Resident(
-            resident_id, Session.from_dict(json.loads(row["session"])), bool(row["opted_out"])
-        )
+        return Resident(resident_id, Session.from_dict(json.loads(row[0])), bool(row[1]))
 
     def processed_reply(self, message_id: str) -> list[str] | None:
-        rows = list(self.db.table("processed_messages").rows_where("id = ?", [message_id]))
-        return json.loads(rows[0]["reply"]) if rows else None
+        row = self.conn.execute(
+            "SELECT reply FROM processed_messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
 
     def save_turn(
         self,
@@ -128,44 +186,38 @@ class Store:
         either, except, for a resident who had said STOP, that wish: a bare row so
         nothing is sent to them again. (A retried erasure just erases and confirms again.)
         """
+        stamp = now.isoformat()
+        state = json.dumps(session.to_dict())
         if any(isinstance(e, ev.ErasureRequested) for e in events):
             self.erase(resident_id)
             if session.opted_out:
-                self.db.table("residents").insert(
-                    {"id": resident_id, "language": session.language, "opted_out": 1,
-                     "session": json.dumps(session.to_dict()),
-                     "first_seen_on": now.date().isoformat(), "updated_at": now.isoformat()},
-                    pk="id",
-                )  # fmt: skip
+                self.conn.execute(
+                    _UPSERT_RESIDENT,
+                    (resident_id, session.language, 1, state, now.date().isoformat(), stamp),
+                )
             return
-        first_seen = now.date().isoformat()
-        existing = list(self.db.table("residents").rows_where("id = ?", [resident_id]))
-        if existing:
-            first_seen = existing[0]["first_seen_on"]
-        self.db.table("residents").upsert(
-            {
-                "id": resident_id,
-                "language": session.language,
-                "opted_out": int(session.opted_out),
-                "session": json.dumps(session.to_dict()),
-                "first_seen_on": first_seen,
-                "updated_at": now.isoformat(),
-            },
-            pk="id",
+        self.conn.execute(
+            _UPSERT_RESIDENT,
+            (
+                resident_id,
+                session.language,
+                int(session.opted_out),
+                state,
+                now.date().isoformat(),
+                stamp,
+            ),
         )
-        sizes = iter(segments)
-        rows = []
-        for event in events:
-            rows.append(_event_row(resident_id, event, channel, session.language, sizes))
-        if rows:
-            self.db.table("events").insert_all(rows)
-        self.db.table("processed_messages").insert(
-            {"id": message_id, "resident": resident_id, "received_at": now.isoformat(),
-             "reply": json.dumps(reply)},
-            pk="id",
-        )  # fmt: skip
-        cutoff = (now - PROCESSED_RETENTION).isoformat()
-        self.db.table("processed_messages").delete_where("received_at < ?", [cutoff])
+        self.conn.executemany(
+            _INSERT_EVENT, _event_rows(resident_id, events, channel, session.language, segments)
+        )
+        self.conn.execute(
+            "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)",
+            (message_id, resident_id, stamp, json.dumps(reply)),
+        )
+        if not _last_prune or now - _last_prune[0] >= PRUNE_INTERVAL:
+            cutoff = (now - PROCESSED_RETENTION).isoformat()
+            self.conn.execute("DELETE FROM processed_messages WHERE received_at < ?", (cutoff,))
+            _last_prune[:] = [now]
 
     def erase(self, resident_id: str) -> None:
         for table in ("events", "processed_messages", "outbound_messages"):
@@ -181,48 +233,78 @@ class Store:
         now: datetime,
     ) -> None:
         """Keep the furthest status a message reached, whatever order callbacks come in."""
-        table = self.db.table("outbound_messages")
-        rows = list(table.rows_where("id = ?", [message_id]))
-        if rows:
-            old = rows[0]
-            if STATUS_RANK.get(status, -1) < STATUS_RANK.get(old["status"], -1):
-                status = old["status"]
-            error_code = error_code or old["error_code"]
-            resident_id = resident_id or old["resident"]
-        table.upsert(
-            {"id": message_id, "resident": resident_id, "status": status,
-             "error_code": error_code, "updated_at": now.isoformat()},
-            pk="id",
-        )  # fmt: skip
+        old = self.conn.execute(
+            "SELECT status, error_code, resident FROM outbound_messages WHERE id = ?",
+            (message_id,),
+        ).fetchone()
+        if old is not None:
+            if STATUS_RANK.get(status, -1) < STATUS_RANK.get(old[0], -1):
+                status = old[0]
+            error_code = error_code or old[1]
+            resident_id = resident_id or old[2]
+        self.conn.execute(
+            "INSERT INTO outbound_messages (id, resident, status, error_code, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET resident = excluded.resident,"
+            " status = excluded.status, error_code = excluded.error_code,"
+            " updated_at = excluded.updated_at",
+            (message_id, resident_id, status, error_code, now.isoformat()),
+        )
 
     def mark_opted_out(self, resident_id: str, now: datetime) -> None:
         resident = self.resident(resident_id)
         if resident.session is None:
             return  # never seen: there is nothing to send to anyway
         resident.session.opted_out = True
-        self.db.table("residents").update(
-            resident_id,
-            {"opted_out": 1, "session": json.dumps(resident.session.to_dict()),
-             "updated_at": now.isoformat()},
-        )  # fmt: skip
+        self.conn.execute(
+            "UPDATE residents SET opted_out = 1, session = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(resident.session.to_dict()), now.isoformat(), resident_id),
+        )
 
 
-def _event_row(
-    resident_id: str, event: Event, channel: str, language: str, sizes: Iterator[int | None]
-) -> dict[str, Any]:
-    data = event.to_dict()
-    row: dict[str, Any] = {
-        "resident": resident_id,
-        "at": event.at.isoformat(),
-        "kind": event.kind,
-        "flow": data.get("flow"),
-        "node": data.get("node"),
-        "language": data.get("language") or language,
-        "channel": channel,
-        "run": data.get("run"),
-        "field": data.get("field"),  # the field's name only, never its value
-        "segments": None,
-    }
-    if isinstance(event, ev.MessageCreated):
-        row["segments"] = next(sizes, None)
-    return row
+# The first day a resident was seen is kept; everything else is the latest.
+_UPSERT_RESIDENT = (
+    "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET language = excluded.language, "
+    "opted_out = excluded.opted_out, session = excluded.session, "
+    "updated_at = excluded.updated_at"
+)
+_EVENT_COLUMNS = ("resident", "at", "kind", "flow", "node", "language", "channel", "run",
+                  "field", "segments")  # fmt: skip
+_INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)})"
+)
+
+
+def _event_rows(
+    resident_id: str,
+    events: Sequence[Event],
+    channel: str,
+    language: str,
+    segments: Sequence[int | None],
+) -> list[tuple[Any, ...]]:
+    """The log rows of a turn. A node's message is logged on its node_visited row (with
+    the SMS segments it cost) rather than as a row of its own: one row fewer per message
+    written on every turn. Messages of the service itself (help, not understood...) have
+    no node and keep their own msg_created row."""
+    rows: list[list[Any]] = []
+    at = events[0].at.isoformat() if events else ""
+    sizes = iter(segments)
+    visited: dict[tuple[str | None, str | None], list[Any]] = {}
+    for event in events:
+        flow, node = getattr(event, "flow", None), getattr(event, "node", None)
+        if isinstance(event, ev.MessageCreated):
+            size = next(sizes, None)
+            row = visited.get((flow, node)) if node else None
+            if row is not None and row[9] is None:
+                row[9] = size
+                continue
+        else:
+            size = None
+        row = [resident_id, at, event.kind, flow, node,
+               getattr(event, "language", None) or language, channel,
+               getattr(event, "run", None), getattr(event, "field", None), size]  # fmt: skip
+        if isinstance(event, ev.NodeVisited):
+            visited[flow, node] = row
+        rows.append(row)
+    return [tuple(row) for row in rows]

@@ -15,7 +15,13 @@ from outreach.privacy import (
     keyed_id,
     pseudonymise,
 )
-from outreach.store import MIGRATIONS, PROCESSED_RETENTION, Store, connect, immediate
+from outreach.store import (
+    MIGRATIONS,
+    PROCESSED_RETENTION,
+    Store,
+    connect,
+    immediate,
+)
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
@@ -54,9 +60,9 @@ def test_processed_ids_are_forgotten_after_the_retention(tmp_path: Path) -> None
         store.save_turn("r1", Session("es"), [], "sms", "old", ["a"], [], NOW)
     later = NOW + PROCESSED_RETENTION + timedelta(minutes=1)
     with immediate(db):
-        store.save_turn("r1", Session("es"), [], "sms", "new", ["b"], [], later)
+        store.save_turn("r1", Session("es"), [], "sms", "new0", ["b"], [], later)
     assert store.processed_reply("old") is None
-    assert store.processed_reply("new") == ["b"]
+    assert store.processed_reply("new0") == ["b"]
 
 
 def test_statuses_never_go_backwards(tmp_path: Path) -> None:

@@ -218,16 +218,24 @@ class KeywordMatcher(Generic[Key]):
 
     def __init__(self, keywords: Sequence[tuple[str, Key, bool]]) -> None:
         self._exact: dict[str, Key] = {}
-        self._forgiving: list[tuple[str, Key]] = []
+        # By length: a typo changes the length by one at most, so only three buckets
+        # need looking at for each reply.
+        self._forgiving: dict[int, list[tuple[str, Key]]] = {}
         for keyword, key, forgiving in keywords:
             normalized = normalize(keyword)
             self._exact.setdefault(normalized, key)
             if forgiving and len(normalized) >= TYPO_MIN_LENGTH and " " not in normalized:
-                self._forgiving.append((normalized, key))
+                self._forgiving.setdefault(len(normalized), []).append((normalized, key))
 
     def match(self, normalized: str) -> Key | None:
         key = self._exact.get(normalized)
         if key is not None or not normalized or " " in normalized:
             return key
-        found = {k for word, k in self._forgiving if is_typo_of(normalized, word)}
+        size = len(normalized)
+        found = {
+            k
+            for length in (size - 1, size, size + 1)
+            for word, k in self._forgiving.get(length, ())
+            if is_typo_of(normalized, word)
+        }
         return _only(found)

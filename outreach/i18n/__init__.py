@@ -3,6 +3,7 @@ for every language residents speak, including those CLDR does not know."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,11 +56,15 @@ class TranslationState:
 
 
 def catalog_stamps(locales_dir: Path, codes: Sequence[str]) -> dict[Path, float]:
+    return file_stamps([catalog_path(locales_dir, code) for code in codes])
+
+
+def file_stamps(paths: Sequence[Path]) -> dict[Path, float]:
+    """Modification times (-1 for a missing file): cheap enough to ask on every message."""
     stamps: dict[Path, float] = {}
-    for code in codes:
-        path = catalog_path(locales_dir, code)
+    for path in paths:
         try:
-            stamps[path] = path.stat().st_mtime_ns
+            stamps[path] = os.stat(path).st_mtime_ns
         except OSError:
             stamps[path] = -1
     return stamps

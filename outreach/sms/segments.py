@@ -12,6 +12,7 @@ this module with the npm package on thousands of messages.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,9 @@ GSM_BASIC = frozenset(
 )
 #: GSM 03.38 extension table: an escape plus one septet, so two septets each.
 GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+_GSM = GSM_BASIC | GSM_EXTENSION
+_EXTENSION_CHARACTER = re.compile("[" + re.escape("".join(sorted(GSM_EXTENSION))) + "]")
 
 SEGMENT_BITS = 140 * 8
 HEADER_BITS = 6 * 8
@@ -75,6 +79,18 @@ def _utf16_units(grapheme: str) -> int:
 
 def segment_info(text: str) -> SegmentInfo:
     """Encoding, segments, characters and the characters that force UCS-2."""
+    if _GSM.issuperset(text):
+        # All GSM-7 (most shaped text): every character is its own grapheme, so the
+        # costly grapheme split is not needed.
+        septets = len(text) + len(_EXTENSION_CHARACTER.findall(text))
+        if septets <= SEGMENT_BITS // 7:
+            return SegmentInfo("GSM-7", 1, septets, ())
+        if septets == len(text):
+            # No two-septet characters, so none can straddle a boundary: 153 a segment.
+            per_segment = (SEGMENT_BITS - HEADER_BITS) // 7
+            return SegmentInfo("GSM-7", -(-septets // per_segment), septets, ())
+        sizes = [14 if ch in GSM_EXTENSION else 7 for ch in text]
+        return SegmentInfo("GSM-7", count_segments(sizes), septets, ())
     chars = graphemes(text)
     non_gsm = tuple(dict.fromkeys(g for g in chars if not is_gsm(g)))
     if non_gsm:

@@ -8,6 +8,8 @@ Only SMS is shaped: WhatsApp and the web keep the text as written.
 
 from __future__ import annotations
 
+import functools
+
 from outreach.engine.model import SmsSettings
 
 # Apostrophes: Mayan orthographies write the glottal stop as ʼ (U+02BC), which CLDR uses,
@@ -37,6 +39,7 @@ PUNCTUATION: dict[int, str] = {
 PLAIN_VOWELS: dict[int, str] = {ord(a): b for a, b in zip("áíóúÁÍÓÚ", "aiouAIOU", strict=True)}
 
 
+@functools.lru_cache(maxsize=256)
 def shaping_table(language: str, channel: str, settings: SmsSettings) -> dict[int, str]:
     if channel not in settings.channels:
         return {}
@@ -48,5 +51,7 @@ def shaping_table(language: str, channel: str, settings: SmsSettings) -> dict[in
 
 def shape(text: str, language: str, channel: str, settings: SmsSettings) -> str:
     """The text as it will really be sent on ``channel`` to a resident of ``language``."""
+    if text.isascii() and "\t" not in text and "`" not in text:
+        return text  # nothing to shape, and the common case: skip the per-character pass
     table = shaping_table(language, channel, settings)
     return text.translate(table) if table else text
