@@ -64,7 +64,7 @@ def file_stamps(paths: Sequence[Path]) -> dict[Path, float]:
     stamps: dict[Path, float] = {}
     for path in paths:
         try:
-            stamps[path] = os.stat(path).st_mtime_ns
+            stamps[path] = os.stat(path).st_mtime_ns  # noqa: PTH116 - on every message; cheaper
         except OSError:
             stamps[path] = -1
     return stamps
