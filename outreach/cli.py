@@ -360,8 +360,8 @@ def i18n_update(flows_dir: str | None) -> None:
         update_catalog,
         write_catalog,
     )
-    from .i18n.languages import SOURCE_LANGUAGE
     from .i18n.messages import all_messages
+    from .languages import SOURCE_LANGUAGE
 
     content = _content(flows_dir)
     messages = all_messages([_relative(content.flows_dir)])
@@ -412,8 +412,8 @@ def i18n_init(code: str, flows_dir: str | None) -> None:
         outreach i18n init mam
     """
     from .i18n.catalogs import build_template, catalog_path, new_catalog, write_catalog
-    from .i18n.languages import UnknownLanguage
     from .i18n.messages import all_messages
+    from .languages import UnknownLanguage
 
     content = _content(flows_dir)
     path = catalog_path(content.locales_dir, code)

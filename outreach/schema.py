@@ -20,6 +20,8 @@ def _value(key: spec.Key) -> dict[str, Any]:
         schema = {"type": "string", "minLength": 1}
     elif key.kind is spec.Kind.WORDS:
         schema = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    elif key.kind is spec.Kind.SWITCH:
+        schema = {"oneOf": [{"type": "boolean"}, {"type": "array", "items": {"type": "string"}}]}
     elif key.kind is spec.Kind.BOOL:
         schema = {"type": "boolean"}
     elif key.kind is spec.Kind.INT:

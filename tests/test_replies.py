@@ -6,7 +6,7 @@ from outreach.channels.replies import MAX_BODY, render, split_body
 from outreach.engine.model import SmsSettings
 from outreach.sms import segment_info
 
-PLAIN_SPANISH = SmsSettings(1, True, frozenset({"es"}), frozenset({"sms"}))
+PLAIN_SPANISH = SmsSettings(1, None, frozenset({"es"}), frozenset({"sms"}))
 
 
 def test_short_messages_of_a_turn_share_one_sms() -> None:

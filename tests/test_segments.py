@@ -77,7 +77,7 @@ def test_names_the_characters_that_force_ucs2() -> None:
 
 
 def test_shaping_keeps_sms_gsm7_and_leaves_whatsapp_alone() -> None:
-    shaping = SmsSettings(1, True, frozenset({"es"}), frozenset({"sms"}))
+    shaping = SmsSettings(1, None, frozenset({"es"}), frozenset({"sms"}))
     text = "“Información” — Qʼeqchiʼ… ¿Sí?"
     sms = shape(text, "es", "sms", shaping)
     assert sms == "\"Informacion\" - Q'eqchi'... ¿Si?"

@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 Key = TypeVar("Key", bound=Hashable)
 
 #: Apostrophes of every kind are dropped, so ``Q'eqchi'`` and ``Qʼeqchiʼ`` are one word.
-_APOSTROPHES = str.maketrans("", "", "'’ʼ`´")
+_APOSTROPHES = str.maketrans("", "", "'’‘‛ʼʻ`´")
 _WORD = re.compile(r"[^\W_]+")
 
 _NUMBER_WORDS = {

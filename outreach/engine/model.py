@@ -247,8 +247,9 @@ class SmsSettings:
 
     #: Segments a message may take before `outreach check` warns.
     budget: int = 1
-    #: Curly quotes, ʼ, dashes, ellipses and odd spaces become GSM-7 characters.
-    punctuation: bool = True
+    #: Languages whose SMS turn curly quotes, ʼ, dashes, ellipses and odd spaces into
+    #: GSM-7 characters; None means every language.
+    punctuation: frozenset[str] | None = None
     #: Languages whose SMS lose the accent on á í ó ú (opt-in: it changes the spelling).
     plain_vowels: frozenset[str] = frozenset()
     #: Channels whose text is shaped; WhatsApp and the web keep what was written.

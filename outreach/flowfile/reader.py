@@ -8,6 +8,7 @@ keeps its line and column. Types are decided here, by the key tables in :mod:`.s
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -39,6 +40,7 @@ from outreach.engine.model import (
     SmsSettings,
     placeholders,
 )
+from outreach.languages import LANGUAGES
 
 from . import spec
 from .problems import Place, Problem, Severity, did_you_mean
@@ -46,6 +48,8 @@ from .problems import Place, Problem, Severity, did_you_mean
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NULLS = {"", "~", "null", "Null", "NULL"}
+#: The channels text can be shaped for.
+CHANNELS = ("sms", "whatsapp", "web")
 
 
 @dataclass(frozen=True)
@@ -642,10 +646,20 @@ class FileReader:
             lf = self.fields(item, spec.LANGUAGE, "a language")
             if lf is None:
                 continue
-            code, name = self.ident(lf.get("code"), "code"), self.text(lf.get("name"), "name")
-            if code and name:
-                languages.append(Language(code, name))
-                self.index.language_places.append(lf.place("code"))
+            code = self.ident(lf.get("code"), "code")
+            name = self.text(lf.get("name"), "name") if lf.get("name") else None
+            if code is None:
+                continue
+            if code not in LANGUAGES:
+                self.error(
+                    lf.place("code"),
+                    f"unknown language '{code}' (known: "
+                    f"{', '.join(LANGUAGES)}); add it to outreach/languages.py"
+                    f"{did_you_mean(code, LANGUAGES)}",
+                )
+                continue
+            languages.append(Language(code, name or LANGUAGES[code].endonym))
+            self.index.language_places.append(lf.place("code"))
         commands: dict[Command, tuple[str, ...]] = {}
         commands_node = f.get("commands")
         if commands_node is not None:
@@ -672,7 +686,7 @@ class FileReader:
                                 f"placeholders ({{{placeholders(value)[0]}}}): it is sent "
                                 "at any point, when no field is sure to be known",
                             )
-        sms = self.read_sms(f.get("sms"))
+        sms = self.read_sms(f.get("sms"), [lang.code for lang in languages])
         yes_words = self.words(f.get("yes_words"), "yes_words")
         no_words = self.words(f.get("no_words"), "no_words")
         complete = (
@@ -692,7 +706,7 @@ class FileReader:
         assert deployment_id and main_flow
         return Deployment(deployment_id, main_flow, tuple(languages), commands, texts, **extra)
 
-    def read_sms(self, node: yaml.Node | None) -> SmsSettings:
+    def read_sms(self, node: yaml.Node | None, codes: list[str]) -> SmsSettings:
         default = SmsSettings()
         if node is None:
             return default
@@ -703,13 +717,37 @@ class FileReader:
         if budget is not None and budget < 1:
             self.error(f.place("budget"), "budget must be at least 1 segment")
             budget = None
-        punctuation = self.boolean(f.get("punctuation"), "punctuation")
+        punctuation: frozenset[str] | None = None
+        written = f.get("punctuation")
+        if isinstance(written, yaml.ScalarNode) and written.value in ("true", "false"):
+            punctuation = None if written.value == "true" else frozenset()
+        elif written is not None:
+            punctuation = frozenset(self.known_words(written, "punctuation", codes, "language"))
         return SmsSettings(
             budget=budget if budget is not None else default.budget,
-            punctuation=default.punctuation if punctuation is None else punctuation,
-            plain_vowels=frozenset(self.words(f.get("plain_vowels"), "plain_vowels")),
-            channels=frozenset(self.words(f.get("channels"), "channels")) or default.channels,
+            punctuation=punctuation,
+            plain_vowels=frozenset(
+                self.known_words(f.get("plain_vowels"), "plain_vowels", codes, "language")
+            ),
+            channels=frozenset(self.known_words(f.get("channels"), "channels", CHANNELS, "channel"))
+            or default.channels,
         )
+
+    def known_words(
+        self, node: yaml.Node | None, what: str, known: Sequence[str], kind: str
+    ) -> list[str]:
+        """Words that must each be one of ``known`` (a typo would switch a setting off)."""
+        words = []
+        for word, place in self.word_places(node):
+            if word in known:
+                words.append(word)
+            else:
+                self.error(
+                    place,
+                    f"{what}: '{word}' is not a {kind} of this deployment "
+                    f"({', '.join(known)}){did_you_mean(word, known)}",
+                )
+        return words
 
     def read_list(self, root: yaml.MappingNode) -> ChoiceList | None:
         f = self.fields(root, spec.LIST, "the list")

@@ -13,6 +13,7 @@ class Kind(Enum):
     ID = "id"  # lower-case letters, digits and _: stable in git diffs
     TEXT = "text"
     WORDS = "words"  # one word or a list of words, kept as written
+    SWITCH = "switch"  # true, false, or a list of words it applies to
     BOOL = "bool"  # true or false
     INT = "int"
     DATE = "date"  # YYYY-MM-DD
@@ -144,7 +145,9 @@ DEPLOYMENT = {
 SMS = {
     "budget": Key(Kind.INT, "Segments a message may take before `outreach check` warns (1)."),
     "punctuation": Key(
-        Kind.BOOL, "Turn curly quotes, ʼ, dashes, ellipses and odd spaces into GSM-7 (true)."
+        Kind.SWITCH,
+        "true, false, or the languages whose SMS turn curly quotes, ʼ, dashes, ellipses and "
+        "odd spaces into GSM-7 (true: all).",
     ),
     "plain_vowels": Key(
         Kind.WORDS, "Languages whose SMS write á í ó ú as a i o u, to stay GSM-7 (none)."
@@ -154,7 +157,7 @@ SMS = {
 
 LANGUAGE = {
     "code": Key(Kind.ID, "ISO 639 code (es, en, quc, kek, cak, mam).", True),
-    "name": Key(Kind.TEXT, "The language's name in that language.", True),
+    "name": Key(Kind.TEXT, "The name residents know it by (default: the registry's)."),
 }
 
 _COMMAND_HELP = {

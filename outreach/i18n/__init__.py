@@ -3,12 +3,14 @@ for every language residents speak, including those CLDR does not know."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from outreach.engine.model import FlowSet
+from outreach.languages import SOURCE_LANGUAGE
 
 from .catalogs import (
     Coverage,
@@ -16,11 +18,13 @@ from .catalogs import (
     LoadedCatalog,
     catalog_path,
     coverage,
+    msgfmt_problems,
     read_catalog,
     served_translations,
 )
-from .languages import SOURCE_LANGUAGE
 from .messages import SourceMessage
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["TranslationState", "Translations", "catalog_stamps", "load_translations"]
 
@@ -87,7 +91,19 @@ def load_translations(
             if path.exists():
                 catalog = read_catalog(code, path)
                 loaded[code] = catalog
-                served[code] = served_translations(catalog)
+                problems = catalog.problems or msgfmt_problems(path)
+                if problems:
+                    # Served as `outreach check` judges it: an invalid catalog serves nothing.
+                    logger.warning(
+                        "%s: the catalog %s is invalid (%s); its residents get Spanish until "
+                        "it is mended (outreach check shows where)",
+                        code,
+                        path,
+                        problems[0],
+                    )
+                    served[code] = {}
+                else:
+                    served[code] = served_translations(catalog)
         covered[code] = coverage(code, served.get(code, {}), catalog, messages)
     offered = [
         code

@@ -8,6 +8,7 @@ anyone, so in doubt the resident gets the Spanish source.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import io
 import os
@@ -24,8 +25,8 @@ from babel.messages.pofile import PoFileError, PoFileParser, write_po
 
 from outreach.engine.model import placeholders
 from outreach.flowfile.problems import Place, Problem, Severity
+from outreach.languages import SOURCE_LANGUAGE, language
 
-from .languages import SOURCE_LANGUAGE, language
 from .messages import SourceMessage
 
 DOMAIN = "flows"
@@ -89,29 +90,46 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
     # Babel's update may put the template's own Message objects into the catalog: work
     # on a copy, or one language's translation would leak into the next catalog updated.
     catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
-    by_context: dict[str | None, Message] = {}
-    for key, old in list(catalog.obsolete.items()):
-        if old.string and old.context:
-            by_context[old.context] = old
-            del catalog.obsolete[key]
+    by_context: dict[str | None, tuple[object, Message]] = {}
+    by_text: dict[object, tuple[object, Message]] = {}
+    for key, old in catalog.obsolete.items():
+        if old.string:
+            by_context.setdefault(old.context, (key, old))
+            by_text.setdefault(old.id, (key, old))
     for message in catalog:
         if message.fuzzy and not message.string:
             # Nothing to review in an empty translation (Babel may flag it anyway).
             message.flags.discard("fuzzy")
             message.previous_id = []
-        previous = by_context.get(message.context)
-        if message.id and not message.string and previous is not None:
-            message.string = previous.string
-            message.flags.add("fuzzy")
-            message.previous_id = (
-                [previous.id] if isinstance(previous.id, str) else list(previous.id)
-            )
+        if message.id and not message.string:
+            _offer_old_translation(catalog, message, by_context, by_text)
         if message.fuzzy and message.previous_id:
             was = message.previous_id[0]
             message.auto_comments = [*message.auto_comments, f"REVIEW: the Spanish was: {was}"]
         # Babel writes previous ids ("#|") in a wrapped form that msgfmt rejects, so the
         # old Spanish goes into the comment above instead.
         message.previous_id = []
+
+
+def _offer_old_translation(
+    catalog: Catalog,
+    message: Message,
+    by_context: dict[str | None, tuple[object, Message]],
+    by_text: dict[object, tuple[object, Message]],
+) -> None:
+    """Same place with new Spanish, or the same Spanish in a new place (a renamed node):
+    the old translation comes back, fuzzy, for review. Whatever stays unused remains in
+    the file as an obsolete (#~) entry, so no translator's work is thrown away."""
+    found = by_context.get(message.context) or by_text.get(message.id)
+    if found is None:
+        return
+    key, previous = found
+    catalog.obsolete.pop(key, None)
+    by_context.pop(previous.context, None)
+    by_text.pop(previous.id, None)
+    message.string = previous.string
+    message.flags.add("fuzzy")
+    message.previous_id = [previous.id] if isinstance(previous.id, str) else list(previous.id)
 
 
 _DATE_HEADERS = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
@@ -150,7 +168,8 @@ class _Parser(PoFileParser):
     (which ``msgfmt --check`` rejects and Babel silently overwrites)."""
 
     def __init__(self, catalog: Catalog, path: str) -> None:
-        super().__init__(catalog, ignore_obsolete=True, abort_invalid=True)
+        # Obsolete entries are kept (never served): `i18n update` may offer them again.
+        super().__init__(catalog, ignore_obsolete=False, abort_invalid=True)
         self.path = path
         self.lines: dict[Key, int] = {}
         self.duplicates: list[Problem] = []
@@ -234,6 +253,12 @@ def read_catalog(code: str, path: Path) -> LoadedCatalog:
     parser = _Parser(catalog, shown)
     try:
         parser.parse(data.decode("utf-8").splitlines(keepends=True))
+        codecs.lookup(catalog.charset)
+    except LookupError as exc:
+        loaded.problems.append(
+            Problem(Place(shown, 1, 1), Severity.ERROR, f"invalid catalog header: {exc}")
+        )
+        return loaded
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         loaded.problems.append(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 from outreach.engine.model import FlowSet, placeholders
 from outreach.flowfile.problems import Place, Problem, Severity
+from outreach.languages import SOURCE_LANGUAGE, UnknownLanguage, language
 
 from .catalogs import catalog_path, msgfmt_problems, read_catalog
-from .languages import SOURCE_LANGUAGE, UnknownLanguage, language
 from .messages import SourceMessage
 
 
@@ -22,6 +23,15 @@ def check_translations(
     list_missing: bool = False,
 ) -> list[Problem]:
     problems: list[Problem] = []
+    if shutil.which("msgfmt") is None:
+        problems.append(
+            Problem(
+                Place(str(locales_dir), 1, 1),
+                Severity.WARNING,
+                "GNU gettext's msgfmt is not installed: catalogs were checked "
+                "with Babel's parser only (apt-get install gettext)",
+            )
+        )
     source = {(m.context, m.text) for m in messages}
     for lang in flows.deployment.languages:
         if lang.code == SOURCE_LANGUAGE:

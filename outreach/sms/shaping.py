@@ -14,13 +14,15 @@ from outreach.engine.model import SmsSettings
 
 # Apostrophes: Mayan orthographies write the glottal stop as ʼ (U+02BC), which CLDR uses,
 # or ’; residents type ' and read all three the same way.
-_APOSTROPHES = "ʼ’‘‛′´`ʹ"
+_APOSTROPHES = "ʼ’‘‛′´`ʹʻ"
 _DOUBLE_QUOTES = "“”„‟«»″ʺ〝〞"
 _DASHES = "‐‑‒–—―−⁃•"
 _SPACES = (
     "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
 )
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# Zero-width joiners (U+200C, U+200D) stay: they hold emoji sequences and some scripts
+# together, and a message with them is UCS-2 anyway.
+_INVISIBLE = "\u200b\u2060\ufeff\u00ad"
 
 PUNCTUATION: dict[int, str] = {
     **{ord(ch): "'" for ch in _APOSTROPHES},
@@ -29,6 +31,13 @@ PUNCTUATION: dict[int, str] = {
     **{ord(ch): " " for ch in _SPACES},
     **{ord(ch): "" for ch in _INVISIBLE},
     ord("…"): "...",
+    ord("‚"): ",",
+    ord("‼"): "!!",
+    ord("¼"): "1/4",
+    ord("½"): "1/2",
+    ord("¾"): "3/4",
+    ord("\u2028"): "\n",  # line and paragraph separators
+    ord("\u2029"): "\n",
     ord("‹"): "<",
     ord("›"): ">",
     # Full-width forms (from some phone keyboards) become their ASCII letters and signs.
@@ -43,7 +52,8 @@ PLAIN_VOWELS: dict[int, str] = {ord(a): b for a, b in zip("áíóúÁÍÓÚ", "a
 def shaping_table(language: str, channel: str, settings: SmsSettings) -> dict[int, str]:
     if channel not in settings.channels:
         return {}
-    table = dict(PUNCTUATION) if settings.punctuation else {}
+    wanted = settings.punctuation
+    table = dict(PUNCTUATION) if wanted is None or language in wanted else {}
     if language in settings.plain_vowels:
         table.update(PLAIN_VOWELS)
     return table

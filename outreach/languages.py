@@ -54,5 +54,5 @@ def language(code: str) -> LanguageInfo:
     except KeyError:
         known = ", ".join(LANGUAGES)
         raise UnknownLanguage(
-            f"unknown language {code!r} (known: {known}); add it to outreach/i18n/languages.py"
+            f"unknown language {code!r} (known: {known}); add it to outreach/languages.py"
         ) from None
