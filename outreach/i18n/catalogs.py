@@ -33,6 +33,7 @@ DOMAIN = "flows"
 TEMPLATE_NAME = f"{DOMAIN}.pot"
 
 Key = tuple[str, str]  # (context, Spanish text)
+ObsoleteKey = str | tuple[str, str]  # how Babel keys obsolete entries
 
 
 def catalog_path(locales_dir: Path, code: str) -> Path:
@@ -90,8 +91,8 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
     # Babel's update may put the template's own Message objects into the catalog: work
     # on a copy, or one language's translation would leak into the next catalog updated.
     catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
-    by_context: dict[str | None, tuple[object, Message]] = {}
-    by_text: dict[object, tuple[object, Message]] = {}
+    by_context: dict[str | None, tuple[ObsoleteKey, Message]] = {}
+    by_text: dict[object, tuple[ObsoleteKey, Message]] = {}
     for key, old in catalog.obsolete.items():
         if old.string:
             by_context.setdefault(old.context, (key, old))
@@ -114,8 +115,8 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
 def _offer_old_translation(
     catalog: Catalog,
     message: Message,
-    by_context: dict[str | None, tuple[object, Message]],
-    by_text: dict[object, tuple[object, Message]],
+    by_context: dict[str | None, tuple[ObsoleteKey, Message]],
+    by_text: dict[object, tuple[ObsoleteKey, Message]],
 ) -> None:
     """Same place with new Spanish, or the same Spanish in a new place (a renamed node):
     the old translation comes back, fuzzy, for review. Whatever stays unused remains in
