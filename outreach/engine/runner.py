@@ -110,13 +110,17 @@ class Engine:
         codes = list(languages) if languages is not None else list(by_code)
         self.languages: tuple[Language, ...] = tuple(by_code[c] for c in codes if c in by_code)
         self.source_language = deployment.default_language
-        # Global commands work in every offered language, whatever the resident's.
+        # Global commands work in every offered language, whatever the resident's. A
+        # translated command word that is also an answer somewhere (an option, yes/no, a
+        # list value) is left out: "no" must never stop anyone. `outreach check` reports it.
+        answers = answer_words(flows)
         self._commands = KeywordMatcher(
             [
                 (word, command, command not in _EXACT_ONLY)
                 for command, words in deployment.commands.items()
                 for lang in self.languages
                 for word in self.words(words, f"command/{command.value}", lang.code)
+                if word in words or normalize(word) not in answers
             ]
         )
         self._entry: dict[str, KeywordMatcher[str]] = {}
@@ -136,10 +140,7 @@ class Engine:
         self._language_names = KeywordMatcher(
             [(lang.name, lang.code, False) for lang in self.languages]
         )
-        self._yes_no = KeywordMatcher(
-            [(w, "yes", False) for w in deployment.yes_words]
-            + [(w, "no", False) for w in deployment.no_words]
-        )
+        self._yes_no: dict[str, KeywordMatcher[str]] = {}
 
     def words(self, words: Sequence[str], context: str, language: str) -> list[str]:
         """Keywords in the source language and, translated, in ``language``."""
@@ -148,6 +149,17 @@ class Engine:
             translated = self.translate(", ".join(words), context, language)
             found += [w.strip() for w in translated.split(",") if w.strip()]
         return found
+
+    def yes_no_matcher(self, language: str) -> KeywordMatcher[str]:
+        """Yes and no in the source language and, translated, in ``language``."""
+        if language not in self._yes_no:
+            deployment = self.flows.deployment
+            yes = self.words(deployment.yes_words, "system/yes_words", language)
+            no = self.words(deployment.no_words, "system/no_words", language)
+            self._yes_no[language] = KeywordMatcher(
+                [(w, "yes", False) for w in yes] + [(w, "no", False) for w in no]
+            )
+        return self._yes_no[language]
 
     def entry_matcher(self, language: str) -> KeywordMatcher[str]:
         """Flow keywords in the source language and in ``language``."""
@@ -207,6 +219,23 @@ class Engine:
         turn.handle(message)
         state.last_seen = now
         return Sprint(state, turn.events)
+
+
+def answer_words(flows: FlowSet) -> frozenset[str]:
+    """Every word that answers something in the source language: option labels and
+    keywords, yes and no, list values. A command word must not be one of them."""
+    words: set[str] = set()
+    for flow in flows.flows.values():
+        for node in flow.nodes.values():
+            if isinstance(node, MenuNode):
+                for option in node.options:
+                    words |= {normalize(w) for w in (option.label, *option.keywords)}
+    deployment = flows.deployment
+    words |= {normalize(w) for w in (*deployment.yes_words, *deployment.no_words)}
+    for choice_list in flows.lists.values():
+        for item in choice_list.items:
+            words |= {normalize(w) for w in (item.value, *item.aliases)}
+    return frozenset(words)
 
 
 def _as_int(number: str) -> int | None:
@@ -449,7 +478,8 @@ class _Turn:
             return " ".join(raw.split()) if text else None
         if check.kind is CheckKind.YES_NO:
             first = text.split(" ", 1)[0]
-            return self.engine._yes_no.match(text) or self.engine._yes_no.match(first)
+            yes_no = self.engine.yes_no_matcher(self.session.language)
+            return yes_no.match(text) or yes_no.match(first)
         if check.kind is CheckKind.NUMBER:
             number = find_integer(text)
             if number is None:
