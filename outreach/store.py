@@ -67,26 +67,32 @@ def m001_create_tables(db: Database) -> None:
     db.table("events").create_index(["at"])
 
 
+#: How long a turn waits for another process to finish writing before it gives up.
+LOCK_WAIT_SECONDS = 30.0
+
+
 def connect(path: str | Path, *, migrate: bool = False) -> Database:
     """Open the database in WAL mode; ``migrate`` creates or upgrades the schema, which
-    the app does once at start, patiently. Connections for requests do not wait inside
-    SQLite: :func:`immediate` waits for the write lock itself, in short steps."""
+    the app does once at start. :func:`immediate` waits for the write lock itself, in
+    short steps; everything else waits in SQLite's busy handler."""
     if migrate:
         # Several gunicorn workers start at once; switching to WAL and creating tables
         # need the database to themselves, so they take turns on a lock file.
         with Path(f"{path}.lock").open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             db = _open(path, timeout=30)
+            # WAL is a property of the database file: set once, here, for every connection.
+            db.conn.execute("PRAGMA journal_mode=WAL")
             MIGRATIONS.apply(db)
             return db
-    return _open(path, timeout=0)
+    return _open(path, timeout=LOCK_WAIT_SECONDS)
 
 
 def _open(path: str | Path, timeout: float) -> Database:
+    # Only per-connection settings here: they take no lock, so opening never waits.
     conn = sqlite3.connect(
         str(path), isolation_level=None, timeout=timeout, check_same_thread=False
     )
-    conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA wal_autocheckpoint=10000")
     return Database(conn)
@@ -97,28 +103,29 @@ def _open(path: str | Path, timeout: float) -> Database:
 _WRITER = threading.Lock()
 
 
-#: How long a turn waits for another process to finish writing before it gives up.
-LOCK_WAIT_SECONDS = 30.0
-
-
 def _begin_immediate(conn: sqlite3.Connection) -> None:
     """BEGIN IMMEDIATE, waiting for other processes in steps of 50 µs to 2 ms.
 
     SQLite's busy handler sleeps 1 ms, then 2, 5, 10...: a lock held for a fraction of a
-    millisecond would stand idle most of that time, and throughput collapse."""
+    millisecond would stand idle most of that time, and throughput collapse. So the
+    handler is off while this waits, and on again for everything else."""
     pause = 0.00005
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.002)
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
 
 
 @contextmanager

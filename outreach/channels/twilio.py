@@ -86,8 +86,8 @@ def messages() -> Response:
         return twiml()
     key: bytes = current_app.extensions["outreach.pseudonym_key"]
     channel = "whatsapp" if address.strip().lower().startswith("whatsapp:") else "sms"
-    conversations = Conversations(get_db(), current_app.extensions["outreach.content"])
     try:
+        conversations = Conversations(get_db(), current_app.extensions["outreach.content"])
         reply = conversations.handle(
             pseudonymise(key, number),
             _clean(form.get("Body", "")),
