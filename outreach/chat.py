@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
+from .channels.replies import render
 from .content import Content
 from .engine import Inbound
 
@@ -34,8 +35,12 @@ def chat(
         engine = content.engine()
         sprint = engine.resume(session, Inbound(text, channel), datetime.now(UTC))
         session = sprint.session
-        for message in sprint.messages:
-            out.write(message + "\n")
+        # Printed as the channel would send it: shaped and packed for SMS, as written for
+        # WhatsApp and the web.
+        rendering = "sms" if channel == "sms" else "whatsapp"
+        sms = engine.flows.deployment.sms
+        for message in render(sprint.outgoing, rendering, sprint.session.language, sms).messages:
+            out.write(message.body + "\n")
         if show_events:
             for event in sprint.events:
                 if event.kind != "msg_created":

@@ -14,7 +14,7 @@ from .flowfile.problems import Place, Problem, sort_key
 from .i18n import load_translations
 from .i18n.check import check_translations
 from .i18n.messages import flowset_messages
-from .sms.costs import Cost, message_costs
+from .sms.costs import SYSTEM, Cost, message_costs
 
 
 @dataclass
@@ -45,8 +45,12 @@ def check_content(
     codes = [lang.code for lang in flows.deployment.languages]
     engine = Engine(flows, new_id=counter_ids(), translate=state.translations, languages=codes)
     budget = flows.deployment.sms.budget
+    deployment_place = result.index.deployment_place
     for cost in message_costs(engine, codes):
         place = result.index.node_places.get((cost.flow, cost.node))
+        if cost.flow == SYSTEM and deployment_place is not None:
+            line = result.index.system_text_lines.get(cost.node, deployment_place.line)
+            place = Place(deployment_place.path, line, 3)
         report.costs.append((place, cost))
         if place is None or not cost.translated or cost.info.segments <= budget:
             continue

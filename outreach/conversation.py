@@ -63,7 +63,7 @@ class Conversations:
             resident = store.resident(resident_id)
             now = self.clock()
             sprint = engine.resume(resident.session, Inbound(text, channel, language), now)
-            rendered = render(sprint.messages, rendering, sprint.session.language, sms)
+            rendered = render(sprint.outgoing, rendering, sprint.session.language, sms)
             store.save_turn(
                 resident_id,
                 sprint.session,

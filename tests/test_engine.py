@@ -123,7 +123,7 @@ def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
     resident.says("hola")
     resident.says("1")
     reply = resident.says("AYUDA")
-    assert reply.startswith("Este servicio da información.")
+    assert reply.startswith("Responda con el número de una opción.")
     assert reply.endswith("3. Venta de citas consulares")
     assert "help_requested" in resident.kinds()
 

@@ -102,8 +102,10 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
     set_translation(po, "welcome/hello", "TRADUCCION DE PRUEBA MAM")  # a test marker, not Mam
     engine = live.engine()  # no compile step, no restart
-    session, reply = say(engine, engine.new_session("mam"), "hola")
-    assert reply.startswith("TRADUCCION DE PRUEBA MAM")
+    sprint = engine.resume(engine.new_session("mam"), Inbound("hola"), NOON)
+    assert sprint.messages[0].startswith("TRADUCCION DE PRUEBA MAM")
+    # The welcome is "in Mam" now; the menu after it is still Spanish, and shaped as such.
+    assert [lang for _, lang in sprint.outgoing] == ["mam", "es"]
 
     # The Spanish source changes: the translation turns fuzzy and Spanish is sent again.
     welcome = site / "flows" / "welcome.yaml"

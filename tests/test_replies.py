@@ -51,3 +51,8 @@ def test_whatsapp_keeps_accents_and_packs_a_turn() -> None:
 def test_shaping_follows_the_language() -> None:
     rendered = render(["Qʼeqchiʼ: á"], "sms", "kek", PLAIN_SPANISH)
     assert rendered.messages[0].body == "Q'eqchi': á"  # apostrophes always, vowels opt-in
+
+
+def test_spanish_sent_as_a_fallback_is_shaped_as_spanish() -> None:
+    rendered = render([("Información", "es"), ("Qʼeqchiʼ á", "kek")], "sms", "kek", PLAIN_SPANISH)
+    assert [m.body for m in rendered.messages] == ["Informacion\nQ'eqchi' á"]

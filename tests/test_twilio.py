@@ -207,7 +207,7 @@ def test_stop_then_silence_until_start(phone: Phone, stop: str, start: str) -> N
 @pytest.mark.parametrize("word", ["HELP", "info", "AYUDA"])
 def test_help_words(phone: Phone, word: str) -> None:
     phone.says("hola")
-    assert "Este servicio da informacion" in "\n".join(phone.says(word))
+    assert "Responda con el numero de una opcion" in "\n".join(phone.says(word))
 
 
 def test_delete_my_data_removes_every_row(app: Flask, client: FlaskClient) -> None:

@@ -10,6 +10,7 @@ a line, a sentence or a space.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from outreach.engine.model import SmsSettings
@@ -53,15 +54,20 @@ def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
     return pieces
 
 
-def render(messages: list[str], rendering: str, language: str, sms: SmsSettings) -> Rendered:
-    """``rendering`` is "sms" or "whatsapp" (the web simulator shows either)."""
+def render(
+    messages: Sequence[str | tuple[str, str]], rendering: str, language: str, sms: SmsSettings
+) -> Rendered:
+    """``rendering`` is "sms" or "whatsapp" (the web simulator shows either). A message
+    may carry the language its text is in (Spanish where a translation was missing):
+    shaping follows it; a bare text is taken to be in ``language``."""
+    pairs = [(m, language) if isinstance(m, str) else m for m in messages]
     if rendering == "whatsapp":
-        return _render_whatsapp(messages)
-    return _render_sms(messages, language, sms)
+        return _render_whatsapp([text for text, _ in pairs])
+    return _render_sms(pairs, sms)
 
 
-def _render_sms(messages: list[str], language: str, sms: SmsSettings) -> Rendered:
-    shaped = [shape(m, language, "sms", sms) for m in messages]
+def _render_sms(messages: list[tuple[str, str]], sms: SmsSettings) -> Rendered:
+    shaped = [shape(text, language, "sms", sms) for text, language in messages]
     bodies: list[str] = []
     segments: list[int | None] = []
     pack: list[str] = []

@@ -32,6 +32,9 @@ class MessageCreated(Event):
     flow: str | None
     node: str | None
     language: str
+    #: The language the text is really in: the source language where a translation was
+    #: missing (the resident's language is ``language``). SMS shaping follows this one.
+    text_language: str = ""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ _EXACT_ONLY = frozenset({Command.STOP, Command.DELETE})
 
 
 class Translate(Protocol):
-    """Looks up the translation of a source text; returns the text itself if there is none.
+    """Looks up the translation of a source text; returns the very text object it was
+    given if there is none (the engine tells a fallback by identity).
 
     ``context`` names where the text comes from (``flow/node``, ``system/help``).
     """
@@ -79,6 +80,15 @@ class Sprint:
     @property
     def messages(self) -> list[str]:
         return [e.text for e in self.events if isinstance(e, ev.MessageCreated)]
+
+    @property
+    def outgoing(self) -> list[tuple[str, str]]:
+        """Each message with the language its text is in (for shaping)."""
+        return [
+            (e.text, e.text_language or e.language)
+            for e in self.events
+            if isinstance(e, ev.MessageCreated)
+        ]
 
 
 class Engine:
@@ -205,6 +215,18 @@ class Engine:
             return turn.text(node.text or "", f"{flow_id}/{node.id}")
         return None
 
+    def language_menu(self, prompt: str | None = None) -> str:
+        """The numbered list of offered languages under ``prompt``; without one (a new
+        resident, whose language nobody knows yet) the prompt is given in all of them."""
+        if prompt is None:
+            source = self.flows.deployment.texts["language_menu"]
+            prompts = [
+                self.translate(source, "system/language_menu", lang.code) for lang in self.languages
+            ]
+            prompt = " / ".join(dict.fromkeys(prompts))
+        lines = [prompt] + [f"{n}. {lang.name}" for n, lang in enumerate(self.languages, 1)]
+        return "\n".join(lines)
+
     def new_session(self, language: str | None = None) -> Session:
         """A session for a resident never seen before. Given a ``language`` (a simulator,
         a test), the resident is not asked to choose one."""
@@ -270,6 +292,8 @@ class _Turn:
         self.now = now
         self.events: list[ev.Event] = []
         self.steps = 0
+        #: Whether a part of the message being built had no translation.
+        self.untranslated = False
 
     # -- entry point -------------------------------------------------------------
 
@@ -407,17 +431,9 @@ class _Turn:
 
     def show_language_menu(self) -> None:
         if self.session.language_chosen:
-            prompt = self.system_text("language_menu")
+            self.say(self.engine.language_menu(self.system_text("language_menu")), None, None)
         else:
-            # Nobody knows yet which language the resident reads: ask in all of them.
-            source = self.deployment.texts["language_menu"]
-            prompts = [
-                self.engine.translate(source, "system/language_menu", lang.code)
-                for lang in self.engine.languages
-            ]
-            prompt = " / ".join(dict.fromkeys(prompts))
-        lines = [prompt] + [f"{n}. {lang.name}" for n, lang in enumerate(self.engine.languages, 1)]
-        self.say("\n".join(lines), None, None)
+            self.say(self.engine.language_menu(), None, None)
 
     def choose_language(self, text: str) -> None:
         code = self.engine._languages.match(text)
@@ -607,7 +623,10 @@ class _Turn:
         return self.flows.flows[flow_id]
 
     def text(self, source: str, context: str) -> str:
-        translated = self.engine.translate(source, context, self.session.language)
+        language = self.session.language
+        translated = self.engine.translate(source, context, language)
+        if translated is source and language != self.engine.source_language:
+            self.untranslated = True  # the message being built falls back to the source
         fields = self.session.fields
         return PLACEHOLDER.sub(lambda m: fields.get(m.group(1), ""), translated)
 
@@ -628,7 +647,10 @@ class _Turn:
         self.say(self.system_text(name), None, None)
 
     def say(self, text: str, flow: str | None, node: str | None) -> None:
-        self.log(ev.MessageCreated(self.now, text, flow, node, self.session.language))
+        language = self.session.language
+        text_language = self.engine.source_language if self.untranslated else language
+        self.untranslated = False
+        self.log(ev.MessageCreated(self.now, text, flow, node, language, text_language))
 
     def log(self, event: ev.Event) -> None:
         self.events.append(event)

@@ -47,10 +47,25 @@ def widest_fields(flows: FlowSet) -> dict[str, str]:
     return widest
 
 
+#: The ``flow`` of costs that belong to the service's own texts.
+SYSTEM = "system"
+
+
 def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
+    """Every message in every language, as it will be sent by SMS: the nodes' messages,
+    the service's own texts, and the language menu a new resident sees."""
     flows = engine.flows
     fields = widest_fields(flows)
     settings = flows.deployment.sms
+    source_language = engine.source_language
+    for name, source in flows.deployment.texts.items():
+        for language in languages:
+            text = engine.translate(source, f"{SYSTEM}/{name}", language)
+            translated = language == source_language or text is not source
+            sent = shape(text, language if translated else source_language, "sms", settings)
+            yield Cost(SYSTEM, name, language, sent, segment_info(sent), translated)
+    menu = shape(engine.language_menu(), source_language, "sms", settings)
+    yield Cost(SYSTEM, "first_language_menu", source_language, menu, segment_info(menu), True)
     for flow in flows.flows.values():
         for node in flow.nodes.values():
             source = engine.preview(flow.id, node.id, engine.source_language, fields)
@@ -58,6 +73,6 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
                 continue
             for language in languages:
                 text = engine.preview(flow.id, node.id, language, fields) or ""
-                translated = language == engine.source_language or text != source
-                sent = shape(text, language, "sms", settings)
+                translated = language == source_language or text != source
+                sent = shape(text, language if translated else source_language, "sms", settings)
                 yield Cost(flow.id, node.id, language, sent, segment_info(sent), translated)
