@@ -12,7 +12,7 @@ from .engine import Engine, counter_ids
 from .flowfile import LoadResult, Severity, load
 from .flowfile.problems import Place, Problem, sort_key
 from .i18n import load_translations
-from .i18n.check import check_translations
+from .i18n.check import check_keyword_clashes, check_translations
 from .i18n.messages import flowset_messages
 from .sms.costs import SYSTEM, Cost, message_costs
 
@@ -41,6 +41,8 @@ def check_content(
     report.problems += check_translations(
         flows, messages, locales_dir, min_coverage_percent, list_missing=list_missing
     )
+    codes = [lang.code for lang in flows.deployment.languages]
+    report.problems += check_keyword_clashes(flows, locales_dir, codes)
     state = load_translations(flows, messages, locales_dir, min_coverage_percent)
     codes = [lang.code for lang in flows.deployment.languages]
     engine = Engine(flows, new_id=counter_ids(), translate=state.translations, languages=codes)

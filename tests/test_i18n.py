@@ -264,3 +264,26 @@ def test_a_first_message_in_english_settles_the_language(site: Path) -> None:
     assert reply.startswith("Idioma cambiado.")
     session, reply = say(engine, session, "language")  # and the English one
     assert reply.startswith("Elija su idioma:")
+
+
+def test_a_translated_command_word_never_overrides_an_answer(site: Path) -> None:
+    en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
+    set_translation(en, "command/stop", "stop, stopall, unsubscribe, cancel, end, quit, no")
+    set_translation(en, "risks/menu/option/2/keywords", "threat, help")
+    result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
+    assert result.exit_code == 1
+    assert (
+        "en: 'no' for the 'stop' command is also an answer in the flows; commands win "
+        "everywhere, so this word is not used"
+    ) in result.output
+    assert (
+        "en: 'help' for option 2 of risks/menu is the command 'help' (Spanish): residents "
+        "typing it would get the command"
+    ) in result.output
+    engine = content(site).engine()
+    session = engine.new_session("es")
+    for text in ["hola", "1", "2"]:
+        session, _ = say(engine, session, text)
+    session, reply = say(engine, session, "no")  # the feedback menu's own "no"
+    assert reply.startswith("Gracias por decirnos.")
+    assert not session.opted_out

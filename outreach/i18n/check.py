@@ -6,12 +6,14 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from outreach.engine.model import FlowSet, placeholders
+from outreach.engine.matching import normalize
+from outreach.engine.model import Command, FlowSet, MenuNode, placeholders
+from outreach.engine.runner import answer_words
 from outreach.flowfile.problems import Place, Problem, Severity
 from outreach.languages import SOURCE_LANGUAGE, UnknownLanguage, language
 
-from .catalogs import catalog_path, msgfmt_problems, read_catalog
-from .messages import SourceMessage
+from .catalogs import catalog_path, msgfmt_problems, read_catalog, served_translations
+from .messages import SourceMessage, option_context, split_keywords
 
 
 def check_translations(
@@ -133,4 +135,113 @@ def check_translations(
         severity = Severity.WARNING if percent < 100 or absent else None
         if severity is not None:
             problems.append(Problem(Place(shown, 1, 1), severity, summary))
+    return problems
+
+
+def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str]) -> list[Problem]:
+    """Translated words must not make one word mean two things.
+
+    Global commands work in every offered language, so a translated command word that is
+    also an answer anywhere (an option, yes or no, a list value), in Spanish or in any
+    translation, would act as the command for everyone: an English "no" under STOP would
+    opt out a Spanish speaker answering a yes/no menu. (The engine never uses such a
+    word; this says where it is.)
+    """
+    catalogs: dict[str, tuple[Path, dict[tuple[str, str], str], dict[str, int]]] = {}
+    for code in codes:
+        path = catalog_path(locales_dir, code)
+        if code == SOURCE_LANGUAGE or not path.exists():
+            continue
+        loaded = read_catalog(code, path)
+        if loaded.catalog is None or loaded.problems:
+            continue
+        lines = {
+            line[len('msgctxt "') : -1]: number
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if line.startswith('msgctxt "') and line.endswith('"')
+        }
+        catalogs[code] = (path, served_translations(loaded), lines)
+
+    def translated_words(
+        served: dict[tuple[str, str], str], context: str, source: str
+    ) -> list[str]:
+        text = served.get((context, source))
+        return split_keywords(text) if text else []
+
+    deployment = flows.deployment
+    commands: dict[str, str] = {}
+    for command in Command:
+        for word in deployment.commands[command]:
+            commands.setdefault(normalize(word), f"'{command.value}' (Spanish)")
+    answers: dict[str, str] = {}
+    for word in answer_words(flows):
+        answers.setdefault(word, "an answer in the flows")
+    for code, (_path, served, _lines) in catalogs.items():
+        for command in Command:
+            source = ", ".join(deployment.commands[command])
+            for word in translated_words(served, f"command/{command.value}", source):
+                commands.setdefault(normalize(word), f"'{command.value}' ({code})")
+        for flow in flows.flows.values():
+            for node in flow.nodes.values():
+                if not isinstance(node, MenuNode):
+                    continue
+                for option in node.options:
+                    context = option_context(flow.id, node.id, option.number)
+                    label = served.get((context, option.label))
+                    words = [label] if label else []
+                    words += translated_words(
+                        served, f"{context}/keywords", ", ".join(option.keywords)
+                    )
+                    for word in words:
+                        answers.setdefault(
+                            normalize(word),
+                            f"option {option.number} of {flow.id}/{node.id} ({code})",
+                        )
+        for name, source_words in (
+            ("yes_words", deployment.yes_words),
+            ("no_words", deployment.no_words),
+        ):
+            for word in translated_words(served, f"system/{name}", ", ".join(source_words)):
+                answers.setdefault(normalize(word), f"a yes/no answer ({code})")
+
+    problems = []
+    for code, (path, served, lines) in catalogs.items():
+        for command in Command:
+            context = f"command/{command.value}"
+            source = ", ".join(deployment.commands[command])
+            for word in translated_words(served, context, source):
+                meaning = answers.get(normalize(word))
+                if meaning is not None:
+                    problems.append(
+                        Problem(
+                            Place(str(path), lines.get(context, 1), 1),
+                            Severity.ERROR,
+                            f"{code}: '{word}' for the '{command.value}' command is also "
+                            f"{meaning}; commands win everywhere, so this word is not used",
+                        )
+                    )
+        for flow in flows.flows.values():
+            for node in flow.nodes.values():
+                if not isinstance(node, MenuNode):
+                    continue
+                for option in node.options:
+                    context = option_context(flow.id, node.id, option.number)
+                    for suffix, source in (
+                        ("", option.label),
+                        ("/keywords", ", ".join(option.keywords)),
+                    ):
+                        text = served.get((context + suffix, source))
+                        words = ([text] if suffix == "" else split_keywords(text)) if text else []
+                        for word in words:
+                            command_name = commands.get(normalize(word))
+                            if command_name is not None:
+                                problems.append(
+                                    Problem(
+                                        Place(str(path), lines.get(context + suffix, 1), 1),
+                                        Severity.ERROR,
+                                        f"{code}: '{word}' for option {option.number} of "
+                                        f"{flow.id}/{node.id} is the command {command_name}: "
+                                        "residents typing it would get the command",
+                                    )
+                                )
     return problems

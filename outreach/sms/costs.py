@@ -68,11 +68,11 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
     yield Cost(SYSTEM, "first_language_menu", source_language, menu, segment_info(menu), True)
     for flow in flows.flows.values():
         for node in flow.nodes.values():
-            source = engine.preview(flow.id, node.id, engine.source_language, fields)
-            if source is None:
+            original = engine.preview(flow.id, node.id, engine.source_language, fields)
+            if original is None:
                 continue
             for language in languages:
                 text = engine.preview(flow.id, node.id, language, fields) or ""
-                translated = language == source_language or text != source
+                translated = language == source_language or text != original
                 sent = shape(text, language if translated else source_language, "sms", settings)
                 yield Cost(flow.id, node.id, language, sent, segment_info(sent), translated)
