@@ -57,7 +57,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["outreach.content"] = content
     db.init_app(app)
     app.register_blueprint(twilio.bp)
-    app.register_blueprint(simulator.bp)
+    with_simulator = settings["SIMULATOR"] == "on" or (
+        settings["SIMULATOR"] == "auto" and settings["ENV"] == "development"
+    )
+    if with_simulator:
+        app.register_blueprint(simulator.bp)
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -69,7 +73,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         )
 
     @app.get("/")
-    def index() -> Response:
-        return redirect(url_for("simulator.page"))
+    def index() -> Response | tuple[str, int, dict[str, str]]:
+        if with_simulator:
+            return redirect(url_for("simulator.page"))
+        return "outreach is running. Health: /healthz\n", 200, {"Content-Type": "text/plain"}
 
     return app

@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
         "deliberately unlinks all earlier records.",
     ),
     Setting(
+        "SIMULATOR",
+        "auto",
+        "The web simulator at /simulator/: on, off, or auto (on in development, off in "
+        "production, where anyone could otherwise use it to run up the database).",
+    ),
+    Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
         "Hours without a message after which a conversation starts again at the welcome.",
@@ -147,6 +153,8 @@ def load_settings(
         values["TWILIO_AUTH_TOKEN"] = environ["TWILIO_AUTH_TOKEN"]
     for name in FOLDER_SETTINGS:
         values[name] = str(resolve_folder(str(values[name])))
+    if values["SIMULATOR"] not in ("auto", "on", "off"):
+        raise SettingError(f"{ENV_PREFIX}SIMULATOR must be on, off or auto")
     if values["ENV"] not in ("development", "production"):
         raise SettingError(f"{ENV_PREFIX}ENV must be development or production")
     return values

@@ -111,3 +111,14 @@ def test_outreach_serve_answers_healthz() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_simulator_is_off_in_production_unless_asked_for(tmp_path: Path) -> None:
+    from conftest import TEST_CONFIG
+
+    production = TEST_CONFIG | {"ENV": "production", "DATABASE": str(tmp_path / "db.sqlite3")}
+    client = create_app(production).test_client()
+    assert client.get("/simulator/").status_code == 404
+    assert client.get("/").get_data(as_text=True).startswith("outreach is running")
+    client = create_app(production | {"SIMULATOR": "on"}).test_client()
+    assert client.get("/simulator/").status_code == 200
