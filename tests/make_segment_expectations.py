@@ -1,7 +1,7 @@
 """Regenerate tests/data/segments_expected.jsonl from Twilio's reference calculator.
 
 npm install --prefix tests/js --no-package-lock
-.venv/bin/python tests/make_segment_expectations.py
+cd tests && ../.venv/bin/python make_segment_expectations.py
 """
 
 from __future__ import annotations
@@ -29,14 +29,26 @@ def reference(texts: list[str]) -> list[dict[str, object]]:
         env=env,
         check=True,
     )
-    return [json.loads(line) for line in result.stdout.splitlines()]
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028, U+0085 and others,
+    # which JSON.stringify leaves unescaped inside strings.
+    return [json.loads(line) for line in result.stdout.split("\n") if line]
+
+
+def _line(entry: dict[str, object]) -> str:
+    """One JSON line, readable; lone surrogates (not UTF-8) stay escaped."""
+    line = json.dumps(entry, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(entry)
+    return line + "\n"
 
 
 def main() -> None:
     texts = corpus()
     with EXPECTED.open("w", encoding="utf-8") as out:
         for text, expected in zip(texts, reference(texts), strict=True):
-            out.write(json.dumps({"text": text, **expected}, ensure_ascii=False) + "\n")
+            out.write(_line({"text": text, **expected}))
     print(f"wrote {len(texts)} expectations to {EXPECTED}")
 
 

@@ -213,46 +213,59 @@ def clusters(text: str) -> list[str]:
     begin = 0
     # The cluster so far: its first class, its last two, and what the rules ask about the
     # code points after the first ("the rest").
-    first = last = _NONE
-    before_last = _NONE
-    rest_all_extend = True  # vacuously, while there is no rest
+    first = last = before_last = _NONE
     has_rest = False
+    rest_all_extend = True  # vacuously, while there is no rest
     extend_seen = False  # anywhere in the cluster, the first code point included
     ri_in_rest = False
-    # The rest's shape in regional indicators: 0 none yet (empty rest), 1 only indicators,
-    # 2 indicators then others, 3 anything else.
+    # The rest's shape in regional indicators: 0 no rest yet, 1 only indicators,
+    # 2 indicators then other classes, 3 anything else.
     ri_shape = 0
     for position, character in enumerate(text):
         code = ord(character)
         cls = _BMP[code] if code < 0x10000 else break_class(code)
-        if position and not _joins(
-            first, last, before_last, cls, has_rest, rest_all_extend, extend_seen,
-            ri_in_rest, ri_shape,
-        ):  # fmt: skip
-            found.append(text[begin:position])
-            begin = position
-            first = _NONE
-        if first == _NONE:
+        # Most code points settle quickly; the rest go through all the rules.
+        if cls in _STARTERS and last != PREPEND:
+            joins = False
+        elif cls in _MARKS and ri_shape != 2 and last not in _CONTROLS:
+            joins = True
+        else:
+            joins = position > 0 and _joins(
+                first, last, before_last, cls, has_rest, rest_all_extend, extend_seen,
+                ri_in_rest, ri_shape,
+            )  # fmt: skip
+        if not joins:
+            if position:
+                found.append(text[begin:position])
+                begin = position
             first = last = cls
             before_last = _NONE
-            rest_all_extend, has_rest = True, False
+            has_rest, rest_all_extend = False, True
             extend_seen = cls == EXTEND
             ri_in_rest, ri_shape = False, 0
             continue
         before_last, last = last, cls
         has_rest = True
-        rest_all_extend = rest_all_extend and cls == EXTEND
-        extend_seen = extend_seen or cls == EXTEND
+        if cls == EXTEND:
+            extend_seen = True
+        else:
+            rest_all_extend = False
         if cls == REGIONAL_INDICATOR:
             ri_in_rest = True
-            ri_shape = 1 if ri_shape in (0, 1) else 3
-        elif ri_shape in (1, 2):
-            ri_shape = 2
+            ri_shape = 1 if ri_shape < 2 else 3
         else:
-            ri_shape = 3
+            ri_shape = 2 if 0 < ri_shape < 3 else 3
     if begin < len(text):
         found.append(text[begin:])
     return found
+
+
+#: Classes that always begin a cluster, unless the one before is a Prepend.
+_STARTERS = frozenset({OTHER, CONTROL, CR, E_BASE})
+#: Classes that always continue a cluster, but after a control or in the regional-indicator
+#: look-ahead.
+_MARKS = frozenset({EXTEND, ZWJ, SPACING_MARK})
+_CONTROLS = frozenset({CONTROL, CR, LF})
 
 
 def _joins(
