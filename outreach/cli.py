@@ -302,15 +302,22 @@ def segments(
     def report(text: str) -> None:
         sent = shape(text, language, "sms", shaping) if shaping else text
         info = segment_info(sent)
+        # A lone surrogate (half an emoji) cannot be written as UTF-8: escape it then.
+        printable = sent.encode("utf-8", "backslashreplace").decode("utf-8")
+        plain = printable == sent
         if as_json:
-            click.echo(json.dumps(info.to_dict(), ensure_ascii=False))
+            click.echo(json.dumps(info.to_dict(), ensure_ascii=not plain))
             return
         why = ""
         if info.non_gsm:
-            why = "  (UCS-2 because of: " + ", ".join(repr(c) for c in info.non_gsm) + ")"
+            why = (
+                "  (UCS-2 because of: "
+                + ", ".join(ascii(c) if not plain else repr(c) for c in info.non_gsm)
+                + ")"
+            )
         click.echo(
             f"{info.encoding}  {info.segments} segment(s)  {info.characters:>3} characters  "
-            f"{sent}{why}"
+            f"{printable}{why}"
         )
 
     if texts == ("-",):

@@ -133,11 +133,16 @@ def deployment_messages(
         for name in SYSTEM_TEXTS
     ]
     for name, words in (("yes_words", deployment.yes_words), ("no_words", deployment.no_words)):
-        found.append(SourceMessage(
-            f"system/{name}", ", ".join(words),
-            f"Words, separated by commas, that answer '{name[:-6]}' to a yes/no question in "
-            "your language. The Spanish words always work too.",
-            path, line))
+        found.append(
+            SourceMessage(
+                f"system/{name}",
+                ", ".join(words),
+                f"Words, separated by commas, that answer '{name[:-6]}' to a yes/no question in "
+                "your language. The Spanish words always work too.",
+                path,
+                line,
+            )
+        )
     for command in Command:
         words = deployment.commands[command]
         found.append(

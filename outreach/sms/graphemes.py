@@ -11,7 +11,7 @@ module's ``\\X``) for text written since:
   (``❤️‍`` and ``🔥``) and ``🧑‍🧑‍🧒`` three.
 * Skin-tone modifiers join only the Unicode 10 E_Base characters (``🫱🏻`` is two).
 * There is no Indic conjunct rule (GB9c): ``क्ष`` is ``क्`` and ``ष``.
-* Its rules look at the whole cluster so far, with side effects kept here on purpose: an
+* Its rules look at the whole cluster so far, with quirks kept here on purpose: an
   emoji modifier after an E_Base joins only with no extender or exactly one extender between
   them; a regional-indicator pair followed by an extender keeps the first extender and breaks
   before the next one; a Prepend character before regional indicators takes one of them.
@@ -183,7 +183,9 @@ _JOINING_CLASSES = frozenset(
 )
 _BMP, _ASTRAL_FIRST, _ASTRAL_LAST, _ASTRAL_CLASS, _joining = _tables()
 #: A text without any of these is one cluster per code point (CR LF aside).
-_JOINING = re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _joining) + "]")
+_JOINING = re.compile(
+    "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _joining) + "]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -225,19 +227,19 @@ def clusters(text: str) -> list[str]:
         code = ord(character)
         cls = _BMP[code] if code < 0x10000 else break_class(code)
         # Most code points settle quickly; the rest go through all the rules.
-        if cls in _STARTERS and last != PREPEND:
+        if not position or (cls in _STARTERS and last != PREPEND):
             joins = False
         elif cls in _MARKS and ri_shape != 2 and last not in _CONTROLS:
             joins = True
         else:
-            joins = position > 0 and _joins(
+            joins = _joins(
                 first, last, before_last, cls, has_rest, rest_all_extend, extend_seen,
                 ri_in_rest, ri_shape,
             )  # fmt: skip
         if not joins:
             if position:
                 found.append(text[begin:position])
-                begin = position
+            begin = position
             first = last = cls
             before_last = _NONE
             has_rest, rest_all_extend = False, True
