@@ -56,6 +56,7 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine_turn.py
 	$(BIN)/python bench/check_speed.py
+	$(BIN)/python bench/webhook.py
 
 ## Regenerate flows/schema.json after changing outreach/flowfile/spec.py.
 schema: $(STAMP)

@@ -138,9 +138,11 @@ WRK_SCRIPT = """
 local requests = dofile("%(requests)s")
 local counter = 0
 local step = 1
+local threads = {}
 function setup(thread)
   thread:set("first", counter)
   counter = counter + 1
+  table.insert(threads, thread)
 end
 function init(args)
   position = first + 1
@@ -151,6 +153,16 @@ function request()
   position = position + step
   if position > #requests then position = first + 1 end
   return r
+end
+-- The service's own "something failed" answer is a 200 too: count it as an error.
+failed = 0
+function response(status, headers, body)
+  if body and string.find(body, "algo fallo", 1, true) then failed = failed + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("failed") end
+  io.write(string.format("failed-answers: %%d\\n", total))
 end
 """
 
@@ -210,7 +222,11 @@ def wrk_throughput(port: int, path: str, requests: Path, folder: Path, seconds: 
         text=True,
         check=True,
     )
-    if "Non-2xx" in run.stdout or "Socket errors" in run.stdout:
+    failed = next(
+        (int(row.split()[1]) for row in run.stdout.splitlines()
+         if row.startswith("failed-answers:")), 0,
+    )  # fmt: skip
+    if "Non-2xx" in run.stdout or "Socket errors" in run.stdout or failed:
         raise RuntimeError("the server answered with errors:\n" + run.stdout)
     line = next(row for row in run.stdout.splitlines() if row.startswith("Requests/sec:"))
     return float(line.split()[1])
@@ -228,12 +244,15 @@ def open_loop(port: int, path: str, rate: int, seconds: float, first_number: int
     def run(index: int) -> None:
         client = clients[index]
         for n in range(index, total, senders):
-            delay = start + n / rate - time.perf_counter()
+            scheduled = start + n / rate
+            delay = scheduled - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-            elapsed = client.post(path, SCRIPT[(n // senders) % len(SCRIPT)])
+            client.post(path, SCRIPT[(n // senders) % len(SCRIPT)])
+            # From when the message was due, not when it was sent: a stalled server
+            # delays the messages queued behind it, and that delay must show.
             with lock:
-                latencies.append(elapsed)
+                latencies.append(time.perf_counter() - scheduled)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(senders)]
     for thread in threads:

@@ -46,7 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     logging.getLogger("outreach").setLevel(settings["LOG_LEVEL"])
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    # Owner only: the key, the database and its -wal and -shm files live here.
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     if settings["PSEUDONYM_KEY"]:
         key = check_key(str(settings["PSEUDONYM_KEY"]).encode())
@@ -56,7 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     content = Content(settings)
     app.extensions["outreach.content"] = content
     db.init_app(app)
-    app.register_blueprint(twilio.bp)
+    twilio.init_app(app)
     with_simulator = settings["SIMULATOR"] == "on" or (
         settings["SIMULATOR"] == "auto" and settings["ENV"] == "development"
     )

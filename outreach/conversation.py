@@ -14,7 +14,7 @@ from .channels.replies import Outgoing, render
 from .content import Content
 from .engine import Inbound
 from .sms import segment_info
-from .store import Store, immediate
+from .store import Store, forget_erased, immediate
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ class Conversations:
                 rendered.segments,
                 now,
             )
+        if any(e.kind == "erasure_requested" for e in sprint.events):
+            forget_erased(self.db)
         return Reply(rendered.messages)
 
 

@@ -56,11 +56,21 @@ def check_key(key: bytes) -> bytes:
 
 def development_key(instance: Path) -> bytes:
     """The development key, generated once into the instance folder, readable by its
-    owner only."""
+    owner only. Several server processes may start at once: the key is written to a
+    temporary file and linked into place, so each reads the same complete key."""
     path = instance / KEY_FILE
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+        draft = instance / f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as out:
             out.write(secrets.token_hex(MIN_KEY_BYTES))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        finally:
+            draft.unlink()
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # readable by others: tighten it
     return check_key(path.read_text(encoding="ascii").strip().encode())

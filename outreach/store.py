@@ -65,10 +65,21 @@ def m001_create_tables(db: Database) -> None:
     )  # fmt: skip
     db.table("events").create_index(["resident"])
     db.table("events").create_index(["at"])
+    db.table("processed_messages").create_index(["received_at"])
 
 
-#: How long a turn waits for another process to finish writing before it gives up.
-LOCK_WAIT_SECONDS = 30.0
+@MIGRATIONS()
+def m002_lighter_turns_and_unlinked_deliveries(db: Database) -> None:
+    """Processed ids are pruned by an hourly scan, not an index kept up to date on every
+    turn; delivery statuses no longer name the resident, so a status arriving after an
+    erasure cannot bring the resident back."""
+    db.execute("DROP INDEX IF EXISTS idx_processed_messages_received_at")
+    db.execute("UPDATE outbound_messages SET resident = NULL")
+
+
+#: How long a turn waits for another process to finish writing before it gives up: less
+#: than the 15 s Twilio waits for an answer.
+LOCK_WAIT_SECONDS = 10.0
 
 
 def connect(path: str | Path, *, migrate: bool = False) -> Database:
@@ -78,9 +89,13 @@ def connect(path: str | Path, *, migrate: bool = False) -> Database:
     if migrate:
         # Several gunicorn workers start at once; switching to WAL and creating tables
         # need the database to themselves, so they take turns on a lock file.
-        with Path(f"{path}.lock").open("a") as lock:
+        lock_path = Path(f"{path}.lock")
+        with lock_path.open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             db = _open(path, timeout=30)
+            # Owner only; SQLite gives the -wal and -shm files the database's own mode.
+            for owned in (Path(path), lock_path):
+                owned.chmod(0o600)
             # WAL is a property of the database file: set once, here, for every connection.
             db.conn.execute("PRAGMA journal_mode=WAL")
             MIGRATIONS.apply(db)
@@ -94,7 +109,9 @@ def _open(path: str | Path, timeout: float) -> Database:
         str(path), isolation_level=None, timeout=timeout, check_same_thread=False
     )
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA wal_autocheckpoint=10000")
+    # Deleted rows are overwritten, not just unlinked: an erased resident's data must not
+    # stay readable in free pages of the file.
+    conn.execute("PRAGMA secure_delete=ON")
     return Database(conn)
 
 
@@ -126,6 +143,12 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
             pause = min(pause * 2, 0.002)
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
+
+
+def forget_erased(db: Database) -> None:
+    """After an erasure: copy the WAL into the database and empty it, so old frames that
+    held the erased rows leave the files too (best effort: a reader can hold it up)."""
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @contextmanager
@@ -227,34 +250,26 @@ class Store:
             _last_prune[:] = [now]
 
     def erase(self, resident_id: str) -> None:
-        for table in ("events", "processed_messages", "outbound_messages"):
+        for table in ("events", "processed_messages"):
             self.db.table(table).delete_where("resident = ?", [resident_id])
         self.db.table("residents").delete_where("id = ?", [resident_id])
 
     def record_status(
-        self,
-        message_id: str,
-        resident_id: str | None,
-        status: str,
-        error_code: int | None,
-        now: datetime,
+        self, message_id: str, status: str, error_code: int | None, now: datetime
     ) -> None:
-        """Keep the furthest status a message reached, whatever order callbacks come in."""
+        """Keep the furthest status a message reached, with that status's error code,
+        whatever order callbacks come in. The row names no resident: a status arriving
+        after an erasure must not link anything back to them."""
         old = self.conn.execute(
-            "SELECT status, error_code, resident FROM outbound_messages WHERE id = ?",
-            (message_id,),
+            "SELECT status, error_code FROM outbound_messages WHERE id = ?", (message_id,)
         ).fetchone()
-        if old is not None:
-            if STATUS_RANK.get(status, -1) < STATUS_RANK.get(old[0], -1):
-                status = old[0]
-            error_code = error_code or old[1]
-            resident_id = resident_id or old[2]
+        if old is not None and STATUS_RANK.get(status, -1) < STATUS_RANK.get(old[0], -1):
+            return
         self.conn.execute(
-            "INSERT INTO outbound_messages (id, resident, status, error_code, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET resident = excluded.resident,"
-            " status = excluded.status, error_code = excluded.error_code,"
-            " updated_at = excluded.updated_at",
-            (message_id, resident_id, status, error_code, now.isoformat()),
+            "INSERT INTO outbound_messages (id, status, error_code, updated_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status,"
+            " error_code = excluded.error_code, updated_at = excluded.updated_at",
+            (message_id, status, error_code, now.isoformat()),
         )
 
     def mark_opted_out(self, resident_id: str, now: datetime) -> None:

@@ -76,7 +76,13 @@ def test_every_setting_the_code_reads_is_in_the_table() -> None:
 def test_app_refuses_to_start_on_broken_flows(tmp_path: Path) -> None:
     folder = write_flows(tmp_path, {"bad.yaml": "flow: bad\nname: Bad\n"})
     with pytest.raises(ContentError) as caught:
-        create_app({"FLOWS_DIR": str(folder)})
+        create_app(
+            {
+                "FLOWS_DIR": str(folder),
+                "DATABASE": str(tmp_path / "db.sqlite3"),
+                "PSEUDONYM_KEY": "k" * 32,
+            }
+        )
     assert "bad.yaml:1:1: error: the flow is missing the required key 'provenance'" in str(
         caught.value
     )

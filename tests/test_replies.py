@@ -56,3 +56,12 @@ def test_shaping_follows_the_language() -> None:
 def test_spanish_sent_as_a_fallback_is_shaped_as_spanish() -> None:
     rendered = render([("Información", "es"), ("Qʼeqchiʼ á", "kek")], "sms", "kek", PLAIN_SPANISH)
     assert [m.body for m in rendered.messages] == ["Informacion\nQ'eqchi' á"]
+
+
+def test_splits_count_utf16_units_and_never_cut_an_emoji() -> None:
+    family = "👨\u200d👩\u200d👧"  # one character on screen, 8 UTF-16 units
+    pieces = split_body(family * 400)
+    assert len(pieces) == 2
+    for piece in pieces:
+        assert len(piece.encode("utf-16-le")) // 2 <= MAX_BODY
+        assert piece.count(family) * len(family) == len(piece)

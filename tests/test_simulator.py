@@ -144,3 +144,11 @@ def test_a_newcomer_walks_the_menus_in_a_real_browser(live_server: str) -> None:
         page.set_viewport_size({"width": 390, "height": 844})  # a phone screen
         page.screenshot(path=str(SCREENSHOTS / "simulator-phone.png"))
         browser.close()
+
+
+def test_a_visitor_cannot_fetch_another_visitors_reply(app: Any) -> None:
+    first, second = app.test_client(), app.test_client()
+    body = {"id": "sharedid0123", "text": "hola", "channel": "sms", "language": "es"}
+    assert first.post("/simulator/messages", json=body, headers=HEADERS).status_code == 200
+    reply = second.post("/simulator/messages", json=body, headers=HEADERS).get_json()
+    assert reply["repeated"] is False

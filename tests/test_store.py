@@ -28,7 +28,10 @@ NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
     db = connect(tmp_path / "db.sqlite3", migrate=True)
-    assert [m.name for m in MIGRATIONS.applied(db)] == ["m001_create_tables"]
+    assert [m.name for m in MIGRATIONS.applied(db)] == [
+        "m001_create_tables",
+        "m002_lighter_turns_and_unlinked_deliveries",
+    ]
     assert set(db.table_names()) >= {
         "residents",
         "events",
@@ -37,7 +40,27 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
     }
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     connect(tmp_path / "db.sqlite3", migrate=True)  # applying again changes nothing
-    assert len(MIGRATIONS.applied(db)) == 1
+    assert len(MIGRATIONS.applied(db)) == 2
+    for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3.lock"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+
+
+def test_a_database_made_by_the_first_schema_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = connect(path)
+    old.conn.execute("PRAGMA journal_mode=WAL")
+    MIGRATIONS.apply(old, stop_before="m002_lighter_turns_and_unlinked_deliveries")
+    old.table("outbound_messages").insert(
+        {"id": "m1", "resident": "r1", "status": "sent", "error_code": None, "updated_at": "x"}
+    )
+    assert "idx_processed_messages_received_at" in {
+        index.name for index in old.table("processed_messages").indexes
+    }
+    db = connect(path, migrate=True)
+    assert "idx_processed_messages_received_at" not in {
+        index.name for index in db.table("processed_messages").indexes
+    }
+    assert db.table("outbound_messages").get("m1")["resident"] is None
 
 
 def test_a_failed_turn_writes_nothing(tmp_path: Path) -> None:
@@ -69,12 +92,16 @@ def test_statuses_never_go_backwards(tmp_path: Path) -> None:
     db = connect(tmp_path / "db.sqlite3", migrate=True)
     store = Store(db)
     for status in ["read", "sent", "delivered", "queued"]:
-        store.record_status("m", "r", status, None, NOW)
+        store.record_status("m", status, None, NOW)
     assert db.table("outbound_messages").get("m")["status"] == "read"
-    store.record_status("n", "r", "failed", 30003, NOW)
-    store.record_status("n", "r", "sent", None, NOW)
+    store.record_status("n", "failed", 30003, NOW)
+    store.record_status("n", "sent", None, NOW)
     row = db.table("outbound_messages").get("n")
     assert (row["status"], row["error_code"]) == ("failed", 30003)
+    store.record_status("o", "undelivered", 30003, NOW)
+    store.record_status("o", "delivered", None, NOW)  # the error went with its status
+    row = db.table("outbound_messages").get("o")
+    assert (row["status"], row["error_code"], row["resident"]) == ("delivered", None, None)
 
 
 def test_erasure_keeps_only_an_opt_out(tmp_path: Path) -> None:
@@ -122,3 +149,12 @@ def test_the_development_key_is_made_once_and_only_its_owner_reads_it(tmp_path: 
     assert development_key(tmp_path) == first
     mode = (tmp_path / KEY_FILE).stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+def test_processes_starting_together_share_one_development_key(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        keys = list(pool.map(development_key, [tmp_path] * 12))
+    assert len(set(keys)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [KEY_FILE]

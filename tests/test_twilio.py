@@ -366,3 +366,57 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path) -> None
     assert create_app(
         base | {"TWILIO_AUTH_TOKEN": "t", "PUBLIC_URL": PUBLIC_URL, "PSEUDONYM_KEY": "k" * 32}
     )
+
+
+def test_erased_residents_leave_no_trace_in_the_files(app: Flask, client: FlaskClient) -> None:
+    phone = Phone(client)
+    phone.says("hola")
+    phone.says("3")
+    phone.says("Totonicapán")
+    resident = rows(app, "residents")[0]["id"]
+    phone.says("BORRAR")
+    # A delivery status for the confirmation arrives after the erasure.
+    params = {
+        "MessageSid": "SM" + "3" * 32,
+        "MessageStatus": "delivered",
+        "To": RESIDENT,
+        "From": "+15005550001",
+    }
+    assert post_signed(client, "/twilio/status", params).status_code == 200
+    assert rows(app, "residents") == [] and rows(app, "events") == []
+    assert all(r["resident"] is None for r in rows(app, "outbound_messages"))
+    database = Path(app.config["DATABASE"])
+    stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert resident.encode() not in stored
+    assert "Totonicapán".encode() not in stored
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/twilio/messages"), ("POST", "/twilio/messages/"), ("POST", "/twilio/other")],
+)
+def test_wrong_paths_and_methods_under_twilio_still_answer_twiml(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    response = client.open(path, method=method)
+    assert response.status_code in (404, 405)
+    assert response.mimetype == "application/xml"
+    assert messages_of(response) == []
+
+
+def test_a_strange_error_code_is_not_a_500(client: FlaskClient) -> None:
+    params = {
+        "MessageSid": "SM" + "4" * 32,
+        "MessageStatus": "failed",
+        "ErrorCode": "²",
+        "To": RESIDENT,
+    }
+    response = post_signed(client, "/twilio/status", params)
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+
+
+def test_cleaning_keeps_letters_joiners_and_spaces() -> None:
+    from outreach.channels.twilio import clean_text
+
+    assert clean_text("hola\u00a0mundo\x00\x1b") == "hola mundo"
+    assert clean_text("👨\u200d👩\u200d👧 ñ\n") == "👨\u200d👩\u200d👧 ñ\n"

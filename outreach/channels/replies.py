@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from outreach.engine.model import SmsSettings
 from outreach.sms import SegmentInfo, segment_info, shape
+from outreach.sms.graphemes import clusters
 
 MAX_BODY = 1600
 _BREAKS = ("\n\n", "\n", ". ", " ")
@@ -33,20 +34,36 @@ class Rendered:
     segments: list[int | None]
 
 
+def _units(text: str) -> int:
+    """Length as Twilio counts it: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many code points of ``text`` fit in ``limit`` units without cutting a
+    character (a grapheme: an emoji sequence, a letter with its accents) in two."""
+    used = fitted = 0
+    for cluster in clusters(text):
+        used += _units(cluster)
+        if used > limit:
+            break
+        fitted += len(cluster)
+    return fitted or 1
+
+
 def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
-    """Pieces of at most ``limit`` characters, cut at the most natural boundary."""
+    """Pieces of at most ``limit`` UTF-16 units, cut at the most natural boundary."""
     pieces = []
     rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = -1
+    while _units(rest) > limit:
+        end = _fitting(rest, limit)
+        window = rest[:end]
+        cut = end
         for mark in _BREAKS:
             at = window.rfind(mark)
-            if at > limit // 2:
+            if at > end // 2:
                 cut = at + (1 if mark == ". " else 0)
                 break
-        if cut <= 0:
-            cut = limit
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:
@@ -97,7 +114,7 @@ def _render_sms(messages: list[tuple[str, str]], sms: SmsSettings) -> Rendered:
 def _render_whatsapp(messages: list[str]) -> Rendered:
     bodies: list[str] = []
     for text in messages:
-        if bodies and len(bodies[-1]) + 2 + len(text) <= MAX_BODY:
+        if bodies and _units(bodies[-1]) + 2 + _units(text) <= MAX_BODY:
             bodies[-1] = f"{bodies[-1]}\n\n{text}"
         else:
             bodies.extend(split_body(text))

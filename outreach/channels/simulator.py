@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
+from outreach.channels.twilio import clean_text
 from outreach.conversation import Conversations
 from outreach.db import get_db
 from outreach.privacy import keyed_id
-from outreach.store import Store, immediate
+from outreach.store import Store, forget_erased, immediate
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
@@ -72,9 +73,12 @@ def message() -> Response:
     conversations = Conversations(get_db(), current_app.extensions["outreach.content"])
     reply = conversations.handle(
         resident_id,
-        "".join(ch for ch in text[:MAX_TEXT] if ch.isprintable() or ch == "\n"),
+        clean_text(text[:MAX_TEXT]),
         channel="web",
-        message_id=keyed_id(current_app.extensions["outreach.pseudonym_key"], message_id, "web"),
+        # Scoped to the visitor: another visitor's id must never fetch their reply.
+        message_id=keyed_id(
+            current_app.extensions["outreach.pseudonym_key"], f"{token}:{message_id}", "web"
+        ),
         rendering=rendering,
         language=language or None,
     )
@@ -98,6 +102,7 @@ def reset() -> Response:
         db = get_db()
         with immediate(db):
             Store(db).erase(_resident_id(token))
+        forget_erased(db)
     response = jsonify({"reset": True})
     response.set_cookie(
         COOKIE, secrets.token_hex(16), httponly=True, samesite="Strict", max_age=86400

@@ -10,9 +10,10 @@ Nothing here logs or stores a phone number or a message text.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Iterable
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -38,14 +39,23 @@ def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
     response = MessagingResponse()
     callback = _public_url() + "/twilio/status"
     for body in bodies:
+        # On <Message>, `action` is the status callback URL (`statusCallback` is its
+        # deprecated name in Twilio's TwiML reference).
         response.message(body, action=callback)
     return Response(str(response), status=status, mimetype="application/xml")
 
 
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response:
-    # Twilio would send a plain-text error page to the resident as a message.
-    return twiml(status=error.code or 500)
+def http_error(error: HTTPException) -> Response | HTTPException:
+    """Anything under /twilio/ answers in TwiML, even a wrong path or method: Twilio
+    would send a plain-text error page to the resident as a message."""
+    if request.path.startswith(bp.url_prefix or "/twilio"):
+        return twiml(status=error.code or 500)
+    return error
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, http_error)
 
 
 def _public_url() -> str:
@@ -69,9 +79,16 @@ def verify_signature() -> None:
         abort(403)
 
 
-def _clean(text: str) -> str:
-    """The text without NUL and other control characters (line breaks stay)."""
-    return "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
+def clean_text(text: str) -> str:
+    """The text without NUL and other control characters; odd spaces become plain ones.
+    Joiners and every letter, mark and emoji stay as written."""
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cc" and ch != "\n":
+            continue
+        kept.append(" " if category == "Zs" else ch)
+    return "".join(kept)
 
 
 @bp.post("/messages")
@@ -90,7 +107,7 @@ def messages() -> Response:
         conversations = Conversations(get_db(), current_app.extensions["outreach.content"])
         reply = conversations.handle(
             pseudonymise(key, number),
-            _clean(form.get("Body", "")),
+            clean_text(form.get("Body", "")),
             channel=channel,
             message_id=keyed_id(key, message_sid, "message"),
             rendering=channel,
@@ -113,14 +130,20 @@ def status() -> Response:
         return twiml()
     key: bytes = current_app.extensions["outreach.pseudonym_key"]
     number = e164(form.get("To", ""))
-    resident = pseudonymise(key, number) if number else None
     code_text = form.get("ErrorCode", "")
-    error_code = int(code_text) if code_text.isdigit() and len(code_text) < 10 else None
+    error_code = (
+        int(code_text)
+        if code_text.isascii() and code_text.isdigit() and len(code_text) < 10
+        else None
+    )
     now = utc_now()
-    db = get_db()
-    with immediate(db):
-        store = Store(db)
-        store.record_status(keyed_id(key, message_sid, "message"), resident, state, error_code, now)
-        if error_code == OPTED_OUT_ERROR and resident:
-            store.mark_opted_out(resident, now)
+    try:
+        db = get_db()
+        with immediate(db):
+            store = Store(db)
+            store.record_status(keyed_id(key, message_sid, "message"), state[:20], error_code, now)
+            if error_code == OPTED_OUT_ERROR and number:
+                store.mark_opted_out(pseudonymise(key, number), now)
+    except Exception as exc:
+        logger.error("a status callback could not be stored: %s", type(exc).__name__)
     return twiml()
