@@ -87,11 +87,17 @@ def check_references(index: SourceIndex) -> list[Problem]:
     return problems
 
 
-def check_reachable_nodes(index: SourceIndex) -> list[Problem]:
+def _node_edges(index: SourceIndex) -> dict[tuple[str, str], list[str]]:
+    """Which nodes each node leads to, within its flow, as written (broken nodes too)."""
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)
     for ref in index.refs:
         if ref.kind == "node" and ref.flow and ref.source:
             edges[ref.flow, ref.source].append(ref.target)
+    return edges
+
+
+def check_reachable_nodes(index: SourceIndex) -> list[Problem]:
+    edges = _node_edges(index)
     problems = []
     for flow_id, node_ids in _nodes_by_flow(index).items():
         reached = {node_ids[0]}
@@ -311,10 +317,7 @@ def check_loops(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
 
 
 def check_fields(index: SourceIndex) -> list[Problem]:
-    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for ref in index.refs:
-        if ref.kind == "node" and ref.flow and ref.source:
-            edges[ref.flow, ref.source].append(ref.target)
+    edges = _node_edges(index)
 
     def after(flow_id: str, node_id: str) -> set[str]:
         reached: set[str] = set()

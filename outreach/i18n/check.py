@@ -16,6 +16,16 @@ from .catalogs import catalog_path, msgfmt_problems, read_catalog, served_transl
 from .messages import SourceMessage, option_context, split_keywords
 
 
+def msgctxt_lines(path: Path) -> dict[str, int]:
+    """The line of each entry's msgctxt: contexts name one message each, so this is where
+    a problem with that message is shown."""
+    return {
+        line[len('msgctxt "') : -1]: number
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.startswith('msgctxt "') and line.endswith('"')
+    }
+
+
 def check_translations(
     flows: FlowSet,
     messages: Sequence[SourceMessage],
@@ -60,11 +70,7 @@ def check_translations(
         if loaded.catalog is None:
             continue
         # Point at the entry's msgctxt line: contexts name one message each.
-        context_lines = {
-            line[len('msgctxt "') : -1]: number
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            if line.startswith('msgctxt "') and line.endswith('"')
-        }
+        context_lines = msgctxt_lines(path)
         translated = 0
         in_catalog: set[tuple[str, str]] = set()
         for message in loaded.catalog:
@@ -155,11 +161,7 @@ def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str
         loaded = read_catalog(code, path)
         if loaded.catalog is None or loaded.problems:
             continue
-        lines = {
-            line[len('msgctxt "') : -1]: number
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            if line.startswith('msgctxt "') and line.endswith('"')
-        }
+        lines = msgctxt_lines(path)
         catalogs[code] = (path, served_translations(loaded), lines)
 
     def translated_words(
