@@ -77,6 +77,18 @@ class FieldSaved(Event):
 
 
 @dataclass(frozen=True)
+class ReferralGiven(Event):
+    """referral_given: a programme of a directory was shown to the resident."""
+
+    kind: ClassVar[str] = "referral_given"
+    programme: str
+    department: str
+    language: str
+    flow: str
+    node: str
+
+
+@dataclass(frozen=True)
 class InputNotUnderstood(Event):
     """input_not_understood: the resident's message matched nothing at a wait."""
 

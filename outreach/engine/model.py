@@ -137,7 +137,25 @@ class EndNode:
     provenance: Provenance | None = None
 
 
-Node = MessageNode | MenuNode | QuestionNode | BranchNode | FlowNode | EndNode
+@dataclass(frozen=True)
+class DirectoryNode:
+    """Lists the programmes of a directory that serve the department in ``field`` (and,
+    if given, of one ``kind``), a page at a time; "more" shows the next page, anything
+    else continues at ``next``. Each programme listed is a referral."""
+
+    id: str
+    directory: str
+    field: str
+    text: str
+    empty: str
+    more: str
+    kind: str | None = None
+    page_size: int = 3
+    next: str | None = None
+    provenance: Provenance | None = None
+
+
+Node = MessageNode | MenuNode | QuestionNode | BranchNode | FlowNode | EndNode | DirectoryNode
 WAITING_NODES = (MenuNode, QuestionNode)
 
 
@@ -151,6 +169,8 @@ def node_texts(node: Node) -> list[str]:
         return [node.text]
     if isinstance(node, EndNode):
         return [node.text] if node.text else []
+    if isinstance(node, DirectoryNode):
+        return [node.text, node.empty, node.more]
     return []
 
 
@@ -167,7 +187,7 @@ def node_successors(node: Node) -> list[str]:
             + [node.otherwise]
             + ([node.unset] if node.unset else [])
         )
-    if isinstance(node, MessageNode | QuestionNode | FlowNode):
+    if isinstance(node, MessageNode | QuestionNode | FlowNode | DirectoryNode):
         return [node.next] if node.next else []
     return []
 
@@ -189,6 +209,36 @@ class Flow:
 
     def provenance_of(self, node_id: str) -> Provenance:
         return self.nodes[node_id].provenance or self.provenance
+
+
+#: Kinds of programme a directory entry can be.
+PROGRAMME_KINDS = ("jobs", "training", "legal_aid", "shelter", "health", "returnees")
+
+
+@dataclass(frozen=True)
+class Programme:
+    """One entry of a programme directory."""
+
+    id: str
+    name: str
+    kind: str
+    #: The departments served, as written in the directory's list; None: all of them.
+    departments: tuple[str, ...] | None
+    contact: str
+    provenance: Provenance
+    hours: str | None = None
+    eligibility: str | None = None
+
+    def serves(self, department: str) -> bool:
+        return self.departments is None or department in self.departments
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Programmes residents can be referred to, each with the departments it serves."""
+
+    id: str
+    programmes: tuple[Programme, ...]
 
 
 @dataclass(frozen=True)
@@ -288,3 +338,4 @@ class FlowSet:
     deployment: Deployment
     flows: dict[str, Flow]
     lists: dict[str, ChoiceList] = field(default_factory=dict)
+    directories: dict[str, Directory] = field(default_factory=dict)

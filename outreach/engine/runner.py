@@ -19,6 +19,7 @@ from .model import (
     BranchNode,
     CheckKind,
     Command,
+    DirectoryNode,
     EndNode,
     Flow,
     FlowNode,
@@ -28,6 +29,7 @@ from .model import (
     MessageNode,
     Node,
     Option,
+    Programme,
     QuestionNode,
 )
 from .session import Frame, Session
@@ -151,6 +153,7 @@ class Engine:
             [(lang.name, lang.code, False) for lang in self.languages]
         )
         self._yes_no: dict[str, KeywordMatcher[str]] = {}
+        self._more: dict[str, KeywordMatcher[bool]] = {}
 
     def words(self, words: Sequence[str], context: str, language: str) -> list[str]:
         """Keywords in the source language and, translated, in ``language``."""
@@ -213,7 +216,17 @@ class Engine:
             return turn.render(flow_id, node)
         if isinstance(node, MessageNode) or (isinstance(node, EndNode) and node.text):
             return turn.text(node.text or "", f"{flow_id}/{node.id}")
+        if isinstance(node, DirectoryNode):
+            page, found = directory_page(self, flow_id, node, session)
+            return turn.directory_text(flow_id, node, page, found)
         return None
+
+    def more_matcher(self, language: str) -> KeywordMatcher[bool]:
+        """Words that ask for the next page of a listing."""
+        if language not in self._more:
+            words = self.words(MORE_WORDS, "system/more_words", language)
+            self._more[language] = KeywordMatcher([(w, True, True) for w in words])
+        return self._more[language]
 
     def language_menu(self, prompt: str | None = None) -> str:
         """The numbered list of offered languages under ``prompt``; without one (a new
@@ -241,6 +254,25 @@ class Engine:
         turn.handle(message)
         state.last_seen = now
         return Sprint(state, turn.events)
+
+
+#: Words asking for the next page of a directory listing (translatable).
+MORE_WORDS = ("mas", "más", "more", "siguiente", "ver mas")
+
+
+def directory_page(
+    engine: Engine, flow_id: str, node: DirectoryNode, session: Session
+) -> tuple[list[Programme], int]:
+    """The programmes on the session's current page, and how many match in all."""
+    directory = engine.flows.directories[node.directory]
+    department = session.fields.get(node.field)
+    matching = [
+        p for p in directory.programmes
+        if department is not None and p.serves(department)
+        and (node.kind is None or p.kind == node.kind)
+    ]  # fmt: skip
+    start = session.page * node.page_size
+    return matching[start : start + node.page_size], len(matching)
 
 
 def answer_words(flows: FlowSet) -> frozenset[str]:
@@ -271,6 +303,7 @@ def _copy(session: Session) -> Session:
         fields=dict(session.fields),
         stack=[Frame(f.flow, f.node, f.run) for f in session.stack],
         pending=session.pending,
+        page=session.page,
         not_understood=session.not_understood,
         opted_out=session.opted_out,
         last_seen=session.last_seen,
@@ -473,6 +506,17 @@ class _Turn:
                 self.log(ev.FieldSaved(self.now, node.save, value, frame.flow, node.id))
                 self.continue_at(node.next)
                 return
+        elif isinstance(node, DirectoryNode):
+            # "more" shows the next page; any other reply moves on.
+            if self.engine.more_matcher(self.session.language).match(text):
+                self.session.page += 1
+                if not self.show_directory_page(frame.flow, node):
+                    self.session.page = 0
+                    self.continue_at(node.next)
+                return
+            self.session.page = 0
+            self.continue_at(node.next)
+            return
         entry = self.engine.entry_matcher(self.session.language).match(text)
         if entry is not None:
             self.start_flow(entry, replace=True)
@@ -594,12 +638,44 @@ class _Turn:
                 run = self.engine.new_id()
                 stack.append(Frame(target.id, target.start, run))
                 self.log(ev.FlowStarted(self.now, target.id, run))
+            elif isinstance(node, DirectoryNode):
+                self.session.page = 0
+                if self.show_directory_page(flow.id, node):
+                    return  # more pages: wait for "more"
+                self.advance(node.next)
             elif isinstance(node, EndNode):
                 if node.text:
                     self.say(self.text(node.text, f"{flow.id}/{node.id}"), flow.id, node.id)
                 while stack:
                     done = stack.pop()
                     self.log(ev.FlowCompleted(self.now, done.flow, done.run))
+
+    def show_directory_page(self, flow_id: str, node: DirectoryNode) -> bool:
+        """Send the current page of programmes; True if more pages follow."""
+        page, found = directory_page(self.engine, flow_id, node, self.session)
+        for programme in page:
+            self.log(ev.ReferralGiven(
+                self.now, programme.id, self.session.fields.get(node.field, ""),
+                self.session.language, flow_id, node.id,
+            ))  # fmt: skip
+        self.say(self.directory_text(flow_id, node, page, found), flow_id, node.id)
+        return (self.session.page + 1) * node.page_size < found
+
+    def directory_text(
+        self, flow_id: str, node: DirectoryNode, page: list[Programme], found: int
+    ) -> str:
+        context = f"{flow_id}/{node.id}"
+        if not page:
+            return self.text(node.empty, f"{context}/empty")
+        lines = [self.text(node.text, context)]
+        for programme in page:
+            base = f"directory/{node.directory}/{programme.id}"
+            name = self.text(programme.name, f"{base}/name")
+            contact = self.text(programme.contact, f"{base}/contact")
+            lines.append(f"- {name}: {contact}")
+        if (self.session.page + 1) * node.page_size < found:
+            lines.append(self.text(node.more, f"{context}/more"))
+        return "\n".join(lines)
 
     def advance(self, node_id: str | None) -> None:
         if node_id is None:

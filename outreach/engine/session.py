@@ -35,6 +35,8 @@ class Session:
     fields: dict[str, str] = field(default_factory=dict)
     stack: list[Frame] = field(default_factory=list)
     pending: str | None = None
+    #: The page of a directory listing the resident is at (0 when not in one).
+    page: int = 0
     not_understood: int = 0
     opted_out: bool = False
     last_seen: datetime | None = None
@@ -46,6 +48,7 @@ class Session:
             "fields": dict(self.fields),
             "stack": [frame.to_dict() for frame in self.stack],
             "pending": self.pending,
+            "page": self.page,
             "not_understood": self.not_understood,
             "opted_out": self.opted_out,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
@@ -60,6 +63,7 @@ class Session:
             fields=dict(data.get("fields", {})),
             stack=[Frame(**frame) for frame in data.get("stack", [])],
             pending=data.get("pending"),
+            page=int(data.get("page", 0)),
             not_understood=int(data.get("not_understood", 0)),
             opted_out=bool(data.get("opted_out", False)),
             last_seen=datetime.fromisoformat(last_seen) if last_seen else None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from outreach.engine.model import ChoiceList, Deployment, Flow, FlowSet
+from outreach.engine.model import ChoiceList, Deployment, Directory, Flow, FlowSet
 
 from .checks import check_all
 from .problems import Place, Problem, Severity, sort_key
@@ -68,6 +68,7 @@ def load(paths: Iterable[str | Path], today: date) -> LoadResult:
     problems: list[Problem] = []
     flows: dict[str, Flow] = {}
     lists: dict[str, ChoiceList] = {}
+    directories: dict[str, Directory] = {}
     deployments: list[tuple[Deployment, str]] = []
     files = content_files(paths)
     for path in files:
@@ -93,6 +94,7 @@ def load(paths: Iterable[str | Path], today: date) -> LoadResult:
         problems += reader.problems
         flows.update((flow.id, flow) for flow in content.flows)
         lists.update((choice_list.id, choice_list) for choice_list in content.lists)
+        directories.update((d.id, d) for d in content.directories)
         deployments += [(d, shown) for d in content.deployments]
     if not files:
         problems.append(Problem(Place(".", 1, 1), Severity.ERROR, "no content files found"))
@@ -118,7 +120,7 @@ def load(paths: Iterable[str | Path], today: date) -> LoadResult:
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     flowset = None
     if deployment is not None and not has_errors:
-        flowset = FlowSet(deployment, flows, lists)
+        flowset = FlowSet(deployment, flows, lists, directories)
     return LoadResult(flowset, problems, len(files), index)
 
 

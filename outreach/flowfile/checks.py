@@ -38,6 +38,7 @@ def check_all(
     problems += check_loops(index, flows)
     problems += check_fields(index)
     problems += check_reviews(index, today)
+    problems += check_directories(index)
     return problems
 
 
@@ -75,6 +76,14 @@ def check_references(index: SourceIndex) -> list[Problem]:
                 _error(
                     ref.place,
                     f"no flow '{ref.target}'{did_you_mean(ref.target, index.flow_places)}",
+                )
+            )
+        elif ref.kind == "directory" and ref.target not in index.directory_places:
+            problems.append(
+                _error(
+                    ref.place,
+                    f"no directory '{ref.target}'"
+                    f"{did_you_mean(ref.target, index.directory_places)}",
                 )
             )
         elif ref.kind == "list" and ref.target not in index.list_places:
@@ -373,6 +382,35 @@ def check_fields(index: SourceIndex) -> list[Problem]:
                     place,
                     f"branch on field '{field}' that no question "
                     f"saves{did_you_mean(field, saved_in)}",
+                )
+            )
+    return problems
+
+
+def check_directories(index: SourceIndex) -> list[Problem]:
+    """Departments a programme serves must be values of the directory's list, as the
+    resident's saved answer is; a directory node's field must be saved somewhere."""
+    problems = []
+    for list_id, department, place in index.directory_departments:
+        values = index.list_canonical.get(list_id)
+        if values is None:
+            continue  # the missing list is reported with its reference
+        if department not in values:
+            problems.append(
+                _error(
+                    place,
+                    f"'{department}' is not a value of the list "
+                    f"'{list_id}'{did_you_mean(department, values)}",
+                )
+            )
+    saved = {field for _, _, field, _ in index.saves}
+    for field, place in index.directory_fields:
+        if field not in saved:
+            problems.append(
+                _error(
+                    place,
+                    f"field '{field}' is listed by department but no "
+                    f"question saves it{did_you_mean(field, saved)}",
                 )
             )
     return problems

@@ -18,6 +18,7 @@ import yaml
 from outreach.engine.matching import normalize
 from outreach.engine.model import (
     PLACEHOLDER,
+    PROGRAMME_KINDS,
     SYSTEM_TEXTS,
     BranchNode,
     Case,
@@ -26,6 +27,8 @@ from outreach.engine.model import (
     ChoiceList,
     Command,
     Deployment,
+    Directory,
+    DirectoryNode,
     EndNode,
     Flow,
     FlowNode,
@@ -35,6 +38,7 @@ from outreach.engine.model import (
     MessageNode,
     Node,
     Option,
+    Programme,
     Provenance,
     QuestionNode,
     SmsSettings,
@@ -105,6 +109,12 @@ class SourceIndex:
     node_places: dict[tuple[str, str], Place] = field(default_factory=dict)
     list_places: dict[str, Place] = field(default_factory=dict)
     list_values: dict[str, list[str]] = field(default_factory=dict)
+    list_canonical: dict[str, list[str]] = field(default_factory=dict)
+    directory_places: dict[str, Place] = field(default_factory=dict)
+    #: (directory's list id, department written, place) to check against the list.
+    directory_departments: list[tuple[str, str, Place]] = field(default_factory=list)
+    #: Fields a directory node reads: (field, place).
+    directory_fields: list[tuple[str, Place]] = field(default_factory=list)
     refs: list[Ref] = field(default_factory=list)
     keywords: list[tuple[str, str, Place]] = field(default_factory=list)
     command_words: list[tuple[str, Command, Place]] = field(default_factory=list)
@@ -126,6 +136,7 @@ class FileContent:
     flows: list[Flow] = field(default_factory=list)
     deployments: list[Deployment] = field(default_factory=list)
     lists: list[ChoiceList] = field(default_factory=list)
+    directories: list[Directory] = field(default_factory=list)
 
 
 class _Fields:
@@ -209,7 +220,8 @@ class FileReader:
         if not isinstance(root, yaml.MappingNode):
             self.error(
                 root,
-                "a content file is a mapping of keys, starting with flow:, deployment: or list:",
+                "a content file is a mapping of keys, starting with flow:, deployment:, list: "
+                "or directory:",
             )
             return content
         present = {k.value for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
@@ -217,8 +229,8 @@ class FileReader:
         if len(kinds) != 1:
             self.error(
                 root,
-                "a content file starts with exactly one of flow:, deployment: "
-                "or list:" + (f" (found {', '.join(kinds)})" if kinds else ""),
+                "a content file starts with exactly one of flow:, deployment:, list: "
+                "or directory:" + (f" (found {', '.join(kinds)})" if kinds else ""),
             )
             return content
         kind = kinds[0]
@@ -230,6 +242,10 @@ class FileReader:
             deployment = self.read_deployment(root)
             if deployment:
                 content.deployments.append(deployment)
+        elif kind == "directory":
+            directory = self.read_directory(root)
+            if directory:
+                content.directories.append(directory)
         else:
             choice_list = self.read_list(root)
             if choice_list:
@@ -471,6 +487,8 @@ class FileReader:
             return MenuNode(node_id, text, options, provenance) if text and options else None
         if node_type == "question":
             return self.read_question(flow_id, node_id, f, text, next_id, provenance)
+        if node_type == "directory":
+            return self.read_directory_node(flow_id, node_id, f, text, next_id, provenance)
         return self.read_branch(flow_id, node_id, f, provenance)
 
     def read_question(
@@ -749,6 +767,108 @@ class FileReader:
                 )
         return words
 
+    def read_directory_node(
+        self,
+        flow_id: str,
+        node_id: str,
+        f: _Fields,
+        text: str | None,
+        next_id: str | None,
+        provenance: Provenance | None,
+    ) -> DirectoryNode | None:
+        directory = self.ident(f.get("directory"), "directory")
+        if directory is not None:
+            self.index.refs.append(Ref("directory", None, directory, f.place("directory")))
+        field_name = self.ident(f.get("field"), "field")
+        if field_name is not None:
+            self.index.directory_fields.append((field_name, f.place("field")))
+        kind = self.scalar(f.get("kind"), "kind")
+        if kind is not None and kind not in PROGRAMME_KINDS:
+            self.error(
+                f.place("kind"),
+                f"unknown kind '{kind}' ({', '.join(PROGRAMME_KINDS)})"
+                f"{did_you_mean(kind, PROGRAMME_KINDS)}",
+            )
+            kind = None
+        texts = {}
+        for name in ("empty", "more"):
+            value = self.text(f.get(name), name)
+            if value is not None:
+                self.note_text(flow_id, node_id, value, f.get(name))
+                texts[name] = value
+        page_size = self.integer(f.get("page_size"), "page_size")
+        if page_size is not None and not 1 <= page_size <= 10:
+            self.error(f.place("page_size"), "page_size must be between 1 and 10")
+            page_size = None
+        if text is None or directory is None or field_name is None or len(texts) < 2:
+            return None
+        return DirectoryNode(
+            node_id, directory, field_name, text, texts["empty"], texts["more"], kind,
+            page_size or 3, next_id, provenance,
+        )  # fmt: skip
+
+    def read_directory(self, root: yaml.MappingNode) -> Directory | None:
+        f = self.fields(root, spec.DIRECTORY, "the directory")
+        if f is None:
+            return None
+        directory_id = self.ident(f.get("directory"), "the directory id")
+        list_id = self.ident(f.get("list"), "list")
+        if list_id is not None:
+            self.index.refs.append(Ref("list", None, list_id, f.place("list")))
+        programmes: list[Programme] = []
+        seen: dict[str, Place] = {}
+        for item in self.sequence(f.get("programmes"), "programmes"):
+            pf = self.fields(item, spec.PROGRAMME, "a programme")
+            if pf is None:
+                continue
+            programme_id = self.ident(pf.get("id"), "id")
+            if programme_id is not None and programme_id in seen:
+                self.error(
+                    pf.place("id"),
+                    f"programme '{programme_id}' is listed twice "
+                    f"(first at line {seen[programme_id].line})",
+                )
+                continue
+            if programme_id is not None:
+                seen[programme_id] = pf.place("id")
+            name = self.text(pf.get("name"), "name")
+            kind = self.scalar(pf.get("kind"), "kind")
+            if kind is not None and kind not in PROGRAMME_KINDS:
+                self.error(
+                    pf.place("kind"),
+                    f"unknown kind '{kind}' "
+                    f"({', '.join(PROGRAMME_KINDS)}){did_you_mean(kind, PROGRAMME_KINDS)}",
+                )
+                kind = None
+            departments = self.words(pf.get("departments"), "departments")
+            for word, place in self.word_places(pf.get("departments")):
+                if word != "all" and list_id is not None:
+                    self.index.directory_departments.append((list_id, word, place))
+            contact = self.text(pf.get("contact"), "contact")
+            hours = self.text(pf.get("hours"), "hours") if pf.get("hours") else None
+            eligibility = (
+                self.text(pf.get("eligibility"), "eligibility") if pf.get("eligibility") else None
+            )
+            provenance = self.provenance(pf.get("provenance"), f"programme '{programme_id}'")
+            if None in (programme_id, name, kind, contact, provenance) or not departments:
+                continue
+            assert programme_id and name and kind and contact and provenance
+            served = None if departments == ("all",) else departments
+            programmes.append(
+                Programme(programme_id, name, kind, served, contact, provenance, hours, eligibility)
+            )
+        if directory_id is None:
+            return None
+        if directory_id in self.index.directory_places:
+            first = self.index.directory_places[directory_id]
+            self.error(
+                f.place("directory"),
+                f"directory '{directory_id}' is defined twice (first at {first})",
+            )
+            return None
+        self.index.directory_places[directory_id] = f.place("directory")
+        return Directory(directory_id, tuple(programmes))
+
     def read_list(self, root: yaml.MappingNode) -> ChoiceList | None:
         f = self.fields(root, spec.LIST, "the list")
         if f is None:
@@ -781,4 +901,5 @@ class FileReader:
             return None
         self.index.list_places[list_id] = f.place("list")
         self.index.list_values[list_id] = [v for item in items for v in (item.value, *item.aliases)]
+        self.index.list_canonical[list_id] = [item.value for item in items]
         return ChoiceList(list_id, tuple(items))

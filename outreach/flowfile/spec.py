@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from outreach.engine.model import SYSTEM_TEXTS, Command
+from outreach.engine.model import PROGRAMME_KINDS, SYSTEM_TEXTS, Command
 
 
 class Kind(Enum):
@@ -54,7 +54,7 @@ FLOW = {
     ),
 }
 
-NODE_TYPES = ("message", "menu", "question", "branch", "flow", "end")
+NODE_TYPES = ("message", "menu", "question", "branch", "flow", "end", "directory")
 
 _TYPE = Key(Kind.ID, "What the node does: " + ", ".join(NODE_TYPES) + ".", True, choices=NODE_TYPES)
 _NODE_PROVENANCE = Key(
@@ -101,6 +101,20 @@ NODE = {
     "end": {
         "type": _TYPE,
         "text": Key(Kind.TEXT, "A last message, if any."),
+        "provenance": _NODE_PROVENANCE,
+    },
+    "directory": {
+        "type": _TYPE,
+        "directory": Key(Kind.ID, "The directory of programmes to list.", True),
+        "field": Key(Kind.ID, "The saved field with the resident's department.", True),
+        "kind": Key(
+            Kind.ID, "Only programmes of this kind (default: all).", choices=PROGRAMME_KINDS
+        ),
+        "text": Key(Kind.TEXT, "The line above the programmes, e.g. 'Programas en {x}:'.", True),
+        "empty": Key(Kind.TEXT, "Said when no programme serves the department.", True),
+        "more": Key(Kind.TEXT, "Said under a page when more follow, e.g. 'MAS: ver más'.", True),
+        "page_size": Key(Kind.INT, "Programmes per message (default 3)."),
+        "next": _NEXT,
         "provenance": _NODE_PROVENANCE,
     },
 }
@@ -182,6 +196,30 @@ ITEM = {
     "aliases": Key(Kind.WORDS, "Other spellings and names that choose this item."),
 }
 
+DIRECTORY = {
+    "directory": Key(Kind.ID, "The directory's id, used by directory nodes.", True),
+    "list": Key(Kind.ID, "The list whose values name the departments (departments).", True),
+    "programmes": Key(
+        Kind.LIST, "The programmes, in the order they are listed.", True, "programme"
+    ),
+}
+
+PROGRAMME = {
+    "id": Key(Kind.ID, "A stable id, counted in referrals.", True),
+    "name": Key(Kind.TEXT, "The programme's name as residents will see it.", True),
+    "kind": Key(
+        Kind.ID,
+        "jobs, training, legal_aid, shelter, health or returnees.",
+        True,
+        choices=PROGRAMME_KINDS,
+    ),
+    "departments": Key(Kind.WORDS, "The departments served, or all.", True),
+    "contact": Key(Kind.TEXT, "How to reach it, as short as possible.", True),
+    "hours": Key(Kind.TEXT, "When it is open."),
+    "eligibility": Key(Kind.TEXT, "Who may apply."),
+    "provenance": Key(Kind.OBJECT, "Source and review dates of this entry.", True, "provenance"),
+}
+
 TABLES: dict[str, dict[str, Key]] = {
     "flow": FLOW,
     "provenance": PROVENANCE,
@@ -195,7 +233,9 @@ TABLES: dict[str, dict[str, Key]] = {
     "texts": TEXTS,
     "list": LIST,
     "item": ITEM,
+    "directory": DIRECTORY,
+    "programme": PROGRAMME,
 }
 
 #: The key that tells what a file holds.
-FILE_KINDS = {"flow": FLOW, "deployment": DEPLOYMENT, "list": LIST}
+FILE_KINDS = {"flow": FLOW, "deployment": DEPLOYMENT, "list": LIST, "directory": DIRECTORY}
