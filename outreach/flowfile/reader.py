@@ -224,16 +224,15 @@ class FileReader:
                 "or directory:",
             )
             return content
-        present = {k.value for k, _ in root.value if isinstance(k, yaml.ScalarNode)}
-        kinds = [kind for kind in spec.FILE_KINDS if kind in present]
-        if len(kinds) != 1:
+        # The first key says what the file holds (a directory also has a list: key).
+        first = root.value[0][0] if root.value else None
+        kind = first.value if isinstance(first, yaml.ScalarNode) else None
+        if kind not in spec.FILE_KINDS:
             self.error(
                 root,
-                "a content file starts with exactly one of flow:, deployment:, list: "
-                "or directory:" + (f" (found {', '.join(kinds)})" if kinds else ""),
+                "a content file starts with one of flow:, deployment:, list: or directory:",
             )
             return content
-        kind = kinds[0]
         if kind == "flow":
             flow = self.read_flow(root)
             if flow:

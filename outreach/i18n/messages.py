@@ -11,6 +11,8 @@ from outreach.engine.model import (
     SYSTEM_TEXTS,
     Command,
     Deployment,
+    Directory,
+    DirectoryNode,
     EndNode,
     Flow,
     FlowSet,
@@ -19,6 +21,7 @@ from outreach.engine.model import (
     QuestionNode,
     placeholders,
 )
+from outreach.engine.runner import MORE_WORDS
 from outreach.flowfile import content_files
 from outreach.flowfile.reader import FileReader, SourceIndex
 from outreach.sms import segment_info
@@ -115,6 +118,51 @@ def flow_messages(
             add(context, node.text, _budget(node.text, "Message"), line)
         elif isinstance(node, EndNode) and node.text:
             add(context, node.text, _budget(node.text, "Last message of the conversation"), line)
+        elif isinstance(node, DirectoryNode):
+            add(
+                context,
+                node.text,
+                "The line above a list of programmes, sent in one SMS with them: keep it short.",
+                line,
+            )
+            add(
+                f"{context}/empty",
+                node.empty,
+                _budget(node.empty, "Said when no programme serves the department"),
+                line,
+            )
+            add(
+                f"{context}/more",
+                node.more,
+                "Said under a page of programmes when more "
+                "follow; it should name the word for more (MAS).",
+                line,
+            )
+    return found
+
+
+def directory_messages(directory: Directory, path: str, line: int) -> list[SourceMessage]:
+    found = []
+    for programme in directory.programmes:
+        base = f"directory/{directory.id}/{programme.id}"
+        found.append(
+            SourceMessage(
+                f"{base}/name",
+                programme.name,
+                "A programme's name, in a list of programmes.",
+                path,
+                line,
+            )
+        )
+        found.append(
+            SourceMessage(
+                f"{base}/contact",
+                programme.contact,
+                "How to reach the programme, after its name: keep it as short as the Spanish.",
+                path,
+                line,
+            )
+        )
     return found
 
 
@@ -132,13 +180,18 @@ def deployment_messages(
         )
         for name in SYSTEM_TEXTS
     ]
-    for name, words in (("yes_words", deployment.yes_words), ("no_words", deployment.no_words)):
+    words_lists = (
+        ("yes_words", deployment.yes_words),
+        ("no_words", deployment.no_words),
+        ("more_words", MORE_WORDS),
+    )
+    for name, words in words_lists:
         found.append(
             SourceMessage(
                 f"system/{name}",
                 ", ".join(words),
-                f"Words, separated by commas, that answer '{name[:-6]}' to a yes/no question in "
-                "your language. The Spanish words always work too.",
+                f"Words, separated by commas, that mean '{name[:-6]}' (answers to yes/no "
+                "questions; more of a list) in your language. The Spanish words always work.",
                 path,
                 line,
             )
@@ -167,6 +220,9 @@ def file_messages(path: str, source: str) -> list[SourceMessage]:
     for flow in content.flows:
         lines = {n: p.line for (f, n), p in index.node_places.items() if f == flow.id}
         found += flow_messages(flow, path, lines, index.flow_places[flow.id].line)
+    for directory in content.directories:
+        place = index.directory_places.get(directory.id)
+        found += directory_messages(directory, path, place.line if place else 1)
     for deployment in content.deployments:
         place = index.deployment_place
         found += deployment_messages(
@@ -187,5 +243,7 @@ def flowset_messages(flows: FlowSet) -> list[SourceMessage]:
     found: list[SourceMessage] = []
     for flow in flows.flows.values():
         found += flow_messages(flow, "", {}, 0)
+    for directory in flows.directories.values():
+        found += directory_messages(directory, "", 0)
     found += deployment_messages(flows.deployment, "", 0)
     return found

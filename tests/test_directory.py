@@ -1,0 +1,196 @@
+"""Programme directories: a resident is offered only what serves their department."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FLOWS, NOON, TODAY, Resident, write_flows
+
+from outreach.engine import Engine, counter_ids
+from outreach.engine import events as ev
+from outreach.flowfile import load
+
+P = "provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}"
+
+DIRECTORY = f"""\
+directory: programmes
+list: departments
+programmes:
+  - id: huehue_jobs_one
+    name: Empleo Uno
+    kind: jobs
+    departments: [Huehuetenango]
+    contact: Oficina uno
+    {P}
+  - id: national_training
+    name: Cursos Nacionales
+    kind: training
+    departments: all
+    contact: En todo el país
+    {P}
+  - id: peten_jobs
+    name: Empleo Petén
+    kind: jobs
+    departments: [Petén]
+    contact: Oficina Petén
+    {P}
+  - id: huehue_jobs_two
+    name: Empleo Dos
+    kind: jobs
+    departments: [Huehuetenango, San Marcos]
+    contact: Oficina dos
+    {P}
+  - id: huehue_jobs_three
+    name: Empleo Tres
+    kind: jobs
+    departments: [Huehuetenango]
+    contact: Oficina tres
+    {P}
+"""
+
+FLOW = f"""\
+flow: find
+name: Find
+keywords: [buscar]
+{P}
+nodes:
+  ask:
+    type: question
+    text: "¿Departamento?"
+    check: {{type: one_of, list: departments}}
+    save: department
+    next: listing
+  listing:
+    type: directory
+    directory: programmes
+    field: department
+    text: "Programas en {{department}}:"
+    empty: "No conocemos programas en {{department}}."
+    more: "MAS: ver más."
+    page_size: 2
+    next: bye
+  bye:
+    type: message
+    text: Adiós.
+"""
+
+
+@pytest.fixture
+def resident(tmp_path: Path) -> Resident:
+    folder = write_flows(tmp_path / "flows", {"directory.yaml": DIRECTORY, "find.yaml": FLOW})
+    shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    result = load([folder], TODAY)
+    assert result.flowset is not None, result.errors
+    return Resident(Engine(result.flowset, new_id=counter_ids(), languages=["es"]))
+
+
+def referrals(resident: Resident) -> list[str]:
+    return [e.programme for e in resident.events if isinstance(e, ev.ReferralGiven)]
+
+
+def test_only_programmes_serving_the_department_a_page_at_a_time(resident: Resident) -> None:
+    resident.says("buscar")
+    first = resident.says("huehue")
+    assert first == (
+        "Programas en Huehuetenango:\n- Empleo Uno: Oficina uno\n"
+        "- Cursos Nacionales: En todo el país\nMAS: ver más."
+    )
+    assert referrals(resident) == ["huehue_jobs_one", "national_training"]
+    assert "Petén" not in first
+    second = resident.says("más")
+    assert second == (
+        "Programas en Huehuetenango:\n- Empleo Dos: Oficina dos\n- Empleo Tres: Oficina tres\n"
+        "Adiós."
+    )
+    assert referrals(resident) == ["huehue_jobs_two", "huehue_jobs_three"]
+    assert resident.session.page == 0
+
+
+def test_any_other_reply_moves_on(resident: Resident) -> None:
+    resident.says("buscar")
+    resident.says("Huehuetenango")
+    assert resident.says("gracias") == "Adiós."
+
+
+def test_a_department_with_only_national_programmes(resident: Resident) -> None:
+    resident.says("buscar")
+    assert resident.says("Zacapa") == (
+        "Programas en Zacapa:\n- Cursos Nacionales: En todo el país\nAdiós."
+    )
+    referral = next(e for e in resident.events if isinstance(e, ev.ReferralGiven))
+    assert (referral.programme, referral.department, referral.language) == (
+        "national_training",
+        "Zacapa",
+        "es",
+    )
+
+
+def test_a_kind_narrows_the_list(tmp_path: Path) -> None:
+    flow = FLOW.replace("    page_size: 2\n", "    page_size: 2\n    kind: training\n")
+    folder = write_flows(tmp_path / "flows", {"directory.yaml": DIRECTORY, "find.yaml": flow})
+    shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    result = load([folder], TODAY)
+    assert result.flowset is not None, result.errors
+    resident = Resident(Engine(result.flowset, new_id=counter_ids(), languages=["es"]))
+    resident.says("buscar")
+    assert (
+        resident.says("Petén")
+        == "Programas en Petén:\n- Cursos Nacionales: En todo el país\nAdiós."
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("[Petén]", "[Peten]", "'Peten' is not a value of the list 'departments'; did you mean"),
+        (
+            "directory: programmes\n    field",
+            "directory: programs\n    field",
+            "no directory 'programs'; did you mean 'programmes'?",
+        ),
+        ("kind: training", "kind: trainning", "unknown kind 'trainning'"),
+        (
+            "id: huehue_jobs_three",
+            "id: huehue_jobs_two",
+            "programme 'huehue_jobs_two' is listed twice",
+        ),
+        (
+            "field: department",
+            "field: departmnt",
+            "field 'departmnt' is listed by department but no question saves it",
+        ),
+    ],
+)
+def test_directory_mistakes_are_reported_with_their_place(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    directory, flow = DIRECTORY, FLOW
+    if old in directory:
+        directory = directory.replace(old, new, 1)
+    else:
+        flow = flow.replace(old, new, 1)
+    folder = write_flows(tmp_path / "flows", {"directory.yaml": directory, "find.yaml": flow})
+    shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    result = load([folder], TODAY)
+    assert any(message in p.message for p in result.errors), result.errors
+    assert all(p.place.line > 0 for p in result.errors)
+
+
+def test_referrals_are_logged_for_the_metrics(tmp_path: Path) -> None:
+    folder = write_flows(tmp_path / "flows", {"directory.yaml": DIRECTORY, "find.yaml": FLOW})
+    shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    result = load([folder], TODAY)
+    assert result.flowset is not None
+    engine = Engine(result.flowset, new_id=counter_ids(), languages=["es"])
+    session = engine.new_session("es")
+    for text in ["buscar", "San Marcos"]:
+        sprint = engine.resume(
+            session, __import__("outreach.engine", fromlist=["Inbound"]).Inbound(text), NOON
+        )
+        session = sprint.session
+    assert [e.to_dict()["programme"] for e in sprint.events if e.kind == "referral_given"] == [
+        "national_training",
+        "huehue_jobs_two",
+    ]
