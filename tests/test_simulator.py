@@ -152,3 +152,23 @@ def test_a_visitor_cannot_fetch_another_visitors_reply(app: Any) -> None:
     assert first.post("/simulator/messages", json=body, headers=HEADERS).status_code == 200
     reply = second.post("/simulator/messages", json=body, headers=HEADERS).get_json()
     assert reply["repeated"] is False
+
+
+def test_a_resident_of_huehuetenango_is_offered_only_programmes_serving_it(
+    client: FlaskClient,
+) -> None:
+    say(client, "hola", language="es")
+    say(client, "3")
+    say(client, "Huehuetenango")
+    shown = []
+    reply = say(client, "1")  # jobs
+    while True:
+        text = "\n".join(m["text"] for m in reply["messages"])
+        shown.append(text)
+        if "MAS: ver mas." not in text:
+            break
+        reply = say(client, "mas")
+    listing = "\n".join(shown)
+    assert "Trabajo Temporal en el Extranjero" in listing
+    assert "Delegacion del Ministerio de Trabajo" in listing
+    assert "San Pedro Pinula" not in listing  # it serves Jalapa only

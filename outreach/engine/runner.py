@@ -507,7 +507,8 @@ class _Turn:
                 self.continue_at(node.next)
                 return
         elif isinstance(node, DirectoryNode):
-            # "more" shows the next page; any other reply moves on.
+            # "more" shows the next page; a flow keyword opens its flow; anything else
+            # moves on.
             if self.engine.more_matcher(self.session.language).match(text):
                 self.session.page += 1
                 if not self.show_directory_page(frame.flow, node):
@@ -515,8 +516,9 @@ class _Turn:
                     self.continue_at(node.next)
                 return
             self.session.page = 0
-            self.continue_at(node.next)
-            return
+            if self.engine.entry_matcher(self.session.language).match(text) is None:
+                self.continue_at(node.next)
+                return
         entry = self.engine.entry_matcher(self.session.language).match(text)
         if entry is not None:
             self.start_flow(entry, replace=True)
