@@ -48,7 +48,7 @@ def test_piped_chat_is_repeatable_for_diffing() -> None:
 
     first = run()
     assert first == run()
-    assert "lista de empleo en Huehuetenango" in first
+    assert "Empleo en Huehuetenango:" in first
 
 
 def test_chat_can_show_events(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
