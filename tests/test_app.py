@@ -25,7 +25,7 @@ def test_healthz(client: FlaskClient) -> None:
     assert response.json == {
         "status": "ok",
         "deployment": "sample_guatemala",
-        "flows": 6,
+        "flows": 8,
         "languages": ["es", "en"],
     }
 

@@ -19,7 +19,8 @@ def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> Non
     reply = resident.says("hola")
     assert reply.startswith("Hola. Este servicio informa")
     assert "CONTENIDO DE EJEMPLO" in reply
-    assert f"{MAIN_MENU} Responda con un número:\n1. Riesgos" in reply
+    assert f"{MAIN_MENU}\n1. Riesgos de migrar" in reply
+    assert "No guardamos su número ni sus mensajes." in reply
     assert resident.kinds()[:2] == ["flow_started", "node_visited"]
 
 
@@ -124,7 +125,7 @@ def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
     resident.says("1")
     reply = resident.says("AYUDA")
     assert reply.startswith("Responda con el número de una opción.")
-    assert reply.endswith("3. Venta de citas consulares")
+    assert reply.endswith("3. Venta de citas consulares\n4. Trata de personas")
     assert "help_requested" in resident.kinds()
 
 

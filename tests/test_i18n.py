@@ -77,7 +77,7 @@ def test_pybabel_extract_finds_every_flow_message_with_its_context(tmp_path: Pat
     expected = {(m.context, m.text) for m in all_messages([FLOWS])}
     assert extracted == expected
     assert len(expected) > 60
-    menu = template.get("¿Sobre qué quiere saber? Responda con un número:", context="main/menu")
+    menu = template.get("¿Sobre qué quiere saber?", context="main/menu")
     assert menu is not None
     assert any("Menu prompt" in c for c in menu.auto_comments)
     menu_line = (FLOWS / "main.yaml").read_text(encoding="utf-8").splitlines().index("  menu:")
@@ -104,8 +104,8 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     engine = live.engine()  # no compile step, no restart
     sprint = engine.resume(engine.new_session("mam"), Inbound("hola"), NOON)
     assert sprint.messages[0].startswith("TRADUCCION DE PRUEBA MAM")
-    # The welcome is "in Mam" now; the menu after it is still Spanish, and shaped as such.
-    assert [lang for _, lang in sprint.outgoing] == ["mam", "es"]
+    # The welcome is "in Mam" now; what follows is still Spanish, and shaped as such.
+    assert [lang for _, lang in sprint.outgoing] == ["mam", "es", "es"]
 
     # The Spanish source changes: the translation turns fuzzy and Spanish is sent again.
     welcome = site / "flows" / "welcome.yaml"
@@ -207,8 +207,7 @@ def test_duplicate_definitions_are_rejected_as_msgfmt_would(site: Path) -> None:
     en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
     text = en.read_text(encoding="utf-8")
     en.write_text(
-        text + '\nmsgctxt "main/menu"\nmsgid "¿Sobre qué quiere saber? Responda con '
-        'un número:"\nmsgstr "Again"\n',
+        text + '\nmsgctxt "main/menu"\nmsgid "¿Sobre qué quiere saber?"\nmsgstr "Again"\n',
         encoding="utf-8",
     )
     result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
