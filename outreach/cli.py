@@ -344,6 +344,85 @@ def segments(
         report(text)
 
 
+@main.command()
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 30 days ago)."
+)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option(
+    "--by", default="all", help="One or two dimensions, e.g. language or department,channel."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--k", "k", default=None, type=int, help="Suppress cells under k residents.")
+def metrics(
+    since: datetime | None, until: datetime | None, by: str, as_json: bool, k: int | None
+) -> None:
+    """Residents reached, by language, channel, department or period; small cells hidden.
+
+    Dimensions: language, channel, department, day, week, month, flow. A count under
+    k residents (OUTREACH_METRICS_K, default 10) is never shown, nor can it be worked out
+    from totals.
+
+    Example:
+
+        outreach metrics --by department,language --since 2026-11-01
+    """
+    from datetime import timedelta
+
+    from .metrics.queries import Query, reached
+    from .store import connect
+
+    settings = _settings()
+    last = until.date() if until else datetime.now(UTC).date()
+    first = since.date() if since else last - timedelta(days=30)
+    dimensions = [d.strip() for d in by.split(",") if d.strip()] + ["all", "all"]
+    path = Path(settings["DATABASE"] or Path("instance") / "outreach.sqlite3")
+    if not path.exists():
+        raise click.ClickException(f"no database at {path}: run the service first")
+    try:
+        table = reached(
+            connect(path, migrate=True),
+            Query(first, last, dimensions[0], dimensions[1]),
+            k or int(settings["METRICS_K"]),
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "metric": "residents_reached",
+                    "since": first.isoformat(),
+                    "until": last.isoformat(),
+                    "k": table.k,
+                    "rows": table.rows,
+                    "columns": table.columns,
+                    "cells": [
+                        {"row": r, "column": c, "value": v} for (r, c), v in table.cells.items()
+                    ],
+                    "row_totals": table.row_totals,
+                    "column_totals": table.column_totals,
+                    "total": table.total,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+
+    def show(value: int | None) -> str:
+        return f"<{table.k}" if value is None else str(value)
+
+    width = max([len(r) for r in table.rows] + [8])
+    click.echo(f"Residents reached {first} to {last} (cells under {table.k} hidden)")
+    click.echo(" " * width + "".join(f"{c:>12}" for c in table.columns) + f"{'total':>12}")
+    for row in table.rows:
+        values = "".join(f"{show(table.cells[row, c]):>12}" for c in table.columns)
+        click.echo(f"{row:<{width}}{values}{show(table.row_totals[row]):>12}")
+    totals = "".join(f"{show(table.column_totals[c]):>12}" for c in table.columns)
+    click.echo(f"{'total':<{width}}{totals}{show(table.total):>12}")
+
+
 @main.group()
 def i18n() -> None:
     """Translations: gettext catalogs in locales/ for every language of the deployment.

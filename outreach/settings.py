@@ -93,6 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
         "production, where anyone could otherwise use it to run up the database).",
     ),
     Setting(
+        "METRICS_K",
+        10,
+        "Published metrics hide any count under this many residents (never below 5), and "
+        "any other count that would give a hidden one away.",
+    ),
+    Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
         "Hours without a message after which a conversation starts again at the welcome.",
@@ -153,6 +159,8 @@ def load_settings(
         values["TWILIO_AUTH_TOKEN"] = environ["TWILIO_AUTH_TOKEN"]
     for name in FOLDER_SETTINGS:
         values[name] = str(resolve_folder(str(values[name])))
+    if int(values["METRICS_K"]) < 5:
+        raise SettingError(f"{ENV_PREFIX}METRICS_K must be at least 5")
     if values["SIMULATOR"] not in ("auto", "on", "off"):
         raise SettingError(f"{ENV_PREFIX}SIMULATOR must be on, off or auto")
     if values["ENV"] not in ("development", "production"):

@@ -151,6 +151,16 @@ def forget_erased(db: Database) -> None:
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+@MIGRATIONS()
+def m003_anonymous_counts(db: Database) -> None:
+    """Counts kept without any resident id: an erasure leaves nothing about the resident,
+    yet the metrics still need to know that one happened."""
+    db.table("anonymous_counts").create(
+        {"day": str, "metric": str, "language": str, "channel": str, "count": int},
+        pk=("day", "metric", "language", "channel"),
+    )
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.
@@ -220,6 +230,11 @@ class Store:
         state = json.dumps(session.to_dict())
         if any(isinstance(e, ev.ErasureRequested) for e in events):
             self.erase(resident_id)
+            self.conn.execute(
+                "INSERT INTO anonymous_counts (day, metric, language, channel, count) "
+                "VALUES (?, 'erasure', ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1",
+                (now.date().isoformat(), session.language, channel),
+            )
             if session.opted_out:
                 self.conn.execute(
                     _UPSERT_RESIDENT,
@@ -237,8 +252,11 @@ class Store:
                 stamp,
             ),
         )
+        received = (resident_id, stamp, "msg_received", None, None, session.language, channel,
+                    None, None, None)  # fmt: skip
         self.conn.executemany(
-            _INSERT_EVENT, _event_rows(resident_id, events, channel, session.language, segments)
+            _INSERT_EVENT,
+            [received, *_event_rows(resident_id, events, channel, session.language, segments)],
         )
         self.conn.execute(
             "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)",

@@ -1,0 +1,1 @@
+"""Anonymised outreach metrics: aggregates of the interaction log, small cells suppressed."""

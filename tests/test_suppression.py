@@ -1,0 +1,91 @@
+"""Small cells are never published, and no hidden cell can be worked out from totals."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from outreach.metrics.suppression import MIN_K, Published, Table, suppress
+
+
+def table(counts: dict[tuple[str, str], int]) -> Table:
+    rows = sorted({r for r, _ in counts})
+    columns = sorted({c for _, c in counts})
+    cells = {(r, c): counts.get((r, c), 0) for r in rows for c in columns}
+    return Table(
+        rows,
+        columns,
+        cells,
+        {r: sum(cells[r, c] for c in columns) for r in rows},
+        {c: sum(cells[r, c] for r in rows) for c in columns},
+        sum(cells.values()),
+    )
+
+
+def leaks(original: Table, published: Published, k: int) -> list[str]:
+    """Every way the published table gives away a count below k (the attacks tested)."""
+    found = []
+    for cell, value in published.cells.items():
+        if value is not None and 0 < value < k:
+            found.append(f"cell {cell} published as {value}")
+    for row, value in published.row_totals.items():
+        if value is not None and 0 < value < k:
+            found.append(f"row total {row} published as {value}")
+    for column, value in published.column_totals.items():
+        if value is not None and 0 < value < k:
+            found.append(f"column total {column} published as {value}")
+    lines = [
+        ([(r, c) for c in original.columns], published.row_totals[r]) for r in original.rows
+    ] + [([(r, c) for r in original.rows], published.column_totals[c]) for c in original.columns]
+    for line, total in lines:
+        secret = [cell for cell in line if published.cells[cell] is None]
+        if total is not None and len(secret) == 1:
+            found.append(f"{secret[0]} = its line's total minus the others")
+    margins = [
+        (original.rows, published.row_totals), (original.columns, published.column_totals)
+    ]  # fmt: skip
+    for names, totals in margins:
+        secret = [n for n in names if totals[n] is None]
+        if published.total is not None and len(secret) == 1:
+            found.append(f"total {secret[0]} = the grand total minus the others")
+    return found
+
+
+def test_a_small_cell_and_its_complement_are_hidden() -> None:
+    original = table(
+        {("Petén", "es"): 40, ("Petén", "en"): 3, ("Zacapa", "es"): 25, ("Zacapa", "en"): 12}
+    )
+    published = suppress(original, k=10)
+    assert published.cells[("Petén", "en")] is None
+    assert published.cells[("Petén", "es")] is None  # else 43 - 40 = 3
+    assert published.cells[("Zacapa", "en")] is None  # else the "en" column gives it away
+    assert leaks(original, published, 10) == []
+
+
+def test_zero_is_published_and_large_cells_stay() -> None:
+    original = table({("a", "x"): 0, ("a", "y"): 50, ("b", "x"): 20, ("b", "y"): 30})
+    published = suppress(original, k=10)
+    assert published.cells == original.cells
+    assert published.total == 100
+
+
+def test_k_below_five_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 5"):
+        suppress(table({("a", "x"): 3}), k=MIN_K - 1)
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_random_tables_never_leak(seed: int) -> None:
+    rng = random.Random(seed)
+    rows = [f"r{i}" for i in range(rng.randrange(1, 6))]
+    columns = [f"c{i}" for i in range(rng.randrange(1, 5))]
+    counts = {
+        (r, c): rng.choice([0, 0, 1, 2, 3, 4, 6, 9, 10, 11, 15, 30, 80])
+        for r in rows
+        for c in columns
+    }
+    k = rng.choice([5, 10])
+    original = table(counts)
+    published = suppress(original, k)
+    assert leaks(original, published, k) == [], (counts, k)
