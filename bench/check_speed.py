@@ -84,12 +84,10 @@ def make_corpus(folder: Path) -> None:
     for name in ("deployment.yaml", "departments.yaml"):
         shutil.copy(ROOT / "flows" / name, folder / name)
     main = (ROOT / "flows" / "main.yaml").read_text(encoding="utf-8")
-    (folder / "main.yaml").write_text(
-        main.replace("flow: risks", "flow: generated_0")
-        .replace("flow: pathways", "flow: generated_1")
-        .replace("flow: programmes", "flow: generated_2"),
-        encoding="utf-8",
-    )
+    # The main menu leads into the generated flows instead of the shipped ones.
+    for n, flow in enumerate(["risks", "pathways", "programmes", "returnees", "emergencies"]):
+        main = main.replace(f"flow: {flow}\n", f"flow: generated_{n}\n")
+    (folder / "main.yaml").write_text(main, encoding="utf-8")
     welcome = (ROOT / "flows" / "welcome.yaml").read_text(encoding="utf-8")
     (folder / "welcome.yaml").write_text(welcome, encoding="utf-8")
     for n in range(FLOWS):
