@@ -423,6 +423,36 @@ def metrics(
     click.echo(f"{'total':<{width}}{totals}{show(table.total):>12}")
 
 
+@main.command()
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Purge as if today were this day.")
+def purge(today: datetime | None) -> None:
+    """Fold interaction rows older than the retention window into daily aggregates
+    (small cells suppressed) and delete them. Run it daily, e.g. from cron.
+
+    Example:
+
+        outreach purge
+    """
+    from .metrics.purge import purge as run_purge
+    from .store import connect
+
+    settings = _settings()
+    path = Path(settings["DATABASE"] or Path("instance") / "outreach.sqlite3")
+    if not path.exists():
+        raise click.ClickException(f"no database at {path}")
+    day = today.date() if today else datetime.now(UTC).date()
+    report = run_purge(
+        connect(path, migrate=True),
+        day,
+        int(settings["RETENTION_DAYS"]),
+        int(settings["METRICS_K"]),
+    )
+    click.echo(
+        f"{report.days} day(s) folded into {report.aggregates_written} aggregates; "
+        f"{report.events_deleted} interaction rows deleted"
+    )
+
+
 @main.group()
 def i18n() -> None:
     """Translations: gettext catalogs in locales/ for every language of the deployment.

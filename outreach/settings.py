@@ -93,6 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
         "production, where anyone could otherwise use it to run up the database).",
     ),
     Setting(
+        "RETENTION_DAYS",
+        90,
+        "Days interaction-level rows are kept; `outreach purge` folds older ones into "
+        "suppressed daily aggregates and deletes them.",
+    ),
+    Setting(
         "METRICS_K",
         10,
         "Published metrics hide any count under this many residents (never below 5), and "

@@ -161,6 +161,16 @@ def m003_anonymous_counts(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m004_daily_aggregates(db: Database) -> None:
+    """What remains of interaction rows past the retention window: suppressed daily
+    aggregates (outreach purge)."""
+    db.table("daily_aggregates").create(
+        {"day": str, "metric": str, "dimension": str, "value": str, "count": int},
+        pk=("day", "metric", "dimension", "value"),
+    )
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.

@@ -89,9 +89,47 @@ def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     values = {cell["row"]: cell["value"] for cell in data["cells"]}
-    assert values == {"sms": None, "whatsapp": None}  # 2 WhatsApp users: both hidden
-    assert data["total"] is None
+    # 2 WhatsApp users: hidden, and SMS with them (13 - 11 would give the 2 away).
+    assert values == {"sms": None, "whatsapp": None}
+    assert data["total"] == 13
     text = runner.invoke(
         main, ["metrics", "--by", "channel", "--since", "2026-11-01", "--until", "2026-11-30"]
     ).output
     assert "<10" in text and " 2 " not in text
+
+
+def test_purge_folds_old_days_into_suppressed_aggregates_and_deletes_them(app: Flask) -> None:
+    talk(app, {f"r{n}": ["hola", "3", "Petén" if n < 3 else "Zacapa"] for n in range(14)})
+    db = connect(app.config["DATABASE"])
+    before = db.execute("select count(*) from events").fetchone()[0]
+    from outreach.metrics.purge import purge
+
+    too_early = purge(db, date(2027, 2, 17), retention_days=90, k=10)  # day 89: kept
+    assert (too_early.days, too_early.events_deleted) == (0, 0)
+    report = purge(db, date(2027, 2, 19), retention_days=90, k=10)
+    assert report.days == 1 and report.events_deleted == before
+    assert db.execute("select count(*) from events").fetchone()[0] == 0
+    kept = {
+        (row["metric"], row["dimension"], row["value"]): row["count"]
+        for row in db.query("select * from daily_aggregates where day = '2026-11-20'")
+    }
+    assert kept[("residents_reached", "all", "all")] == 14
+    assert kept[("residents_reached", "department", "Petén")] is None  # 3: never kept
+    # 14 - 11 would give Petén's 3 away, so Zacapa's 11 is not kept either.
+    assert kept[("residents_reached", "department", "Zacapa")] is None
+    assert all(v is None or v >= 10 for v in kept.values())
+    # The trend is still right after the details are gone.
+    assert reached(db, Query(date(2026, 11, 1), date(2026, 11, 30))).total == 0
+
+
+def test_the_purge_command(app: Flask) -> None:
+    from click.testing import CliRunner
+
+    from outreach.cli import main
+
+    talk(app, {f"r{n}": ["hola"] for n in range(12)})
+    runner = CliRunner(env={"OUTREACH_DATABASE": app.config["DATABASE"]})
+    result = runner.invoke(main, ["purge", "--today", "2027-03-01"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 day(s) folded into ")
+    assert connect(app.config["DATABASE"]).execute("select count(*) from events").fetchone()[0] == 0

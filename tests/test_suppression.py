@@ -89,3 +89,17 @@ def test_random_tables_never_leak(seed: int) -> None:
     original = table(counts)
     published = suppress(original, k)
     assert leaks(original, published, k) == [], (counts, k)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_series_never_leak(seed: int) -> None:
+    from outreach.metrics.suppression import suppress_series
+
+    rng = random.Random(seed)
+    counts = {f"v{i}": rng.choice([0, 1, 3, 7, 10, 12, 40]) for i in range(rng.randrange(1, 7))}
+    total = sum(counts.values())
+    shown, shown_total = suppress_series(counts, total, 10)
+    assert all(v is None or v == 0 or v >= 10 for v in shown.values())
+    assert shown_total is None or shown_total == 0 or shown_total >= 10
+    hidden = [n for n, v in shown.items() if v is None]
+    assert not (shown_total is not None and len(hidden) == 1), (counts, shown, shown_total)

@@ -11,7 +11,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from .suppression import DEFAULT_K, Published, Table, suppress
+from .suppression import DEFAULT_K, Published, Table, suppress, suppress_series
 
 #: What a row or a column can be, as SQL over events ``e`` joined to residents ``r``.
 DIMENSIONS = {
@@ -68,4 +68,12 @@ def reached(db: Database, query: Query, k: int = DEFAULT_K) -> Published:
     for r in rows:
         for c in columns:
             cells.setdefault((r, c), 0)
+    if query.columns == ALL:
+        # One dimension: its counts and their total, no separate margins.
+        series, shown_total = suppress_series(row_totals, int(total), k)
+        return Published(
+            rows, [ALL], {(r, ALL): series[r] for r in rows}, dict(series),
+            {ALL: shown_total}, shown_total, k,
+            sum(1 for v in series.values() if v is None) + int(shown_total is None),
+        )  # fmt: skip
     return suppress(Table(rows, columns, cells, row_totals, column_totals, int(total)), k)

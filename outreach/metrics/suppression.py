@@ -120,3 +120,23 @@ def suppress(table: Table, k: int = DEFAULT_K) -> Published:
 
 def _lone_secret(line: list[Cell], hidden: set[Cell]) -> bool:
     return sum(1 for c in line if c in hidden) == 1
+
+
+def suppress_series(
+    counts: dict[str, int], total: int, k: int = DEFAULT_K
+) -> tuple[dict[str, int | None], int | None]:
+    """The one-dimensional case: counts by one dimension and their total. A lone hidden
+    count would be the total minus the others, so a second one is hidden, or, when no
+    other count is shown, the total."""
+    check_k(k)
+    hidden = {name for name, value in counts.items() if 0 < value < k}
+    total_hidden = 0 < total < k
+    if len(hidden) == 1 and not total_hidden:
+        shown = [n for n, v in counts.items() if n not in hidden and v > 0]
+        if shown:
+            hidden.add(min(shown, key=lambda n: (counts[n], n)))
+        else:
+            total_hidden = True
+    return {n: (None if n in hidden else v) for n, v in counts.items()}, (
+        None if total_hidden else total
+    )
