@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, jsonify, redirect, url_for
 from werkzeug.wrappers import Response
 
-from . import db
+from . import dashboard, db
 from .channels import simulator, twilio
 from .content import Content
 from .privacy import check_key, development_key
@@ -31,6 +31,8 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
         problems.append("OUTREACH_PSEUDONYM_KEY is not set (32+ random bytes)")
     if not settings["PUBLIC_URL"]:
         problems.append("OUTREACH_PUBLIC_URL is not set (the https address Twilio calls)")
+    if not settings["SECRET_KEY"]:
+        problems.append("OUTREACH_SECRET_KEY is not set (32+ random bytes, for staff logins)")
     return problems
 
 
@@ -54,6 +56,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         key = development_key(instance)
     app.extensions["outreach.pseudonym_key"] = key
+    secret = str(settings["SECRET_KEY"]).encode() or development_key(instance, "secret.key")
+    app.config.update(
+        SECRET_KEY=check_key(secret),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["ENV"] == "production",
+    )
     content = Content(settings)
     app.extensions["outreach.content"] = content
     db.init_app(app)
@@ -63,6 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if with_simulator:
         app.register_blueprint(simulator.bp)
+    app.register_blueprint(dashboard.bp)
 
     @app.get("/healthz")
     def healthz() -> Any:

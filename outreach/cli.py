@@ -453,6 +453,108 @@ def purge(today: datetime | None) -> None:
     )
 
 
+def _database() -> Any:
+    from .store import connect
+
+    settings = _settings()
+    path = Path(settings["DATABASE"] or Path("instance") / "outreach.sqlite3")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return connect(path, migrate=True)
+
+
+def _password(ask: bool) -> str:
+    if not ask:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts for the dashboard (viewer: metrics and exports; admin: also staff).
+
+    Example:
+
+        outreach users add ana --role admin
+    """
+
+
+@users.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["viewer", "admin"]),
+    default="viewer",
+    show_default=True,
+    help="What the account may see.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
+def users_add(name: str, role: str, password_stdin: bool) -> None:
+    """Add a staff account; the password is asked twice (or read from stdin).
+
+    Example:
+
+        outreach users add ana --role viewer
+    """
+    from . import staff
+
+    try:
+        staff.add(_database(), name, _password(not password_stdin), role, datetime.now(UTC))
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name}: {role} account added")
+
+
+@users.command("remove")
+@click.argument("name")
+def users_remove(name: str) -> None:
+    """Remove a staff account.
+
+    Example:
+
+        outreach users remove ana
+    """
+    from . import staff
+
+    try:
+        staff.remove(_database(), name, datetime.now(UTC))
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name}: removed")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
+def users_passwd(name: str, password_stdin: bool) -> None:
+    """Set a staff account's password.
+
+    Example:
+
+        outreach users passwd ana
+    """
+    from . import staff
+
+    try:
+        staff.set_password(_database(), name, _password(not password_stdin), datetime.now(UTC))
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{name}: password changed")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List staff accounts and their roles.
+
+    Example:
+
+        outreach users list
+    """
+    from . import staff
+
+    for name, role, created in staff.listing(_database()):
+        click.echo(f"{name:<24} {role:<7} since {created[:10]}")
+
+
 @main.group()
 def i18n() -> None:
     """Translations: gettext catalogs in locales/ for every language of the deployment.

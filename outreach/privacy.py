@@ -54,14 +54,14 @@ def check_key(key: bytes) -> bytes:
     return key
 
 
-def development_key(instance: Path) -> bytes:
-    """The development key, generated once into the instance folder, readable by its
+def development_key(instance: Path, name: str = KEY_FILE) -> bytes:
+    """A development secret, generated once into the instance folder, readable by its
     owner only. Several server processes may start at once: the key is written to a
     temporary file and linked into place, so each reads the same complete key."""
-    path = instance / KEY_FILE
+    path = instance / name
     if not path.exists():
         instance.mkdir(mode=0o700, parents=True, exist_ok=True)
-        draft = instance / f"{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        draft = instance / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as out:
             out.write(secrets.token_hex(MIN_KEY_BYTES))

@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
         "deliberately unlinks all earlier records.",
     ),
     Setting(
+        "SECRET_KEY",
+        "",
+        "Secret that signs staff login sessions (32+ random bytes). Required in production; "
+        "in development one is generated once into instance/.",
+    ),
+    Setting(
         "SIMULATOR",
         "auto",
         "The web simulator at /simulator/: on, off, or auto (on in development, off in "

@@ -171,6 +171,19 @@ def m004_daily_aggregates(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m005_staff(db: Database) -> None:
+    """Staff accounts for the dashboard, failed-login counters and the audit log."""
+    db.table("staff").create(
+        {"name": str, "password_hash": str, "role": str, "created_at": str}, pk="name"
+    )
+    db.table("login_failures").create({"key": str, "at": str})
+    db.table("login_failures").create_index(["key", "at"])
+    db.table("audit_log").create(
+        {"id": int, "at": str, "actor": str, "action": str, "detail": str}, pk="id"
+    )
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.

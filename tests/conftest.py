@@ -26,6 +26,7 @@ TEST_CONFIG = {
     "PSEUDONYM_KEY": "a-test-pseudonym-key-of-32-bytes-or-more",
     "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
     "PUBLIC_URL": PUBLIC_URL,
+    "SECRET_KEY": "a-test-session-secret-of-32-bytes-or-more",
 }
 
 

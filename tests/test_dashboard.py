@@ -1,0 +1,129 @@
+"""The staff dashboard: logins, roles, CSRF, throttling, the audit log and exports."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import TEST_CONFIG
+from flask import Flask
+from flask.testing import FlaskClient
+
+from outreach import create_app, staff
+from outreach.cli import main
+from outreach.store import connect
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
+    db = connect(app.config["DATABASE"])
+    staff.add(db, "ana", PASSWORD, "admin", NOW)
+    staff.add(db, "beto", PASSWORD, "viewer", NOW)
+    return app
+
+
+def token(client: FlaskClient, path: str = "/dashboard/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def log_in(client: FlaskClient, name: str, password: str = PASSWORD) -> int:
+    csrf = token(client)
+    response = client.post(
+        "/dashboard/login", data={"name": name, "password": password, "csrf": csrf}
+    )
+    return response.status_code
+
+
+def audit(app: Flask) -> list[tuple[str, str, str, str]]:
+    return staff.audit_entries(connect(app.config["DATABASE"]))
+
+
+def test_the_dashboard_needs_a_login(client: FlaskClient) -> None:
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and "/dashboard/login" in response.headers["Location"]
+
+
+def test_a_viewer_sees_metrics_but_not_the_admin_pages(app: Flask, client: FlaskClient) -> None:
+    assert log_in(client, "beto") == 302
+    page = client.get("/dashboard/?since=2026-11-01&until=2026-11-30&by=language")
+    assert page.status_code == 200 and "Residents reached" in page.get_data(as_text=True)
+    assert client.get("/dashboard/staff").status_code == 403
+    actions = [entry[2] for entry in audit(app)]
+    assert "login" in actions and "view" in actions
+
+
+def test_an_admin_sees_accounts_and_the_audit_log(client: FlaskClient) -> None:
+    log_in(client, "ana")
+    page = client.get("/dashboard/staff").get_data(as_text=True)
+    assert "beto" in page and "login" in page
+
+
+def test_a_form_without_its_token_is_refused(client: FlaskClient) -> None:
+    response = client.post("/dashboard/login", data={"name": "ana", "password": PASSWORD})
+    assert response.status_code == 400
+    log_in(client, "ana")
+    assert client.post("/dashboard/logout", data={"csrf": "forged"}).status_code == 400
+    assert client.get("/dashboard/").status_code == 200  # still logged in
+
+
+def test_failed_logins_are_throttled(app: Flask, client: FlaskClient) -> None:
+    for _ in range(staff.MAX_FAILURES):
+        log_in(client, "ana", "wrong password!")
+    # Even the right password is refused for a while now.
+    assert log_in(client, "ana") == 200
+    assert client.get("/dashboard/").status_code == 302
+    actions = [entry[2] for entry in audit(app)]
+    assert actions.count("login_failed") == staff.MAX_FAILURES
+    assert "login_throttled" in actions
+
+
+def test_exports_hold_only_suppressed_aggregates_and_are_audited(
+    app: Flask, client: FlaskClient
+) -> None:
+    log_in(client, "beto")
+    csv_export = client.get("/dashboard/export.csv?since=2026-11-01&until=2026-11-30")
+    assert csv_export.status_code == 200 and csv_export.mimetype == "text/csv"
+    json_export = client.get("/dashboard/export.json?since=2026-11-01&until=2026-11-30")
+    assert json_export.mimetype == "application/json"
+    assert [entry[2] for entry in audit(app)].count("export") == 2
+
+
+def test_the_users_command(tmp_path: Path) -> None:
+    runner = CliRunner(env={"OUTREACH_DATABASE": str(tmp_path / "db.sqlite3")})
+    added = runner.invoke(
+        main,
+        ["users", "add", "carla", "--role", "viewer", "--password-stdin"],
+        input="a long password\n",
+    )
+    assert added.exit_code == 0, added.output
+    short = runner.invoke(main, ["users", "add", "dora", "--password-stdin"], input="short\n")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    prompted = runner.invoke(
+        main,
+        ["users", "add", "eva", "--role", "admin"],
+        input="another password\nanother password\n",
+    )
+    assert prompted.exit_code == 0, prompted.output
+    listed = runner.invoke(main, ["users", "list"]).output
+    assert "carla" in listed and "viewer" in listed and "eva" in listed and "admin" in listed
+    assert (
+        runner.invoke(
+            main, ["users", "passwd", "carla", "--password-stdin"], input="a newer password\n"
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(main, ["users", "remove", "carla"]).exit_code == 0
+    assert "carla" not in runner.invoke(main, ["users", "list"]).output
+    db = connect(tmp_path / "db.sqlite3")
+    stored = db.execute("select password_hash from staff where name = 'eva'").fetchone()[0]
+    assert "another password" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
