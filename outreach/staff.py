@@ -71,8 +71,8 @@ def set_password(db: Database, name: str, password: str, now: datetime) -> None:
 
 
 def listing(db: Database) -> list[tuple[str, str, str]]:
-    return [tuple(row) for row in db.execute(
-        "SELECT name, role, created_at FROM staff ORDER BY name")]  # fmt: skip
+    sql = "SELECT name, role, created_at FROM staff ORDER BY name"
+    return [(row[0], row[1], row[2]) for row in db.execute(sql)]
 
 
 def authenticate(
@@ -125,5 +125,5 @@ def record(db: Database, now: datetime, actor: str, action: str, detail: str = "
 
 
 def audit_entries(db: Database, limit: int = 200) -> list[tuple[str, str, str, str]]:
-    return [tuple(row) for row in db.execute(
-        "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?", [limit])]  # fmt: skip
+    sql = "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?"
+    return [(row[0], row[1], row[2], row[3]) for row in db.execute(sql, [limit])]
