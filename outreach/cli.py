@@ -468,6 +468,30 @@ def _password(ask: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
+@main.command("demo-data")
+@click.option(
+    "--residents", default=500, show_default=True, help="How many synthetic residents to play."
+)
+def demo_data(residents: int) -> None:
+    """Fill the development database with synthetic, labelled conversations (ids start
+    with "demo-") and a demo login, so the dashboard has something to show.
+
+    Example:
+
+        outreach demo-data --residents 500
+    """
+    from .demo import DEMO_LOGIN, fill
+
+    settings = _settings()
+    if settings["ENV"] == "production":
+        raise click.ClickException("demo data is for development databases only")
+    handled = fill(_database(), _content(None), residents, datetime.now(UTC))
+    click.echo(
+        f"{handled} synthetic messages from {residents} demo residents; "
+        f"dashboard login (development only): {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}"
+    )
+
+
 @main.group()
 def users() -> None:
     """Staff accounts for the dashboard (viewer: metrics and exports; admin: also staff).

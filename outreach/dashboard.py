@@ -25,10 +25,12 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 
 from . import staff
 from .conversation import utc_now
 from .db import get_db
+from .metrics import report
 from .metrics.queries import DIMENSIONS, Query, reached
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -117,10 +119,40 @@ def _query() -> tuple[Query, int]:
 @login_required()
 def index() -> Any:
     query, k = _query()
-    table = reached(get_db(), query, k)
-    staff.record(get_db(), utc_now(), g.staff.name, "view", f"{query.rows}x{query.columns}")
-    return render_template("dashboard/index.html", table=table, query=query,
-                           dimensions=list(DIMENSIONS))  # fmt: skip
+    db = get_db()
+    table = reached(db, query, k)
+    staff.record(db, utc_now(), g.staff.name, "view", f"{query.rows}x{query.columns}")
+    chart = report.bar_chart(
+        report.daily_reach(db, query.since, query.until, k), "Residents reached per day"
+    )
+    return render_template(
+        "dashboard/index.html",
+        table=table,
+        query=query,
+        dimensions=list(DIMENSIONS),
+        chart=Markup(chart),  # built from numbers and escaped dates only
+        sections=report.sections(db, query.since, query.until, k),
+        erasures=report.erasures(db, query.since, query.until, k),
+        segments=report.segments_sent(db, query.since, query.until),
+        health=content_health(),
+    )
+
+
+def content_health() -> dict[str, Any]:
+    """For the NGO's editors: reviews due, and how much of each language is translated."""
+    content = current_app.extensions["outreach.content"]
+    today = utc_now().date()
+    reviews = []
+    for flow in content.flows.flows.values():
+        days = (flow.provenance.review_by - today).days
+        if days <= 60:
+            reviews.append((flow.id, flow.provenance.review_by.isoformat(), days))
+    coverage = [
+        (lang.name, content.state.coverage[lang.code].percent,
+         lang.code in content.state.offered)
+        for lang in content.flows.deployment.languages
+    ]  # fmt: skip
+    return {"reviews": sorted(reviews, key=lambda r: r[2]), "coverage": coverage}
 
 
 @bp.get("/export.<fmt>")

@@ -184,6 +184,12 @@ def m005_staff(db: Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m006_referred_programme(db: Database) -> None:
+    """Referrals say which programme, for referrals per programme."""
+    db.table("events").add_column("programme", str)
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.
@@ -276,7 +282,7 @@ class Store:
             ),
         )
         received = (resident_id, stamp, "msg_received", None, None, session.language, channel,
-                    None, None, None)  # fmt: skip
+                    None, None, None, None)  # fmt: skip
         self.conn.executemany(
             _INSERT_EVENT,
             [received, *_event_rows(resident_id, events, channel, session.language, segments)],
@@ -332,7 +338,7 @@ _UPSERT_RESIDENT = (
     "updated_at = excluded.updated_at"
 )
 _EVENT_COLUMNS = ("resident", "at", "kind", "flow", "node", "language", "channel", "run",
-                  "field", "segments")  # fmt: skip
+                  "field", "segments", "programme")  # fmt: skip
 _INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)})"
@@ -366,7 +372,8 @@ def _event_rows(
             size = None
         row = [resident_id, at, event.kind, flow, node,
                getattr(event, "language", None) or language, channel,
-               getattr(event, "run", None), getattr(event, "field", None), size]  # fmt: skip
+               getattr(event, "run", None), getattr(event, "field", None), size,
+               getattr(event, "programme", None)]  # fmt: skip
         if isinstance(event, ev.NodeVisited):
             visited[flow, node] = row
         rows.append(row)

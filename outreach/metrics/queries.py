@@ -23,6 +23,8 @@ DIMENSIONS = {
     "week": "strftime('%Y-W%W', e.at)",
     "month": "substr(e.at, 1, 7)",
     "flow": "coalesce(e.flow, '-')",
+    "node": "coalesce(e.flow || '/' || e.node, '-')",
+    "programme": "coalesce(e.programme, '-')",
 }
 ALL = "all"
 
