@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 
 ## Start the service on http://127.0.0.1:5000 (shipped flows, SQLite under instance/).
 run: $(STAMP)
-	@echo "outreach: open http://127.0.0.1:5000/simulator/ to talk to the flows"
+	$(BIN)/outreach demo-data --if-empty --residents 300
+	@echo "outreach: open http://127.0.0.1:5000/simulator/ to talk to the flows,"
+	@echo "          and http://127.0.0.1:5000/dashboard/ (demo / demo-password) for metrics"
 	$(BIN)/outreach serve --host 127.0.0.1 --port 5000
 
 ## Lint, type-check, check the shipped content and run the whole test suite.

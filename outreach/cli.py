@@ -472,7 +472,8 @@ def _password(ask: bool) -> str:
 @click.option(
     "--residents", default=500, show_default=True, help="How many synthetic residents to play."
 )
-def demo_data(residents: int) -> None:
+@click.option("--if-empty", is_flag=True, help="Only if the database has no interactions yet.")
+def demo_data(residents: int, if_empty: bool) -> None:
     """Fill the development database with synthetic, labelled conversations (ids start
     with "demo-") and a demo login, so the dashboard has something to show.
 
@@ -485,7 +486,10 @@ def demo_data(residents: int) -> None:
     settings = _settings()
     if settings["ENV"] == "production":
         raise click.ClickException("demo data is for development databases only")
-    handled = fill(_database(), _content(None), residents, datetime.now(UTC))
+    db = _database()
+    if if_empty and db.execute("SELECT 1 FROM events LIMIT 1").fetchone():
+        return
+    handled = fill(db, _content(None), residents, datetime.now(UTC))
     click.echo(
         f"{handled} synthetic messages from {residents} demo residents; "
         f"dashboard login (development only): {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}"

@@ -209,3 +209,10 @@ def test_demo_data_fills_a_development_database(tmp_path: Path) -> None:
         env={"OUTREACH_DATABASE": str(tmp_path / "db.sqlite3"), "OUTREACH_ENV": "production"}
     ).invoke(main, ["demo-data"])
     assert refused.exit_code == 1 and "development databases only" in refused.output
+
+
+def test_demo_data_if_empty_leaves_a_used_database_alone(tmp_path: Path) -> None:
+    runner = CliRunner(env={"OUTREACH_DATABASE": str(tmp_path / "db.sqlite3")})
+    assert runner.invoke(main, ["demo-data", "--residents", "5", "--if-empty"]).exit_code == 0
+    again = runner.invoke(main, ["demo-data", "--residents", "5", "--if-empty"])
+    assert again.exit_code == 0 and again.output == ""
