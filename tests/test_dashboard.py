@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import TEST_CONFIG
+from conftest import TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -130,14 +130,11 @@ def test_the_users_command(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(
-    __import__("shutil").which("chromium") is None,
+    chromium_path() is None,
     reason="Chromium is not installed; `make test` installs it where it can",
 )
 def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_path: Path) -> None:
-    import threading
-
     from playwright.sync_api import expect, sync_playwright
-    from werkzeug.serving import make_server
 
     from outreach.conversation import Conversations
     from outreach.db import get_db
@@ -149,52 +146,34 @@ def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_pat
                 conversations.handle(
                     f"r{n}", text, channel="sms", message_id=f"m{n}-{step}", rendering="sms"
                 )
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{httpd.server_port}"
     shots = Path(__file__).parent / "screenshots"
     shots.mkdir(exist_ok=True)
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=__import__("shutil").which("chromium"),
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
-            )
-            page = browser.new_page(viewport={"width": 1000, "height": 750}, accept_downloads=True)
-            page.goto(base + "/dashboard/")
-            page.get_by_label("Name").fill("beto")
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Log in").click()
-            expect(page.get_by_role("heading", name="Residents reached")).to_be_visible()
-            today = datetime.now(UTC).date().isoformat()
-            page.get_by_label("From").fill("2020-01-01")
-            page.get_by_label("To").fill(today)
-            page.get_by_label("Rows").select_option("department")
-            page.get_by_label("Columns").select_option("all")
-            page.get_by_role("button", name="Show").click()
-            expect(page.locator("table").first).to_contain_text("Huehuetenango")
-            expect(page.locator("table").first).to_contain_text("×")  # Petén's 3 are hidden
-            page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
-            with page.expect_download() as download:
-                page.get_by_role("link", name="CSV").click()
-            saved = tmp_path / "export.csv"
-            download.value.save_as(saved)
-            text = saved.read_text(encoding="utf-8")
-            assert "residents" in text and "Huehuetenango" in text
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
-            browser.close()
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
+    with serving(app) as base, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1000, "height": 750}, accept_downloads=True)
+        page.goto(base + "/dashboard/")
+        page.get_by_label("Name").fill("beto")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Residents reached")).to_be_visible()
+        today = datetime.now(UTC).date().isoformat()
+        page.get_by_label("From").fill("2020-01-01")
+        page.get_by_label("To").fill(today)
+        page.get_by_label("Rows").select_option("department")
+        page.get_by_label("Columns").select_option("all")
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("table").first).to_contain_text("Huehuetenango")
+        expect(page.locator("table").first).to_contain_text("×")  # Petén's 3 are hidden
+        page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="CSV").click()
+        saved = tmp_path / "export.csv"
+        download.value.save_as(saved)
+        text = saved.read_text(encoding="utf-8")
+        assert "residents" in text and "Huehuetenango" in text
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
+        browser.close()
 
 
 def test_demo_data_fills_a_development_database(tmp_path: Path) -> None:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, TEST_CONFIG
+from conftest import ROOT, TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask.testing import FlaskClient
-from werkzeug.serving import make_server
 
 from outreach import create_app
 
@@ -77,25 +74,15 @@ def test_bad_requests_are_refused(client: FlaskClient, body: Any, headers: dict[
     assert client.post("/simulator/messages", json=body, headers=headers).status_code == 400
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
 
 
 @pytest.mark.skipif(
-    chromium() is None,
+    chromium_path() is None,
     reason="Chromium is not installed; `make test` "
     "installs it where it can (apt), and CI always has it",
 )
@@ -104,17 +91,7 @@ def test_a_newcomer_walks_the_menus_in_a_real_browser(live_server: str) -> None:
 
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium(),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1000, "height": 800})
         page.goto(live_server + "/")
         expect(page.get_by_role("heading", name="outreach simulator")).to_be_visible()

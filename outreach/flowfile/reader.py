@@ -781,14 +781,7 @@ class FileReader:
         field_name = self.ident(f.get("field"), "field")
         if field_name is not None:
             self.index.directory_fields.append((field_name, f.place("field")))
-        kind = self.scalar(f.get("kind"), "kind")
-        if kind is not None and kind not in PROGRAMME_KINDS:
-            self.error(
-                f.place("kind"),
-                f"unknown kind '{kind}' ({', '.join(PROGRAMME_KINDS)})"
-                f"{did_you_mean(kind, PROGRAMME_KINDS)}",
-            )
-            kind = None
+        kind = self.programme_kind(f.get("kind"))
         texts = {}
         for name in ("empty", "more"):
             value = self.text(f.get(name), name)
@@ -805,6 +798,19 @@ class FileReader:
             node_id, directory, field_name, text, texts["empty"], texts["more"], kind,
             page_size or 3, next_id, provenance,
         )  # fmt: skip
+
+    def programme_kind(self, node: yaml.Node | None) -> str | None:
+        kind = self.scalar(node, "kind")
+        if kind is None or node is None:
+            return None
+        if kind not in PROGRAMME_KINDS:
+            self.error(
+                node,
+                f"unknown kind '{kind}' ({', '.join(PROGRAMME_KINDS)})"
+                f"{did_you_mean(kind, PROGRAMME_KINDS)}",
+            )
+            return None
+        return kind
 
     def read_directory(self, root: yaml.MappingNode) -> Directory | None:
         f = self.fields(root, spec.DIRECTORY, "the directory")
@@ -831,14 +837,7 @@ class FileReader:
             if programme_id is not None:
                 seen[programme_id] = pf.place("id")
             name = self.text(pf.get("name"), "name")
-            kind = self.scalar(pf.get("kind"), "kind")
-            if kind is not None and kind not in PROGRAMME_KINDS:
-                self.error(
-                    pf.place("kind"),
-                    f"unknown kind '{kind}' "
-                    f"({', '.join(PROGRAMME_KINDS)}){did_you_mean(kind, PROGRAMME_KINDS)}",
-                )
-                kind = None
+            kind = self.programme_kind(pf.get("kind"))
             departments = self.words(pf.get("departments"), "departments")
             for word, place in self.word_places(pf.get("departments")):
                 if word != "all" and list_id is not None:

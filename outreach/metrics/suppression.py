@@ -73,33 +73,26 @@ def suppress(table: Table, k: int = DEFAULT_K) -> Published:
             return None  # every other cell is zero: the hidden one is its total, not shown
         return min(shown, key=lambda c: (table.cells[c], c))
 
+    # Each line (a row or a column) with its cells and the set its total is hidden in.
+    lines: list[tuple[str, list[Cell], set[str]]] = [
+        (row, [(row, column) for column in table.columns], hidden_rows) for row in table.rows
+    ] + [
+        (column, [(row, column) for row in table.rows], hidden_columns) for column in table.columns
+    ]
     changed = True
     while changed:
         changed = False
-        for row in table.rows:
-            line = [(row, column) for column in table.columns]
-            if (extra := complement(line, row in hidden_rows)) is not None:
+        for name, line, hidden_totals in lines:
+            if (extra := complement(line, name in hidden_totals)) is not None:
                 hidden.add(extra)
                 changed = True
             elif (
                 _lone_secret(line, hidden)
                 and not any(table.cells.get(c, 0) for c in line if c not in hidden)
-                and row not in hidden_rows
+                and name not in hidden_totals
             ):
-                # Nothing else to hide in the row: the total itself would give it away.
-                hidden_rows.add(row)
-                changed = True
-        for column in table.columns:
-            line = [(row, column) for row in table.rows]
-            if (extra := complement(line, column in hidden_columns)) is not None:
-                hidden.add(extra)
-                changed = True
-            elif (
-                _lone_secret(line, hidden)
-                and not any(table.cells.get(c, 0) for c in line if c not in hidden)
-                and column not in hidden_columns
-            ):
-                hidden_columns.add(column)
+                # Nothing else to hide in the line: its total would give the cell away.
+                hidden_totals.add(name)
                 changed = True
     # A hidden row or column total would be the grand total minus the others: the grand
     # total goes too. (A hidden total's own cells are hidden, so it cannot be summed up.)
