@@ -59,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine_turn.py
 	$(BIN)/python bench/check_speed.py
 	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/metrics.py
 
 ## Regenerate flows/schema.json after changing outreach/flowfile/spec.py.
 schema: $(STAMP)

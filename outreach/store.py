@@ -190,6 +190,12 @@ def m006_referred_programme(db: Database) -> None:
     db.table("events").add_column("programme", str)
 
 
+@MIGRATIONS()
+def m007_events_by_kind_and_time(db: Database) -> None:
+    """Every metric asks for one kind of event in a date range."""
+    db.table("events").create_index(["kind", "at", "resident"])
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.

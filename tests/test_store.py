@@ -35,6 +35,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m004_daily_aggregates",
         "m005_staff",
         "m006_referred_programme",
+        "m007_events_by_kind_and_time",
     ]
     assert set(db.table_names()) >= {
         "residents",
@@ -44,7 +45,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
     }
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     connect(tmp_path / "db.sqlite3", migrate=True)  # applying again changes nothing
-    assert len(MIGRATIONS.applied(db)) == 6
+    assert len(MIGRATIONS.applied(db)) == 7
     for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3.lock"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
 

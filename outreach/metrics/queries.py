@@ -60,16 +60,10 @@ def reached(db: Database, query: Query, k: int = DEFAULT_K) -> Published:
             for row in db.execute(sql, params)
         ]
 
-    cells = {(key[0], key[1]): n for key, n in grouped(row_sql, column_sql)}
     row_totals = {key[0]: n for key, n in grouped(row_sql)}
-    column_totals = {key[0]: n for key, n in grouped(column_sql)}
     total_rows = grouped()
     total = total_rows[0][1] if total_rows else 0
     rows = sorted(row_totals)
-    columns = sorted(column_totals)
-    for r in rows:
-        for c in columns:
-            cells.setdefault((r, c), 0)
     if query.columns == ALL:
         # One dimension: its counts and their total, no separate margins.
         series, shown_total = suppress_series(row_totals, int(total), k)
@@ -78,4 +72,10 @@ def reached(db: Database, query: Query, k: int = DEFAULT_K) -> Published:
             {ALL: shown_total}, shown_total, k,
             sum(1 for v in series.values() if v is None) + int(shown_total is None),
         )  # fmt: skip
+    cells = {(key[0], key[1]): n for key, n in grouped(row_sql, column_sql)}
+    column_totals = {key[0]: n for key, n in grouped(column_sql)}
+    columns = sorted(column_totals)
+    for r in rows:
+        for c in columns:
+            cells.setdefault((r, c), 0)
     return suppress(Table(rows, columns, cells, row_totals, column_totals, int(total)), k)
