@@ -43,7 +43,7 @@ def fill(path: Path, now: datetime) -> None:
         ],
     )  # fmt: skip
     rows = []
-    for n in range(ROWS):
+    for _ in range(ROWS):
         at = now - timedelta(days=rng.randrange(30), seconds=rng.randrange(86400))
         kind = rng.choice(KINDS)
         rows.append((f"bench-{rng.randrange(RESIDENTS)}", at.isoformat(), kind, "main", "menu",
