@@ -7,6 +7,7 @@ files NGO staff edit. The engine walks it; it never changes it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -329,6 +330,15 @@ class Deployment:
     @property
     def default_language(self) -> str:
         return self.languages[0].code
+
+
+def menu_options(flows: FlowSet) -> Iterator[tuple[Flow, MenuNode, Option]]:
+    """Every option of every menu, with its flow and menu."""
+    for flow in flows.flows.values():
+        for node in flow.nodes.values():
+            if isinstance(node, MenuNode):
+                for option in node.options:
+                    yield flow, node, option
 
 
 @dataclass(frozen=True)

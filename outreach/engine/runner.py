@@ -31,6 +31,7 @@ from .model import (
     Option,
     Programme,
     QuestionNode,
+    menu_options,
 )
 from .session import Frame, Session
 
@@ -279,11 +280,8 @@ def answer_words(flows: FlowSet) -> frozenset[str]:
     """Every word that answers something in the source language: option labels and
     keywords, yes and no, list values. A command word must not be one of them."""
     words: set[str] = set()
-    for flow in flows.flows.values():
-        for node in flow.nodes.values():
-            if isinstance(node, MenuNode):
-                for option in node.options:
-                    words |= {normalize(w) for w in (option.label, *option.keywords)}
+    for _flow, _menu, option in menu_options(flows):
+        words |= {normalize(w) for w in (option.label, *option.keywords)}
     deployment = flows.deployment
     words |= {normalize(w) for w in (*deployment.yes_words, *deployment.no_words)}
     for choice_list in flows.lists.values():

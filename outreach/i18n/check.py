@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from outreach.engine.matching import normalize
-from outreach.engine.model import Command, FlowSet, MenuNode, placeholders
+from outreach.engine.model import Command, FlowSet, menu_options, placeholders
 from outreach.engine.runner import answer_words
 from outreach.flowfile.problems import Place, Problem, Severity
 from outreach.languages import SOURCE_LANGUAGE, UnknownLanguage, language
@@ -183,22 +183,16 @@ def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str
             source = ", ".join(deployment.commands[command])
             for word in translated_words(served, f"command/{command.value}", source):
                 commands.setdefault(normalize(word), f"'{command.value}' ({code})")
-        for flow in flows.flows.values():
-            for node in flow.nodes.values():
-                if not isinstance(node, MenuNode):
-                    continue
-                for option in node.options:
-                    context = option_context(flow.id, node.id, option.number)
-                    label = served.get((context, option.label))
-                    words = [label] if label else []
-                    words += translated_words(
-                        served, f"{context}/keywords", ", ".join(option.keywords)
-                    )
-                    for word in words:
-                        answers.setdefault(
-                            normalize(word),
-                            f"option {option.number} of {flow.id}/{node.id} ({code})",
-                        )
+        for flow, node, option in menu_options(flows):
+            context = option_context(flow.id, node.id, option.number)
+            label = served.get((context, option.label))
+            words = [label] if label else []
+            words += translated_words(served, f"{context}/keywords", ", ".join(option.keywords))
+            for word in words:
+                answers.setdefault(
+                    normalize(word),
+                    f"option {option.number} of {flow.id}/{node.id} ({code})",
+                )
         for name, source_words in (
             ("yes_words", deployment.yes_words),
             ("no_words", deployment.no_words),
@@ -222,28 +216,24 @@ def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str
                             f"{meaning}; commands win everywhere, so this word is not used",
                         )
                     )
-        for flow in flows.flows.values():
-            for node in flow.nodes.values():
-                if not isinstance(node, MenuNode):
-                    continue
-                for option in node.options:
-                    context = option_context(flow.id, node.id, option.number)
-                    for suffix, source in (
-                        ("", option.label),
-                        ("/keywords", ", ".join(option.keywords)),
-                    ):
-                        text = served.get((context + suffix, source))
-                        words = ([text] if suffix == "" else split_keywords(text)) if text else []
-                        for word in words:
-                            command_name = commands.get(normalize(word))
-                            if command_name is not None:
-                                problems.append(
-                                    Problem(
-                                        Place(str(path), lines.get(context + suffix, 1), 1),
-                                        Severity.ERROR,
-                                        f"{code}: '{word}' for option {option.number} of "
-                                        f"{flow.id}/{node.id} is the command {command_name}: "
-                                        "residents typing it would get the command",
-                                    )
-                                )
+        for flow, node, option in menu_options(flows):
+            context = option_context(flow.id, node.id, option.number)
+            for suffix, source in (
+                ("", option.label),
+                ("/keywords", ", ".join(option.keywords)),
+            ):
+                text = served.get((context + suffix, source))
+                words = ([text] if suffix == "" else split_keywords(text)) if text else []
+                for word in words:
+                    command_name = commands.get(normalize(word))
+                    if command_name is not None:
+                        problems.append(
+                            Problem(
+                                Place(str(path), lines.get(context + suffix, 1), 1),
+                                Severity.ERROR,
+                                f"{code}: '{word}' for option {option.number} of "
+                                f"{flow.id}/{node.id} is the command {command_name}: "
+                                "residents typing it would get the command",
+                            )
+                        )
     return problems
