@@ -5,6 +5,7 @@ counts as present and does not cause a second, confusing report."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 from outreach.engine.matching import is_typo_of, normalize, parse_number
@@ -375,16 +376,24 @@ def check_fields(index: SourceIndex) -> list[Problem]:
                     _error(place, f"placeholder {{{name}}}: no question saves '{name}'{hint}")
                 )
     problems += check_branch_values(index)
-    for _flow_id, _node_id, field, place in index.branch_fields:
-        if field not in saved_in:
-            problems.append(
-                _error(
-                    place,
-                    f"branch on field '{field}' that no question "
-                    f"saves{did_you_mean(field, saved_in)}",
-                )
-            )
+    problems += _unsaved_fields(
+        ((field, place) for _, _, field, place in index.branch_fields),
+        saved_in,
+        "branch on field '{field}' that no question saves",
+    )
     return problems
+
+
+def _unsaved_fields(
+    uses: Iterable[tuple[str, Place]], saved: Iterable[str], message: str
+) -> list[Problem]:
+    """Fields read (by a branch, by a directory listing) that no question ever saves."""
+    known = set(saved)
+    return [
+        _error(place, message.format(field=field) + did_you_mean(field, known))
+        for field, place in uses
+        if field not in known
+    ]
 
 
 def check_directories(index: SourceIndex) -> list[Problem]:
@@ -403,16 +412,11 @@ def check_directories(index: SourceIndex) -> list[Problem]:
                     f"'{list_id}'{did_you_mean(department, values)}",
                 )
             )
-    saved = {field for _, _, field, _ in index.saves}
-    for field, place in index.directory_fields:
-        if field not in saved:
-            problems.append(
-                _error(
-                    place,
-                    f"field '{field}' is listed by department but no "
-                    f"question saves it{did_you_mean(field, saved)}",
-                )
-            )
+    problems += _unsaved_fields(
+        index.directory_fields,
+        (field for _, _, field, _ in index.saves),
+        "field '{field}' is listed by department but no question saves it",
+    )
     return problems
 
 
