@@ -196,6 +196,42 @@ def m007_events_by_kind_and_time(db: Database) -> None:
     db.table("events").create_index(["kind", "at", "resident"])
 
 
+@MIGRATIONS()
+def m008_daily_activity(db: Database) -> None:
+    """Closed days of the interaction log, one row per resident, day and what they did
+    (see :mod:`outreach.metrics.rollup`): nothing finer than a day outlives the day, and
+    the dashboard reads a tenth of the rows. The ``activity`` view adds today's events."""
+    db.table("daily_activity").create(
+        {"day": str, "resident": str, "kind": str, "flow": str, "node": str,
+         "programme": str, "language": str, "channel": str, "department": str,
+         "first_seen_on": str, "events": int, "messages": int, "segments": int},
+    )  # fmt: skip
+    db.table("daily_activity").create_index(["kind", "day"])
+    db.table("daily_activity").create_index(["resident"])
+    db.execute(
+        "CREATE VIEW activity AS "
+        "SELECT day, resident, kind, flow, node, programme, language, channel, department,"
+        " first_seen_on, events, messages, segments FROM daily_activity "
+        "UNION ALL "
+        f"SELECT {ACTIVITY_OF_EVENTS}"
+    )
+
+
+#: Today's events (or any not yet rolled up), in the shape of ``daily_activity``. A node's
+#: message is logged on its node_visited row with its SMS segments (0 on WhatsApp), so a
+#: row with segments is a message sent. The department is the one the resident gave, if any.
+ACTIVITY_OF_EVENTS = (
+    "substr(e.at, 1, 10) AS day, e.resident, e.kind, e.flow, e.node, e.programme,"
+    " e.language, e.channel,"
+    " coalesce(json_extract(r.session, '$.fields.department'), 'unknown') AS department,"
+    " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
+    " count(*) AS events, sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
+    " coalesce(sum(e.segments), 0) AS segments "
+    "FROM events e LEFT JOIN residents r ON r.id = e.resident "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+)
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.
@@ -303,7 +339,7 @@ class Store:
             _last_prune[:] = [now]
 
     def erase(self, resident_id: str) -> None:
-        for table in ("events", "processed_messages"):
+        for table in ("events", "daily_activity", "processed_messages"):
             self.db.table(table).delete_where("resident = ?", [resident_id])
         self.db.table("residents").delete_where("id = ?", [resident_id])
 

@@ -118,4 +118,5 @@ def _render_whatsapp(messages: list[str]) -> Rendered:
             bodies[-1] = f"{bodies[-1]}\n\n{text}"
         else:
             bodies.extend(split_body(text))
-    return Rendered([Outgoing(b, None) for b in bodies], [None] * len(messages))
+    # No SMS segments, but 0 rather than None: the log still tells a message was sent.
+    return Rendered([Outgoing(b, None) for b in bodies], [0] * len(messages))
