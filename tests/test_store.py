@@ -36,6 +36,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m005_staff",
         "m006_referred_programme",
         "m007_events_by_kind_and_time",
+        "m008_daily_activity",
     ]
     assert set(db.table_names()) >= {
         "residents",
