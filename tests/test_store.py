@@ -46,7 +46,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
     }
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     connect(tmp_path / "db.sqlite3", migrate=True)  # applying again changes nothing
-    assert len(MIGRATIONS.applied(db)) == 7
+    assert len(MIGRATIONS.applied(db)) == 8
     for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3.lock"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
 
