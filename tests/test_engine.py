@@ -17,10 +17,10 @@ MAIN_MENU = "¿Sobre qué quiere saber?"
 
 def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> None:
     reply = resident.says("hola")
-    assert reply.startswith("Hola. Este servicio informa")
+    assert reply.startswith("Hola. Servicio gratuito")
     assert "CONTENIDO DE EJEMPLO" in reply
     assert f"{MAIN_MENU}\n1. Riesgos de migrar" in reply
-    assert "No guardamos su número ni sus mensajes." in reply
+    assert "No guardamos su número ni sus mensajes" in reply
     assert resident.kinds()[:2] == ["flow_started", "node_visited"]
 
 
@@ -171,7 +171,7 @@ def test_idle_session_expires_to_the_welcome(resident: Resident) -> None:
     resident.says("hola")
     resident.says("1")
     resident.now = NOON + timedelta(days=3, minutes=1)
-    assert resident.says("2").startswith("Hola. Este servicio informa")
+    assert resident.says("2").startswith("Hola. Servicio gratuito")
 
 
 def test_session_within_timeout_continues(resident: Resident) -> None:

@@ -97,7 +97,7 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     engine = live.engine()
     session = engine.new_session("mam")
     session, reply = say(engine, session, "hola")
-    assert reply.startswith("Hola. Este servicio informa")  # nothing translated: Spanish
+    assert reply.startswith("Hola. Servicio gratuito")  # nothing translated: Spanish
 
     po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
     set_translation(po, "welcome/hello", "TRADUCCION DE PRUEBA MAM")  # a test marker, not Mam
@@ -111,7 +111,7 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     welcome = site / "flows" / "welcome.yaml"
     welcome.write_text(
         welcome.read_text(encoding="utf-8").replace(
-            "Este servicio informa", "Este servicio le informa"
+            "Servicio gratuito sobre", "Un servicio gratuito sobre"
         ),
         encoding="utf-8",
     )
@@ -122,12 +122,12 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     assert entry.fuzzy and entry.string == "TRADUCCION DE PRUEBA MAM"
     comments = " ".join(entry.auto_comments)  # wrapped over several lines in the file
     assert (
-        "REVIEW: the Spanish was: Hola. Este servicio informa sobre migración segura y "
+        "REVIEW: the Spanish was: Hola. Servicio gratuito sobre migración segura y "
         "programas cerca de usted. CONTENIDO DE EJEMPLO: verificar antes de usar." in comments
     )
     fresh = content(site, min_coverage=0).engine()
     session, reply = say(fresh, fresh.new_session("mam"), "hola")
-    assert reply.startswith("Hola. Este servicio le informa")
+    assert reply.startswith("Hola. Un servicio gratuito")
 
     result = runner.invoke(main, ["check", "--today", "2026-11-28"])
     assert "mam: fuzzy, not served: the Spanish of welcome/hello changed" in result.output
@@ -245,7 +245,7 @@ def test_a_new_resident_chooses_among_offered_languages(site: Path) -> None:
     session, reply = say(engine, engine.new_session(), "x")
     assert reply == "Elija su idioma: / Choose your language:\n1. Español\n2. English"
     session, reply = say(engine, session, "english")
-    assert reply.startswith("Hello. This service informs")
+    assert reply.startswith("Hello. A free service")
     assert session.language == "en" and session.language_chosen
     session, reply = say(engine, session, "riesgos")  # Spanish words always work too
     assert reply.startswith("Risks. Choose a topic:")
@@ -256,7 +256,7 @@ def test_a_new_resident_chooses_among_offered_languages(site: Path) -> None:
 def test_a_first_message_in_english_settles_the_language(site: Path) -> None:
     engine = content(site).engine()
     session, reply = say(engine, engine.new_session(), "hello")
-    assert reply.startswith("Hello. This service informs")
+    assert reply.startswith("Hello. A free service")
     session, reply = say(engine, session, "IDIOMA")  # the Spanish command works for all
     assert reply.startswith("Choose your language:")
     session, reply = say(engine, session, "1")
