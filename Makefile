@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test reference-calculator browser lint typecheck pytest check flows-test bench schema clean
+.PHONY: run test reference-calculator browser lint typecheck pytest check flows-test bench schema clean ui-messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,10 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## Extract the staff interface's strings and update its Spanish catalog (then translate).
+ui-messages: $(STAMP)
+	$(BIN)/pybabel extract -F outreach/translations/babel.cfg -k N_ --no-location \
+	  --sort-output --project outreach -o outreach/translations/dashboard.pot .
+	$(BIN)/pybabel update -i outreach/translations/dashboard.pot -d outreach/translations \
+	  -D dashboard -l es --no-wrap

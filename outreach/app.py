@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from . import dashboard, db
 from .channels import simulator, twilio
 from .content import Content
+from .i18n import ui
 from .privacy import check_key, development_key
 from .settings import SettingError, load_settings
 
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if with_simulator:
         app.register_blueprint(simulator.bp)
+    ui.init_app(app)
     app.register_blueprint(dashboard.bp)
 
     @app.get("/healthz")

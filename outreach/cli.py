@@ -352,39 +352,67 @@ def segments(
 @click.option(
     "--by", default="all", help="One or two dimensions, e.g. language or department,channel."
 )
+@click.option(
+    "--page",
+    type=click.Choice(["overview", "flows", "topics", "quality"]),
+    help="Print every table of a dashboard page instead (as its export does).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.option("--k", "k", default=None, type=int, help="Suppress cells under k residents.")
 def metrics(
-    since: datetime | None, until: datetime | None, by: str, as_json: bool, k: int | None
+    since: datetime | None,
+    until: datetime | None,
+    by: str,
+    page: str | None,
+    as_json: bool,
+    k: int | None,
 ) -> None:
     """Residents reached, by language, channel, department or period; small cells hidden.
 
-    Dimensions: language, channel, department, day, week, month, flow. A count under
-    k residents (OUTREACH_METRICS_K, default 10) is never shown, nor can it be worked out
-    from totals.
+    Rows: language, channel, department, day, week, month, flow, node, programme.
+    Columns (the second dimension): language, channel, department, day, week, month.
+    A count under k residents (OUTREACH_METRICS_K, default 10) is never shown, nor can it
+    be worked out from totals.
 
     Example:
 
         outreach metrics --by department,language --since 2026-11-01
+
+        outreach metrics --page flows --json
     """
     from datetime import timedelta
 
-    from .metrics.queries import Query, reached
+    from .metrics import report as pages
+    from .metrics.queries import ALL, Query, reached
+    from .metrics.rollup import close_days
     from .store import connect
 
     settings = _settings()
     last = until.date() if until else datetime.now(UTC).date()
-    first = since.date() if since else last - timedelta(days=30)
-    dimensions = [d.strip() for d in by.split(",") if d.strip()] + ["all", "all"]
+    first = since.date() if since else last - timedelta(days=29)
+    dimensions = [d.strip() for d in by.split(",") if d.strip()] + [ALL, ALL]
     path = Path(settings["DATABASE"] or Path("instance") / "outreach.sqlite3")
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run the service first")
+    db = connect(path, migrate=True)
+    close_days(db, datetime.now(UTC).date())
+    k = k or int(settings["METRICS_K"])
     try:
-        table = reached(
-            connect(path, migrate=True),
-            Query(first, last, dimensions[0], dimensions[1]),
-            k or int(settings["METRICS_K"]),
-        )
+        query = Query(first, last, dimensions[1] if page is None else ALL)
+        if page is not None:
+            sections = _page(db, page, query, k)
+            figures = pages.rows_of(sections)
+            if as_json:
+                click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+            else:
+                for figure in figures:
+                    shown = f"<{k}" if figure["suppressed"] else figure["value"]
+                    click.echo(
+                        f"{figure['table']!s:<26} {figure['row']!s:<32} "
+                        f"{figure['column']!s:<12} {shown}"
+                    )
+            return
+        table = reached(db, query, dimensions[0], k)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -423,6 +451,22 @@ def metrics(
     click.echo(f"{'total':<{width}}{totals}{show(table.total):>12}")
 
 
+def _page(db: Any, page: str, query: Any, k: int) -> list[Any]:
+    """A dashboard page's tables, outside the dashboard (the first flow's funnel)."""
+    from .content import Content
+    from .metrics import report as pages
+
+    if page == "overview":
+        return pages.overview(db, query, "day", k)[1]
+    if page == "quality":
+        return pages.quality(db, query, k)
+    flows = Content(_settings()).flows.flows
+    if page == "flows":
+        first = next(iter(flows.values()))
+        return pages.flows(db, query, first.id, pages.node_order(first), k)
+    return pages.topics(db, query, pages.topic_nodes(flows.values()), k)
+
+
 @main.command()
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Purge as if today were this day.")
 def purge(today: datetime | None) -> None:
@@ -449,7 +493,7 @@ def purge(today: datetime | None) -> None:
     )
     click.echo(
         f"{report.days} day(s) folded into {report.aggregates_written} aggregates; "
-        f"{report.events_deleted} interaction rows deleted"
+        f"{report.rows_deleted} interaction rows deleted"
     )
 
 

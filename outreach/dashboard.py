@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -30,10 +31,26 @@ from markupsafe import Markup
 from . import staff
 from .conversation import utc_now
 from .db import get_db
-from .metrics import report
-from .metrics.queries import DIMENSIONS, Query, reached
+from .i18n import ui
+from .i18n.ui import gettext
+from .metrics import charts, report
+from .metrics.queries import ALL, FILTERS, PERIODS, SPLITS, Query
+from .metrics.rollup import close_days
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+def N_(word: str) -> str:
+    """Marks a word for translation where it is a value, translated when shown."""
+    return word
+
+
+#: Words the pages show from data: dimensions, periods, roles, audit actions.
+SHOWN_WORDS = (
+    N_("language"), N_("channel"), N_("department"), N_("day"), N_("week"), N_("month"),
+    N_("viewer"), N_("admin"), N_("login"), N_("login_failed"), N_("login_throttled"),
+    N_("view"), N_("export"),
+)  # fmt: skip
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -43,18 +60,27 @@ def csrf_token() -> str:
     return str(session["csrf"])
 
 
+bp.before_request(ui.choose_language)
+
+
 @bp.before_request
 def check_csrf() -> None:
     """Every form posts the session's token: a page elsewhere cannot post for staff."""
     if request.method == "POST":
         sent = request.form.get("csrf", "")
         if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-            abort(400, "the form has expired; reload the page")
+            abort(400, gettext("The form has expired: reload the page."))
 
 
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token}
+    return {"csrf_token": csrf_token, "share": charts.share, "in_language": in_language}
+
+
+def in_language(code: str) -> str:
+    """This very page, with its filters, in another interface language."""
+    args = request.args.to_dict() | {"ui": code}
+    return f"{request.path}?{urlencode(args)}"
 
 
 def login_required(role: str = "viewer") -> Callable[[View], View]:
@@ -89,7 +115,7 @@ def login() -> Any:
             csrf_token()
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/dashboard") else url_for(".index"))
-        error = "Wrong name or password, or too many attempts: wait 15 minutes."
+        error = gettext("Wrong name or password, or too many attempts: wait 15 minutes.")
     return render_template("dashboard/login.html", error=error)
 
 
@@ -99,43 +125,134 @@ def logout() -> Any:
     return redirect(url_for(".login"))
 
 
-def _query() -> tuple[Query, int]:
+def _query() -> tuple[Query, str, int]:
+    """The page's date range, split and filters, from the address, so a view can be
+    bookmarked and shared; and the period of its time series."""
     today = utc_now().date()
     try:
-        until = date.fromisoformat(request.args.get("until", today.isoformat()))
+        until = date.fromisoformat(request.args.get("until") or today.isoformat())
         since = date.fromisoformat(
-            request.args.get("since", (until - timedelta(days=30)).isoformat())
+            request.args.get("since") or (until - timedelta(days=29)).isoformat()
         )
     except ValueError:
-        abort(400, "dates are written YYYY-MM-DD")
-    rows = request.args.get("by", "language")
-    columns = request.args.get("then", "channel")
-    if rows not in DIMENSIONS or columns not in (*DIMENSIONS, "all"):
-        abort(400, "unknown dimension")
-    return Query(since, until, rows, columns), int(current_app.config["METRICS_K"])
+        abort(400, gettext("Dates are written YYYY-MM-DD."))
+    split = request.args.get("split", ALL)
+    filters = tuple(
+        (name, value) for name in FILTERS if (value := request.args.get(name, "")) not in ("", ALL)
+    )
+    period = request.args.get("period") or _period_for(until - since)
+    if period not in PERIODS:
+        abort(400, gettext("Unknown period."))
+    try:
+        query = Query(since, until, split, filters)
+    except ValueError as exc:
+        abort(400, str(exc))
+    return query, period, int(current_app.config["METRICS_K"])
 
 
-@bp.get("/")
-@login_required()
-def index() -> Any:
-    query, k = _query()
+def _period_for(span: timedelta) -> str:
+    """Bars of a day for up to two months, of a week up to a year, then of a month."""
+    return "day" if span.days <= 62 else "week" if span.days <= 366 else "month"
+
+
+def _fresh_db() -> Any:
+    """The database with every finished day rolled up (quick when none is left)."""
     db = get_db()
-    table = reached(db, query, k)
-    staff.record(db, utc_now(), g.staff.name, "view", f"{query.rows}x{query.columns}")
-    chart = report.bar_chart(
-        report.daily_reach(db, query.since, query.until, k), "Residents reached per day"
-    )
+    close_days(db, utc_now().date())
+    return db
+
+
+def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dict[str, Any]:
+    """What one page shows: the only place that decides it, for the page and its exports."""
+    content = current_app.extensions["outreach.content"]
+    if page == "overview":
+        headline, sections = report.overview(db, query, period, k)
+        return {"headline": headline, "sections": sections}
+    if page == "flows":
+        flows = content.flows.flows
+        chosen = request.args.get("flow") or next(iter(flows), "")
+        if chosen not in flows:
+            abort(400, gettext("Unknown flow."))
+        order = report.node_order(flows[chosen])
+        return {"sections": report.flows(db, query, chosen, order, k), "flow": chosen,
+                "flow_ids": list(flows)}  # fmt: skip
+    if page == "topics":
+        nodes = report.topic_nodes(content.flows.flows.values())
+        return {"sections": report.topics(db, query, nodes, k)}
+    if page == "quality":
+        return {"sections": report.quality(db, query, k),
+                "rates": report.not_understood_rates(db, query, k),
+                "health": content_health()}  # fmt: skip
+    abort(404)
+
+
+def _choices(db: Any) -> dict[str, list[str]]:
+    """The values the filters offer: languages and channels of the deployment, and the
+    departments residents gave."""
+    content = current_app.extensions["outreach.content"]
+    departments = [
+        row[0] for row in db.execute("SELECT DISTINCT department FROM daily_activity ORDER BY 1")
+    ]
+    return {
+        "language": [lang.code for lang in content.flows.deployment.languages],
+        "channel": ["sms", "whatsapp", "web"],
+        "department": departments,
+    }
+
+
+@bp.get("/", defaults={"page": "overview"})
+@bp.get("/<any(flows, topics, quality):page>")
+@login_required()
+def index(page: str) -> Any:
+    query, period, k = _query()
+    db = _fresh_db()
+    shown = _page_sections(page, db, query, period, k)
+    staff.record(db, utc_now(), g.staff.name, "view", f"{page} {_describe(query)}")
+    chart = earlier = ""
+    if page == "overview":
+        over_time = next(s for s in shown["sections"] if s.id == "reach_over_time")
+        chart = charts.bar_chart(
+            report.series(over_time.table),
+            gettext("Residents reached over time"),
+            gettext("Nothing in this range."),
+        )
+        if kept := report.earlier_trend(db, query):
+            earlier = charts.bar_chart(
+                kept, gettext("Before the retention window"), gettext("Nothing in this range.")
+            )
+    price = current_app.config["SMS_SEGMENT_PRICE"]
     return render_template(
-        "dashboard/index.html",
-        table=table,
+        f"dashboard/{page}.html",
+        page=page,
         query=query,
-        dimensions=list(DIMENSIONS),
-        chart=Markup(chart),  # built from numbers and escaped dates only
-        sections=report.sections(db, query.since, query.until, k),
-        erasures=report.erasures(db, query.since, query.until, k),
-        segments=report.segments_sent(db, query.since, query.until),
-        health=content_health(),
+        period=period,
+        k=k,
+        filters=dict(query.filters),
+        splits=SPLITS,
+        periods=PERIODS,
+        choices=_choices(db),
+        chart=Markup(chart),  # built from numbers and escaped labels only
+        earlier=Markup(earlier),
+        price=float(price) if price else None,
+        currency=current_app.config["SMS_PRICE_CURRENCY"],
+        args=_args(query, period),
+        **shown,
     )
+
+
+def _args(query: Query, period: str) -> dict[str, str]:
+    """The query as address parameters, for links (exports, other pages)."""
+    args = {"since": query.since.isoformat(), "until": query.until.isoformat(),
+            "split": query.split, "period": period}  # fmt: skip
+    args.update(dict(query.filters))
+    if request.args.get("flow"):
+        args["flow"] = request.args["flow"]
+    return args
+
+
+def _describe(query: Query) -> str:
+    filters = " ".join(f"{name}={value}" for name, value in query.filters)
+    return f"{query.since}..{query.until} split={query.split} {filters}".strip()
 
 
 def content_health() -> dict[str, Any]:
@@ -158,27 +275,35 @@ def content_health() -> dict[str, Any]:
 @bp.get("/export.<fmt>")
 @login_required()
 def export(fmt: str) -> Response:
+    """Exactly the figures of a page, suppressed as they are on screen: ready to share."""
     if fmt not in ("csv", "json"):
         abort(404)
-    query, k = _query()
-    table = reached(get_db(), query, k)
-    staff.record(get_db(), utc_now(), g.staff.name, "export", f"{fmt} {query}")
+    page = request.args.get("page", "overview")
+    if page not in report.PAGES:
+        abort(404)
+    query, period, k = _query()
+    db = _fresh_db()
+    shown = _page_sections(page, db, query, period, k)
+    staff.record(db, utc_now(), g.staff.name, "export", f"{fmt} {page} {_describe(query)}")
     rows = [
-        {"metric": "residents_reached", "since": query.since.isoformat(),
-         "until": query.until.isoformat(), query.rows: r, query.columns: c,
-         "residents": "" if v is None else v, "suppressed": v is None}
-        for (r, c), v in sorted(table.cells.items())
+        {"page": page, "since": query.since.isoformat(), "until": query.until.isoformat(),
+         "split": query.split, "filters": _describe_filters(query), "k": k, **row}
+        for row in report.rows_of(shown["sections"])
     ]  # fmt: skip
-    name = f"outreach-reached-{query.since}-{query.until}.{fmt}"
+    name = f"outreach-{page}-{query.since}-{query.until}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=2),
                         mimetype="application/json", headers=headers)  # fmt: skip
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["metric"])
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["page"])
     writer.writeheader()
     writer.writerows(rows)
     return Response(out.getvalue(), mimetype="text/csv", headers=headers)
+
+
+def _describe_filters(query: Query) -> str:
+    return " ".join(f"{name}={value}" for name, value in query.filters)
 
 
 @bp.get("/staff")
@@ -186,5 +311,5 @@ def export(fmt: str) -> Response:
 def staff_page() -> Any:
     db = get_db()
     staff.record(db, utc_now(), g.staff.name, "view", "staff and audit log")
-    return render_template("dashboard/staff.html", accounts=staff.listing(db),
+    return render_template("dashboard/staff.html", accounts=staff.listing(db), page="staff",
                            entries=staff.audit_entries(db))  # fmt: skip

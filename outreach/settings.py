@@ -111,6 +111,18 @@ SETTINGS: tuple[Setting, ...] = (
         "any other count that would give a hidden one away.",
     ),
     Setting(
+        "SMS_SEGMENT_PRICE",
+        "",
+        "What one outbound SMS segment costs you, e.g. 0.0450 (see your Twilio console's "
+        "pricing for your country); the dashboard multiplies segments sent by it. Empty: "
+        "segments are shown without a cost.",
+    ),
+    Setting(
+        "SMS_PRICE_CURRENCY",
+        "USD",
+        "The ISO 4217 currency of OUTREACH_SMS_SEGMENT_PRICE, e.g. USD or GTQ.",
+    ),
+    Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
         "Hours without a message after which a conversation starts again at the welcome.",
@@ -173,6 +185,14 @@ def load_settings(
         values[name] = str(resolve_folder(str(values[name])))
     if int(values["METRICS_K"]) < 5:
         raise SettingError(f"{ENV_PREFIX}METRICS_K must be at least 5")
+    if values["SMS_SEGMENT_PRICE"]:
+        try:
+            if float(values["SMS_SEGMENT_PRICE"]) < 0:
+                raise ValueError
+        except ValueError:
+            raise SettingError(
+                f"{ENV_PREFIX}SMS_SEGMENT_PRICE must be a price such as 0.0450"
+            ) from None
     if values["SIMULATOR"] not in ("auto", "on", "off"):
         raise SettingError(f"{ENV_PREFIX}SIMULATOR must be on, off or auto")
     if values["ENV"] not in ("development", "production"):

@@ -55,8 +55,10 @@ def test_the_dashboard_needs_a_login(client: FlaskClient) -> None:
 
 def test_a_viewer_sees_metrics_but_not_the_admin_pages(app: Flask, client: FlaskClient) -> None:
     assert log_in(client, "beto") == 302
-    page = client.get("/dashboard/?since=2026-11-01&until=2026-11-30&by=language")
-    assert page.status_code == 200 and "Residents reached" in page.get_data(as_text=True)
+    for path in ("/dashboard/", "/dashboard/flows", "/dashboard/topics", "/dashboard/quality"):
+        page = client.get(f"{path}?since=2026-11-01&until=2026-11-30&split=language&ui=en")
+        assert page.status_code == 200, path
+    assert "Residents reached" in client.get("/dashboard/").get_data(as_text=True)
     assert client.get("/dashboard/staff").status_code == 403
     actions = [entry[2] for entry in audit(app)]
     assert "login" in actions and "view" in actions
@@ -64,7 +66,7 @@ def test_a_viewer_sees_metrics_but_not_the_admin_pages(app: Flask, client: Flask
 
 def test_an_admin_sees_accounts_and_the_audit_log(client: FlaskClient) -> None:
     log_in(client, "ana")
-    page = client.get("/dashboard/staff").get_data(as_text=True)
+    page = client.get("/dashboard/staff?ui=en").get_data(as_text=True)
     assert "beto" in page and "login" in page
 
 
@@ -150,29 +152,47 @@ def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_pat
     shots.mkdir(exist_ok=True)
     with serving(app) as base, sync_playwright() as p:
         browser = launch_chromium(p)
-        page = browser.new_page(viewport={"width": 1000, "height": 750}, accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1000, "height": 750}, accept_downloads=True, locale="en-US"
+        )
+        page = context.new_page()
         page.goto(base + "/dashboard/")
         page.get_by_label("Name").fill("beto")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="Residents reached")).to_be_visible()
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible()
         today = datetime.now(UTC).date().isoformat()
         page.get_by_label("From").fill("2020-01-01")
         page.get_by_label("To").fill(today)
-        page.get_by_label("Rows").select_option("department")
-        page.get_by_label("Columns").select_option("all")
+        page.get_by_label("Split by").select_option("department")
         page.get_by_role("button", name="Show").click()
-        expect(page.locator("table").first).to_contain_text("Huehuetenango")
-        expect(page.locator("table").first).to_contain_text("×")  # Petén's 3 are hidden
+        reach = page.locator("#reach table")
+        expect(reach).to_contain_text("Huehuetenango")
+        expect(reach).to_contain_text("×")  # Petén's 3 are hidden
+        expect(page.locator(".tile").first).to_contain_text("14")
+        expect(page.locator("svg.chart")).to_be_visible()
         page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
         with page.expect_download() as download:
             page.get_by_role("link", name="CSV").click()
         saved = tmp_path / "export.csv"
         download.value.save_as(saved)
         text = saved.read_text(encoding="utf-8")
-        assert "residents" in text and "Huehuetenango" in text
+        assert (
+            "Huehuetenango" in text
+            and "residents" in text
+            and "reach,residents,new,Petén,,True" in text
+        )
+        # The funnel of the programmes flow, in Spanish.
+        page.get_by_role("link", name="Español").click()
+        page.get_by_role("link", name="Flujos").click()
+        page.get_by_label("Embudo del flujo").select_option("programmes")
+        page.get_by_role("button", name="Mostrar").last.click()
+        expect(page.get_by_role("heading", name="Flujos", exact=True)).to_be_visible()
+        expect(page.locator("#funnel")).to_contain_text("programmes/")
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(shots / "dashboard-phone.png"), full_page=True)
+        page.screenshot(path=str(shots / "dashboard-phone-es.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 400, f"the page scrolls sideways on a phone ({width}px)"
         browser.close()
 
 
@@ -195,3 +215,45 @@ def test_demo_data_if_empty_leaves_a_used_database_alone(tmp_path: Path) -> None
     assert runner.invoke(main, ["demo-data", "--residents", "5", "--if-empty"]).exit_code == 0
     again = runner.invoke(main, ["demo-data", "--residents", "5", "--if-empty"])
     assert again.exit_code == 0 and again.output == ""
+
+
+def test_the_interface_speaks_spanish_and_english(client: FlaskClient) -> None:
+    log_in(client, "beto")
+    spanish = client.get("/dashboard/", headers={"Accept-Language": "es-GT,es;q=0.9"})
+    text = spanish.get_data(as_text=True)
+    assert '<html lang="es">' in text and "Personas alcanzadas" in text
+    english = client.get("/dashboard/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "Residents reached" in english.get_data(as_text=True)
+    # A choice made on the page outlasts the browser's preference.
+    client.get("/dashboard/?ui=es", headers={"Accept-Language": "en"})
+    again = client.get("/dashboard/flows", headers={"Accept-Language": "en"})
+    assert "Conversaciones iniciadas, por flujo" in again.get_data(as_text=True)
+
+
+def test_every_interface_string_has_its_spanish() -> None:
+    """Extracted from the code and templates as `make ui-messages` does: a string added
+    without its translation fails here."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from outreach.i18n.ui import CATALOGS
+
+    root = Path(__file__).resolve().parent.parent
+    mapping = [
+        ("outreach/dashboard.py", "python"),
+        ("outreach/metrics/report.py", "python"),
+        ("outreach/i18n/ui.py", "python"),
+        ("outreach/templates/dashboard/**.html", "jinja2"),
+    ]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(
+            str(root), method_map=mapping, keywords=keywords
+        )
+    }
+    assert len(found) > 80
+    with (CATALOGS / "es" / "LC_MESSAGES" / "dashboard.po").open("rb") as handle:
+        catalog = read_po(handle)
+    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
+    assert sorted(found - translated) == []

@@ -40,13 +40,13 @@ def test_residents_reached_by_department_and_language(app: Flask) -> None:
     residents = {f"r{n}": ["hola", "3", "Huehuetenango" if n < 12 else "Petén"] for n in range(15)}
     talk(app, residents)
     db = connect(app.config["DATABASE"])
-    table = reached(db, Query(date(2026, 11, 1), date(2026, 11, 30), "department", "language"))
+    table = reached(db, Query(date(2026, 11, 1), date(2026, 11, 30), "language"), "department")
     assert table.column_totals["es"] == 15
     assert table.cells[("Petén", "es")] is None  # 3 residents: hidden
     assert table.row_totals["Petén"] is None
     # 15 - 12 would give Petén away, so Huehuetenango's 12 is hidden as well.
     assert table.cells[("Huehuetenango", "es")] is None
-    unsuppressed = reached(db, Query(date(2026, 11, 1), date(2026, 11, 30), "department"), k=5)
+    unsuppressed = reached(db, Query(date(2026, 11, 1), date(2026, 11, 30)), "department", k=5)
     assert unsuppressed.cells[("Huehuetenango", "all")] is None  # the lone other cell
     assert unsuppressed.column_totals["all"] == 15
 
@@ -69,7 +69,11 @@ def test_an_erasure_removes_a_resident_from_the_counts_but_is_counted(app: Flask
 def test_unknown_dimensions_are_refused(app: Flask) -> None:
     db = connect(app.config["DATABASE"])
     with pytest.raises(ValueError, match="unknown dimension"):
-        reached(db, Query(date(2026, 11, 1), date(2026, 11, 30), "phone"))
+        reached(db, Query(date(2026, 11, 1), date(2026, 11, 30)), "phone")
+    with pytest.raises(ValueError, match="unknown split"):
+        Query(date(2026, 11, 1), date(2026, 11, 30), "node")
+    with pytest.raises(ValueError, match="unknown filter"):
+        Query(date(2026, 11, 1), date(2026, 11, 30), filters=(("phone", "+502"),))
 
 
 def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
@@ -101,14 +105,16 @@ def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
 def test_purge_folds_old_days_into_suppressed_aggregates_and_deletes_them(app: Flask) -> None:
     talk(app, {f"r{n}": ["hola", "3", "Petén" if n < 3 else "Zacapa"] for n in range(14)})
     db = connect(app.config["DATABASE"])
-    before = db.execute("select count(*) from events").fetchone()[0]
     from outreach.metrics.purge import purge
 
     too_early = purge(db, date(2027, 2, 17), retention_days=90, k=10)  # day 89: kept
-    assert (too_early.days, too_early.events_deleted) == (0, 0)
+    assert (too_early.days, too_early.rows_deleted) == (0, 0)
+    before = db.execute("select count(*) from daily_activity").fetchone()[0]
+    assert before > 0  # the day was closed, not purged
     report = purge(db, date(2027, 2, 19), retention_days=90, k=10)
-    assert report.days == 1 and report.events_deleted == before
-    assert db.execute("select count(*) from events").fetchone()[0] == 0
+    assert report.days == 1 and report.rows_deleted == before
+    for table in ("events", "daily_activity"):
+        assert db.execute(f"select count(*) from {table}").fetchone()[0] == 0
     kept = {
         (row["metric"], row["dimension"], row["value"]): row["count"]
         for row in db.query("select * from daily_aggregates where day = '2026-11-20'")

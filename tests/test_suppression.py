@@ -49,6 +49,11 @@ def leaks(original: Table, published: Published, k: int) -> list[str]:
         secret = [n for n in names if totals[n] is None]
         if published.total is not None and len(secret) == 1:
             found.append(f"total {secret[0]} = the grand total minus the others")
+        if published.total is None and not secret and original.total:
+            found.append("the grand total = the sum of the shown totals")
+    for line, total in lines:
+        if total is None and all(published.cells[cell] is not None for cell in line):
+            found.append(f"a hidden total = the sum of its shown cells {line}")
     return found
 
 
@@ -103,3 +108,29 @@ def test_random_series_never_leak(seed: int) -> None:
     assert shown_total is None or shown_total == 0 or shown_total >= 10
     hidden = [n for n, v in shown.items() if v is None]
     assert not (shown_total is not None and len(hidden) == 1), (counts, shown, shown_total)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_a_total_hidden_elsewhere_stays_unrecoverable_here(seed: int) -> None:
+    rng = random.Random(seed)
+    rows = [f"r{i}" for i in range(rng.randrange(1, 5))]
+    columns = [f"c{i}" for i in range(rng.randrange(1, 4))]
+    counts = {(r, c): rng.choice([0, 3, 10, 12, 40]) for r in rows for c in columns}
+    original = table(counts)
+    published = suppress(original, 10, hide_total=True)
+    assert published.total is None
+    assert leaks(original, published, 10) == [], counts
+
+
+def test_a_small_margin_hides_a_second_margin_not_the_grand_total() -> None:
+    # One language used by 3 residents: its row is hidden, and so is the next smallest
+    # row, so that the headline total can stay.
+    original = table(
+        {("es", "sms"): 300, ("es", "wa"): 200, ("en", "sms"): 20, ("en", "wa"): 15,
+         ("quc", "sms"): 2, ("quc", "wa"): 1}
+    )  # fmt: skip
+    published = suppress(original, k=10)
+    assert published.total == 538
+    assert published.row_totals["quc"] is None
+    assert published.row_totals["en"] is None
+    assert leaks(original, published, 10) == []

@@ -1,81 +1,176 @@
-"""Counts of distinct residents from the interaction log, by up to two dimensions.
+"""Tables of counts from the interaction log, every cell with the distinct residents
+behind it, by a row and a column dimension, over a date range and optional filters.
 
-Only aggregates leave this module, always through :mod:`.suppression`; there is no
-per-resident view. Time is never finer than a day.
+The log is read through the ``activity`` view: closed days (one row per resident, day and
+what they did) plus today's events. Only aggregates leave this module, always through
+:mod:`.suppression`; there is no per-resident view. Time is never finer than a day.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlite_utils import Database
 
 from .suppression import DEFAULT_K, Published, Table, suppress, suppress_series
 
-#: What a row or a column can be, as SQL over events ``e`` joined to residents ``r``.
+#: What a row or a column can be, as SQL over the ``activity`` view. Days are UTC.
 DIMENSIONS = {
-    "language": "e.language",
-    "channel": "e.channel",
+    "language": "language",
+    "channel": "channel",
     # Only where the resident chose to give it; "unknown" otherwise.
-    "department": "coalesce(json_extract(r.session, '$.fields.department'), 'unknown')",
-    "day": "substr(e.at, 1, 10)",
-    "week": "strftime('%Y-W%W', e.at)",
-    "month": "substr(e.at, 1, 7)",
-    "flow": "coalesce(e.flow, '-')",
-    "node": "coalesce(e.flow || '/' || e.node, '-')",
-    "programme": "coalesce(e.programme, '-')",
+    "department": "department",
+    "day": "day",
+    # A week is named by its Monday.
+    "week": "date(day, '-' || ((strftime('%w', day) + 6) % 7) || ' days')",
+    "month": "substr(day, 1, 7)",
+    "flow": "coalesce(flow, '-')",
+    "node": "coalesce(flow || '/' || node, '-')",
+    "programme": "coalesce(programme, '-')",
 }
+#: What every figure can be split by (the columns of a page's tables), and filtered by.
+SPLITS = ("language", "channel", "department", "day", "week", "month")
+PERIODS = ("day", "week", "month")
+FILTERS = ("language", "channel", "department")
 ALL = "all"
 
 
 @dataclass(frozen=True)
 class Query:
+    """A date range (inclusive), the dimension every table is split by, and filters."""
+
     since: date
     until: date
-    rows: str = ALL
-    columns: str = ALL
-    #: Which events count: a resident is "reached" by any message they sent.
-    kind: str = "msg_received"
+    split: str = ALL
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.split != ALL and self.split not in SPLITS:
+            raise ValueError(f"unknown split {self.split!r} ({', '.join(SPLITS)})")
+        for name, _ in self.filters:
+            if name not in FILTERS:
+                raise ValueError(f"unknown filter {name!r} ({', '.join(FILTERS)})")
+        if self.until < self.since:
+            raise ValueError("the range ends before it starts")
 
 
-def reached(db: Database, query: Query, k: int = DEFAULT_K) -> Published:
-    """Distinct residents per cell, with totals, small cells suppressed."""
-    for dimension in (query.rows, query.columns):
-        if dimension != ALL and dimension not in DIMENSIONS:
-            raise ValueError(f"unknown dimension {dimension!r} ({', '.join(DIMENSIONS)})")
-    row_sql = DIMENSIONS.get(query.rows, "'all'")
-    column_sql = DIMENSIONS.get(query.columns, "'all'")
-    where = "e.kind = ? AND e.at >= ? AND e.at < date(?, '+1 day')"
-    params = [query.kind, query.since.isoformat(), query.until.isoformat()]
-    base = f"FROM events e LEFT JOIN residents r ON r.id = e.resident WHERE {where}"
+@dataclass(frozen=True)
+class Measure:
+    """What a table counts. ``value`` is None for distinct residents; otherwise an SQL
+    expression summed per cell (events, messages, segments), and the residents behind
+    each cell still decide what is hidden."""
 
-    def grouped(*expressions: str) -> list[tuple[tuple[str, ...], int]]:
-        """(the dimensions' values, distinct residents) per group."""
-        select = ", ".join(expressions) if expressions else "'all'"
-        group = f"GROUP BY {select}" if expressions else ""
-        sql = f"SELECT {select}, count(DISTINCT e.resident) {base} {group}"
-        return [
-            (tuple(str(value) for value in row[:-1]), int(row[-1]))
-            for row in db.execute(sql, params)
-        ]
+    kinds: tuple[str, ...]
+    value: str | None = None
+    #: Rows are this expression instead of a dimension (e.g. messages in or out).
+    rows_sql: str | None = None
+    where: str = ""
+    params: tuple[str, ...] = field(default=())
 
-    row_totals = {key[0]: n for key, n in grouped(row_sql)}
-    total_rows = grouped()
-    total = total_rows[0][1] if total_rows else 0
-    rows = sorted(row_totals)
-    if query.columns == ALL:
-        # One dimension: its counts and their total, no separate margins.
-        series, shown_total = suppress_series(row_totals, int(total), k)
+
+RESIDENTS_REACHED = Measure(("msg_received",))
+
+
+def count(
+    db: Database,
+    query: Query,
+    measure: Measure,
+    rows: str = ALL,
+    k: int = DEFAULT_K,
+    hide_total: bool = False,
+) -> Published:
+    """One table: ``rows`` by the query's split, with totals, small cells suppressed.
+    With no split it is a one-dimensional series with its total.
+
+    One scan: the residents of every (row, column) are listed once in a materialised
+    CTE, and the cells, both margins and the total are counted from it."""
+    if rows != ALL and rows not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {rows!r} ({', '.join(DIMENSIONS)})")
+    row_sql = measure.rows_sql or DIMENSIONS.get(rows, "'all'")
+    column_sql = DIMENSIONS.get(query.split, "'all'")
+    value_sql = f"sum({measure.value})" if measure.value else "0"
+    where = [
+        f"kind IN ({', '.join('?' for _ in measure.kinds)})",
+        "day >= ?",
+        "day <= ?",
+        *(f"{DIMENSIONS[name]} = ?" for name, _ in query.filters),
+    ]
+    params: list[str] = [
+        *measure.kinds,
+        query.since.isoformat(),
+        query.until.isoformat(),
+        *(value for _, value in query.filters),
+    ]
+    if measure.where:
+        where.append(measure.where)
+        params += measure.params
+    sql = f"""
+        WITH d AS MATERIALIZED (
+            SELECT {row_sql} AS r, {column_sql} AS c, resident, {value_sql} AS v
+            FROM activity WHERE {" AND ".join(where)} GROUP BY 1, 2, 3)
+        SELECT 0, r, c, count(*), sum(v) FROM d GROUP BY r, c
+        UNION ALL SELECT 1, r, '', count(DISTINCT resident), sum(v) FROM d GROUP BY r
+        UNION ALL SELECT 2, '', c, count(DISTINCT resident), sum(v) FROM d GROUP BY c
+        UNION ALL SELECT 3, '', '', count(DISTINCT resident), sum(v) FROM d"""
+    people: dict[int, dict[tuple[str, str], int]] = {0: {}, 1: {}, 2: {}, 3: {}}
+    values: dict[int, dict[tuple[str, str], int]] = {0: {}, 1: {}, 2: {}, 3: {}}
+    for level, r, c, residents, value in db.execute(sql, params):
+        people[level][str(r), str(c)] = int(residents)
+        values[level][str(r), str(c)] = int(value or 0)
+    total = people[3].get(("", ""), 0)
+    row_names = sorted(r for r, _ in people[1])
+    column_names = sorted(c for _, c in people[2])
+    if query.split == ALL:
+        series, shown_total = suppress_series(
+            {r: people[1][r, ""] for r in row_names}, total, k, hide_total
+        )
+        cells: dict[tuple[str, str], int | None] = {
+            (r, ALL): None
+            if series[r] is None
+            else _pick(values, 1, (r, ""), measure, people[1][r, ""])
+            for r in row_names
+        }
+        row_totals = {r: cells[r, ALL] for r in row_names}
+        grand = None if shown_total is None else _pick(values, 3, ("", ""), measure, total)
         return Published(
-            rows, [ALL], {(r, ALL): series[r] for r in rows}, dict(series),
-            {ALL: shown_total}, shown_total, k,
+            row_names, [ALL], cells, row_totals, {ALL: grand}, grand, k,
             sum(1 for v in series.values() if v is None) + int(shown_total is None),
         )  # fmt: skip
-    cells = {(key[0], key[1]): n for key, n in grouped(row_sql, column_sql)}
-    column_totals = {key[0]: n for key, n in grouped(column_sql)}
-    columns = sorted(column_totals)
-    for r in rows:
-        for c in columns:
-            cells.setdefault((r, c), 0)
-    return suppress(Table(rows, columns, cells, row_totals, column_totals, int(total)), k)
+    table = Table(
+        row_names,
+        column_names,
+        {(r, c): people[0].get((r, c), 0) for r in row_names for c in column_names},
+        {r: people[1][r, ""] for r in row_names},
+        {c: people[2]["", c] for c in column_names},
+        total,
+    )
+    published = suppress(table, k, hide_total)
+    if measure.value is None:
+        return published
+    # The residents decided what is hidden; what is shown is the measure's value.
+    return Published(
+        published.rows,
+        published.columns,
+        {rc: None if v is None else values[0].get(rc, 0) for rc, v in published.cells.items()},
+        {r: None if v is None else values[1][r, ""] for r, v in published.row_totals.items()},
+        {c: None if v is None else values[2]["", c] for c, v in published.column_totals.items()},
+        None if published.total is None else values[3]["", ""],
+        k,
+        published.suppressed,
+    )
+
+
+def _pick(
+    values: dict[int, dict[tuple[str, str], int]],
+    level: int,
+    key: tuple[str, str],
+    measure: Measure,
+    residents: int,
+) -> int:
+    return values[level][key] if measure.value else residents
+
+
+def reached(db: Database, query: Query, rows: str = ALL, k: int = DEFAULT_K) -> Published:
+    """Distinct residents who sent at least one message, per cell."""
+    return count(db, query, RESIDENTS_REACHED, rows, k)

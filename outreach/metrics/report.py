@@ -1,99 +1,252 @@
-"""What the dashboard shows: several suppressed tables and a server-rendered chart."""
+"""The dashboard's pages as data: each a list of suppressed tables, split the same way.
+
+One place decides what a page publishes, so that the page, its CSV and its JSON export
+show the same figures. The reach figures of the overview share one total: it is hidden in
+all of them or in none, so no hidden figure can be worked out by comparing two tables.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from html import escape
 
 from sqlite_utils import Database
 
-from .queries import ALL, Query, reached
+from outreach.engine.model import DirectoryNode, Flow, MessageNode
+
+from .queries import ALL, Measure, Query, count
 from .suppression import Published, suppress_series
+
+#: Translatable titles are marked with this no-op, so Babel's extractor finds them; the
+#: dashboard translates them when it renders.
+_: Callable[[str], str] = lambda text: text  # noqa: E731
+
+PAGES = ("overview", "flows", "topics", "quality")
 
 
 @dataclass(frozen=True)
 class Section:
+    """One published table. ``unit`` says what its numbers count."""
+
+    id: str
     title: str
+    unit: str
     table: Published
     note: str = ""
+    #: Row labels in display order (e.g. a flow's nodes in the order the flow has them).
+    order: Sequence[str] = field(default=())
+
+    @property
+    def rows(self) -> list[str]:
+        if not self.order:
+            return self.table.rows
+        rank = {name: n for n, name in enumerate(self.order)}
+        return sorted(self.table.rows, key=lambda r: (rank.get(r, len(rank)), r))
 
 
-#: (title, event kind, dimension): each a count of distinct residents.
-SECTIONS = (
-    ("Conversations started, by flow", "flow_started", "flow"),
-    ("Conversations completed, by flow", "flow_completed", "flow"),
-    ("Where residents go, by node (the funnel)", "node_visited", "node"),
-    ("Referrals, by programme", "referral_given", "programme"),
-    ("Not understood, by node (a keyword or translation to improve?)",
-     "input_not_understood", "node"),
-    ("Not understood, by language", "input_not_understood", "language"),
-    ("Opted out (STOP), by language", "opt_out_requested", "language"),
-)  # fmt: skip
+@dataclass(frozen=True)
+class Headline:
+    """Figures of the overview that are not tables."""
+
+    reached: int | None
+    new: int | None
+    returning: int | None
+    messages_in: int | None
+    messages_out: int | None
+    segments: int | None
+    opt_outs: int | None
+    erasures: int | None
 
 
-def sections(db: Database, since: date, until: date, k: int) -> list[Section]:
-    return [
-        Section(title, reached(db, Query(since, until, dimension, ALL, kind), k))
-        for title, kind, dimension in SECTIONS
-    ]
-
-
-def erasures(db: Database, since: date, until: date, k: int) -> int | None:
-    """Residents who deleted their data in the range (anonymous counts); hidden if small."""
-    row = db.execute(
-        "SELECT coalesce(sum(count), 0) FROM anonymous_counts "
-        "WHERE metric = 'erasure' AND day >= ? AND day <= ?",
-        [since.isoformat(), until.isoformat()],
-    ).fetchone()
-    count = int(row[0])
-    return None if 0 < count < k else count
-
-
-def segments_sent(db: Database, since: date, until: date) -> int:
-    """SMS segments sent in the range: a sum over everyone, not about anyone."""
-    row = db.execute(
-        "SELECT coalesce(sum(segments), 0) FROM events WHERE channel = 'sms' "
-        "AND at >= ? AND at < date(?, '+1 day')",
-        [since.isoformat(), until.isoformat()],
-    ).fetchone()
-    return int(row[0])
-
-
-def daily_reach(db: Database, since: date, until: date, k: int) -> list[tuple[str, int | None]]:
-    table = reached(db, Query(since, until, "day", ALL), k)
-    counts = {r: table.row_totals[r] for r in table.rows}
-    return sorted(counts.items())
-
-
-def bar_chart(series: list[tuple[str, int | None]], label: str) -> str:
-    """An SVG bar chart that needs no script and no network. Hidden days are marked ×."""
-    if not series:
-        return '<p class="note">No data in this range.</p>'
-    width, height, gap = 640, 180, 2
-    top = max((v for _, v in series if v), default=1)
-    bar = max(2, (width - gap * len(series)) // len(series))
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height + 24}" role="img" '
-        f'aria-label="{escape(label)}">'
-    ]
-    for n, (day, value) in enumerate(series):
-        x = n * (bar + gap)
-        if value is None:
-            parts.append(f'<text x="{x}" y="{height}" class="hidden">×</text>')
-            continue
-        h = round(height * value / top)
-        parts.append(
-            f'<rect x="{x}" y="{height - h}" width="{bar}" height="{h}">'
-            f"<title>{escape(day)}: {value}</title></rect>"
-        )
-    parts.append(f'<text x="0" y="{height + 18}">{escape(series[0][0])}</text>')
-    parts.append(
-        f'<text x="{width}" y="{height + 18}" text-anchor="end">{escape(series[-1][0])}</text>'
+def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline, list[Section]]:
+    """Reach (new and returning), reach over time, messages, SMS segments, opt-outs."""
+    since = query.since.isoformat()
+    who = Measure(("msg_received",), rows_sql=_new_or_returning(since))
+    # Who is new or returning, by the page's split: its total is the headline.
+    reach = count(db, query, who, k=k)
+    over_time = count(db, Query(query.since, query.until, ALL, query.filters),
+                      Measure(("msg_received",)), period, k)  # fmt: skip
+    if (reach.total is None) != (over_time.total is None):
+        # The same number in two tables: hidden in both, or neither would protect it.
+        reach = count(db, query, who, k=k, hide_total=True)
+        over_time = count(db, Query(query.since, query.until, ALL, query.filters),
+                          Measure(("msg_received",)), period, k, hide_total=True)  # fmt: skip
+    messages = count(db, query, MESSAGES, k=k)
+    segments = count(db, query, SEGMENTS, k=k)
+    opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k)
+    headline = Headline(
+        reach.total,
+        # A row that is missing counted no one: zero, not hidden.
+        reach.row_totals.get("new", 0),
+        reach.row_totals.get("returning", 0),
+        messages.row_totals.get("in", 0),
+        messages.row_totals.get("out", 0),
+        segments.total,
+        opt_outs.total,
+        erasures(db, query, k),
     )
-    parts.append("</svg>")
-    return "".join(parts)
+    sections = [
+        Section("reach", _("Residents reached, new and returning"), _("residents"), reach,
+                _("New: first wrote in this range. Returning: wrote before it too.")),
+        Section("reach_over_time", _("Residents reached over time"), _("residents"), over_time),
+        Section("messages", _("Messages received and sent"), _("messages"), messages,
+                _("Several short replies may travel in one SMS.")),
+        Section("segments", _("SMS segments sent"), _("segments"), segments,
+                _("What an SMS costs is paid per segment. WhatsApp has no segments.")),
+        Section("opt_outs", _("Residents who opted out (STOP)"), _("residents"), opt_outs),
+    ]  # fmt: skip
+    return headline, sections
 
 
-__all__ = ["Section", "bar_chart", "daily_reach", "erasures", "sections", "segments_sent",
-           "suppress_series"]  # fmt: skip
+def flows(db: Database, query: Query, flow: str, order: Sequence[str], k: int) -> list[Section]:
+    """Conversations started and completed per flow, and one flow's funnel."""
+    funnel = Measure(("node_visited",), where="flow = ?", params=(flow,))
+    return [
+        Section("started", _("Conversations started, by flow"), _("conversations"),
+                count(db, query, Measure(("flow_started",), value="events"), "flow", k)),
+        Section("completed", _("Conversations completed, by flow"), _("conversations"),
+                count(db, query, Measure(("flow_completed",), value="events"), "flow", k)),
+        Section("funnel", _("How far residents get in a flow (the funnel)"), _("residents"),
+                count(db, query, funnel, "node", k),
+                _("Residents who reached each step, in the flow's order: where the numbers "
+                  "drop, people stop."), order=order),
+    ]  # fmt: skip
+
+
+def topics(db: Database, query: Query, topic_nodes: Sequence[str], k: int) -> list[Section]:
+    """Which information residents read, and the programmes they were referred to."""
+    marks = ", ".join("?" for _ in topic_nodes) or "NULL"
+    viewed = Measure(
+        ("node_visited",), where=f"flow || '/' || node IN ({marks})", params=tuple(topic_nodes)
+    )
+    return [
+        Section("topics", _("Topics viewed"), _("residents"), count(db, query, viewed, "node", k)),
+        Section("referrals", _("Referrals, by programme"), _("referrals"),
+                count(db, query, Measure(("referral_given",), value="events"), "programme", k)),
+    ]  # fmt: skip
+
+
+def quality(db: Database, query: Query, k: int) -> list[Section]:
+    """Where residents were not understood: a keyword or a translation to improve."""
+    not_understood = Measure(("input_not_understood",), value="events")
+    return [
+        Section("not_understood_language", _("Messages not understood, by language"),
+                _("messages"), count(db, query, not_understood, "language", k)),
+        Section("not_understood_node", _("Messages not understood, by step"), _("messages"),
+                count(db, query, not_understood, "node", k),
+                _("The steps where a keyword list or a translation needs work.")),
+    ]  # fmt: skip
+
+
+def not_understood_rates(db: Database, query: Query, k: int) -> dict[str, float | None]:
+    """Per language: messages not understood / messages received, as a percentage.
+    Hidden where either count is."""
+    lost = count(db, Query(query.since, query.until, ALL, query.filters),
+                 Measure(("input_not_understood",), value="events"), "language", k)  # fmt: skip
+    received = count(db, Query(query.since, query.until, ALL, query.filters),
+                     Measure(("msg_received",), value="events"), "language", k)  # fmt: skip
+    rates: dict[str, float | None] = {}
+    for language in received.rows:
+        part, whole = lost.row_totals.get(language, 0), received.row_totals[language]
+        rates[language] = None if part is None or not whole else round(100 * part / whole, 1)
+    return rates
+
+
+def erasures(db: Database, query: Query, k: int) -> int | None:
+    """Residents who deleted their data (anonymous counts: nothing else is left of them).
+    Filters on language and channel apply; the department went with the data."""
+    where = ["metric = 'erasure'", "day >= ?", "day <= ?"]
+    params = [query.since.isoformat(), query.until.isoformat()]
+    for name, wanted in query.filters:
+        if name == "department":
+            return None
+        where.append(f"{name} = ?")
+        params.append(wanted)
+    row = db.execute(
+        f"SELECT coalesce(sum(count), 0) FROM anonymous_counts WHERE {' AND '.join(where)}",
+        params,
+    ).fetchone()
+    erased = int(row[0])
+    return None if 0 < erased < k else erased
+
+
+def earlier_trend(db: Database, query: Query) -> list[tuple[str, int | None]]:
+    """Residents reached per day on days past the retention window: only what
+    ``outreach purge`` kept, suppressed when it was folded. Filters do not apply: the
+    details they would need are gone."""
+    return [
+        (day, None if value is None else int(value))
+        for day, value in db.execute(
+            "SELECT day, count FROM daily_aggregates WHERE metric = 'residents_reached' "
+            "AND dimension = 'all' AND day >= ? AND day <= ? ORDER BY day",
+            [query.since.isoformat(), query.until.isoformat()],
+        )
+    ]
+
+
+def topic_nodes(flows: Iterable[Flow]) -> list[str]:
+    """The information residents read: messages that carry their own source, and the
+    programme listings, as flow/node."""
+    return [
+        f"{flow.id}/{node.id}"
+        for flow in flows
+        for node in flow.nodes.values()
+        if (isinstance(node, MessageNode) and node.provenance is not None)
+        or isinstance(node, DirectoryNode)
+    ]
+
+
+def node_order(flow: Flow) -> list[str]:
+    """A flow's nodes as flow/node, in the order the file has them: the funnel's order."""
+    return [f"{flow.id}/{node}" for node in flow.nodes]
+
+
+def _new_or_returning(since: str) -> str:
+    # An ISO date compared as text: safe to inline, and it keeps the query one statement.
+    date.fromisoformat(since)
+    return f"CASE WHEN first_seen_on >= '{since}' THEN 'new' ELSE 'returning' END"
+
+
+#: Messages in are the residents' own; out are the service's replies.
+MESSAGES = Measure(
+    ("msg_received", "node_visited", "msg_created"),
+    value="CASE WHEN kind = 'msg_received' THEN events ELSE messages END",
+    rows_sql="CASE WHEN kind = 'msg_received' THEN 'in' ELSE 'out' END",
+    where="(kind = 'msg_received' OR messages > 0)",
+)
+SEGMENTS = Measure(
+    ("node_visited", "msg_created"), value="segments", where="channel = 'sms' AND messages > 0"
+)
+
+
+def series(table: Published) -> list[tuple[str, int | None]]:
+    """A one-column table as (row, value) pairs, for a chart."""
+    return [(row, table.row_totals[row]) for row in table.rows]
+
+
+def rows_of(sections: Iterable[Section]) -> list[dict[str, object]]:
+    """Every published figure of a page, one row each, for CSV and JSON exports."""
+    out: list[dict[str, object]] = []
+    for section in sections:
+        table = section.table
+        for row in section.rows:
+            for column in table.columns:
+                out.append(_export_row(section, row, column, table.cells[row, column]))
+            if table.columns != [ALL]:
+                out.append(_export_row(section, row, "total", table.row_totals[row]))
+        if table.columns != [ALL]:
+            for column in table.columns:
+                out.append(_export_row(section, "total", column, table.column_totals[column]))
+        out.append(_export_row(section, "total", "total", table.total))
+    return out
+
+
+def _export_row(section: Section, row: str, column: str, value: int | None) -> dict[str, object]:
+    return {"table": section.id, "unit": section.unit, "row": row, "column": column,
+            "value": "" if value is None else value, "suppressed": value is None}  # fmt: skip
+
+
+__all__ = ["Headline", "Section", "earlier_trend", "erasures", "flows", "node_order",
+           "not_understood_rates", "overview", "quality", "rows_of", "series",
+           "suppress_series", "topic_nodes", "topics"]  # fmt: skip

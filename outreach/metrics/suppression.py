@@ -3,11 +3,14 @@
 A cell counting fewer than k residents could point at someone, so it is hidden (primary
 suppression). Hiding it is not enough when the table also publishes totals: a hidden cell
 that is the only hidden one in its row (or column) equals the row total minus the shown
-cells. So, as statistical offices do, more cells are hidden until every row and column
-with a hidden cell has at least two, or its total is hidden too (complementary
-suppression). The smallest shown cell is chosen each time, to lose as little as possible.
-A hidden row or column total hides the grand total, which would otherwise give it away.
-Zero is published: it reveals no one.
+cells. So, as statistical offices do, more cells are hidden until no row or column, with
+its total counted as one of its elements, has exactly one hidden element (complementary
+suppression). The margins are lines too: a hidden row total that is the only hidden one
+would be the grand total minus the others. The smallest shown element is chosen each
+time, to lose as little as possible. Zero is published: it reveals no one.
+
+Counts of distinct residents need not add up (one resident may write in two languages),
+so the rule is conservative for them; for sums, such as messages, it is exact.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ DEFAULT_K = 10
 MIN_K = 5
 
 Cell = tuple[str, str]
+#: The name of the margins' row and column in the grid :func:`suppress` works on.
+TOTAL = "\x00total"
 
 
 @dataclass
@@ -54,76 +59,55 @@ def check_k(k: int) -> int:
     return k
 
 
-def suppress(table: Table, k: int = DEFAULT_K) -> Published:
+def suppress(table: Table, k: int = DEFAULT_K, hide_total: bool = False) -> Published:
+    """``hide_total``: the grand total is hidden elsewhere on the page, so here too."""
     check_k(k)
-    hidden: set[Cell] = {c for c, v in table.cells.items() if 0 < v < k}
-    hidden_rows = {r for r, v in table.row_totals.items() if 0 < v < k}
-    hidden_columns = {c for c, v in table.column_totals.items() if 0 < v < k}
-    hidden_total = 0 < table.total < k
-
-    def complement(line: list[Cell], total_hidden: bool) -> Cell | None:
-        """The cell to hide so that this line no longer gives a hidden cell away."""
-        if total_hidden:
-            return None
-        secret = [c for c in line if c in hidden]
-        if len(secret) != 1:
-            return None
-        shown = [c for c in line if c not in hidden and table.cells.get(c, 0) > 0]
-        if not shown:
-            return None  # every other cell is zero: the hidden one is its total, not shown
-        return min(shown, key=lambda c: (table.cells[c], c))
-
-    # Each line (a row or a column) with its cells and the set its total is hidden in.
-    lines: list[tuple[str, list[Cell], set[str]]] = [
-        (row, [(row, column) for column in table.columns], hidden_rows) for row in table.rows
-    ] + [
-        (column, [(row, column) for row in table.rows], hidden_columns) for column in table.columns
+    # The table with its margins is one grid: a row's total sits in column TOTAL, a
+    # column's in row TOTAL, the grand total at (TOTAL, TOTAL). Every row and column of
+    # the grid, margins included, adds up to its last element, so none may have exactly
+    # one hidden element: it would be that line's total minus the shown ones.
+    grid: dict[Cell, int] = dict(table.cells)
+    grid.update({(r, TOTAL): v for r, v in table.row_totals.items()})
+    grid.update({(TOTAL, c): v for c, v in table.column_totals.items()})
+    grid[TOTAL, TOTAL] = table.total
+    hidden = {e for e, v in grid.items() if 0 < v < k}
+    if hide_total:
+        hidden.add((TOTAL, TOTAL))
+    lines = [[(r, c) for c in [*table.columns, TOTAL]] for r in [*table.rows, TOTAL]] + [
+        [(r, c) for r in [*table.rows, TOTAL]] for c in [*table.columns, TOTAL]
     ]
     changed = True
     while changed:
         changed = False
-        for name, line, hidden_totals in lines:
-            if (extra := complement(line, name in hidden_totals)) is not None:
-                hidden.add(extra)
+        for line in lines:
+            if sum(1 for e in line if e in hidden) != 1:
+                continue
+            shown = [e for e in line if e not in hidden and grid.get(e, 0) > 0]
+            if shown:
+                # The smallest, to lose as little as possible; a cell before a total.
+                hidden.add(min(shown, key=lambda e: (grid[e], TOTAL in e, e)))
                 changed = True
-            elif (
-                _lone_secret(line, hidden)
-                and not any(table.cells.get(c, 0) for c in line if c not in hidden)
-                and name not in hidden_totals
-            ):
-                # Nothing else to hide in the line: its total would give the cell away.
-                hidden_totals.add(name)
-                changed = True
-    # A hidden row or column total would be the grand total minus the others: the grand
-    # total goes too. (A hidden total's own cells are hidden, so it cannot be summed up.)
-    if hidden_rows or hidden_columns:
-        hidden_total = True
-    cells = {c: (None if c in hidden else v) for c, v in table.cells.items()}
     return Published(
         table.rows,
         table.columns,
-        cells,
-        {r: (None if r in hidden_rows else v) for r, v in table.row_totals.items()},
-        {c: (None if c in hidden_columns else v) for c, v in table.column_totals.items()},
-        None if hidden_total else table.total,
+        {c: (None if c in hidden else v) for c, v in table.cells.items()},
+        {r: (None if (r, TOTAL) in hidden else v) for r, v in table.row_totals.items()},
+        {c: (None if (TOTAL, c) in hidden else v) for c, v in table.column_totals.items()},
+        None if (TOTAL, TOTAL) in hidden else table.total,
         k,
-        len(hidden) + len(hidden_rows) + len(hidden_columns) + int(hidden_total),
+        len(hidden),
     )
 
 
-def _lone_secret(line: list[Cell], hidden: set[Cell]) -> bool:
-    return sum(1 for c in line if c in hidden) == 1
-
-
 def suppress_series(
-    counts: dict[str, int], total: int, k: int = DEFAULT_K
+    counts: dict[str, int], total: int, k: int = DEFAULT_K, hide_total: bool = False
 ) -> tuple[dict[str, int | None], int | None]:
     """The one-dimensional case: counts by one dimension and their total. A lone hidden
     count would be the total minus the others, so a second one is hidden, or, when no
-    other count is shown, the total."""
+    other count is shown, the total. ``hide_total``: it is hidden elsewhere on the page."""
     check_k(k)
     hidden = {name for name, value in counts.items() if 0 < value < k}
-    total_hidden = 0 < total < k
+    total_hidden = 0 < total < k or hide_total
     if len(hidden) == 1 and not total_hidden:
         shown = [n for n, v in counts.items() if n not in hidden and v > 0]
         if shown:

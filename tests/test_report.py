@@ -1,0 +1,169 @@
+"""The dashboard's figures, from conversations played through the real engine and store:
+each checked against what the conversations did, before and after their days close."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import TEST_CONFIG
+from flask import Flask
+
+from outreach import create_app
+from outreach.conversation import Conversations
+from outreach.db import get_db
+from outreach.metrics import report
+from outreach.metrics.queries import Query, reached
+from outreach.metrics.rollup import close_days
+from outreach.store import connect
+
+DAY = datetime(2026, 11, 20, 15, tzinfo=UTC)
+RANGE = (date(2026, 11, 1), date(2026, 11, 30))
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    return create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
+
+
+def talk(
+    app: Flask, residents: dict[str, list[str]], at: datetime = DAY, channel: str = "sms"
+) -> list[str]:
+    """Play the conversations; returns every reply body sent."""
+    bodies: list[str] = []
+    with app.app_context():
+        clock = iter(at + timedelta(minutes=n) for n in range(10_000))
+        conversations = Conversations(
+            get_db(), app.extensions["outreach.content"], clock=lambda: next(clock)
+        )
+        for resident, texts in residents.items():
+            for n, text in enumerate(texts):
+                reply = conversations.handle(
+                    resident, text, channel=channel, message_id=f"{resident}-{at:%d}-{n}",
+                    rendering=channel,
+                )  # fmt: skip
+                bodies += [m.body for m in reply.messages]
+    return bodies
+
+
+def test_closing_a_day_keeps_every_figure_and_drops_the_time_of_day(app: Flask) -> None:
+    talk(app, {f"r{n}": ["hola", "3", "Huehuetenango" if n < 12 else "Petén", "1"]
+               for n in range(15)})  # fmt: skip
+    db = connect(app.config["DATABASE"])
+    query = Query(*RANGE, split="language")
+    before = [report.overview(db, query, "day", 10), report.flows(db, query, "main", [], 10)]
+    events = db.execute("select count(*) from events").fetchone()[0]
+    closed = close_days(db, date(2026, 11, 21))
+    assert closed.events == events and 0 < closed.rows < events
+    assert db.execute("select count(*) from events").fetchone()[0] == 0
+    after = [report.overview(db, query, "day", 10), report.flows(db, query, "main", [], 10)]
+    assert after == before
+    columns = [row[1] for row in db.execute("pragma table_info(daily_activity)")]
+    assert "at" not in columns  # a day, never a time
+    assert close_days(db, date(2026, 11, 21)).events == 0  # nothing left to close
+
+
+def test_the_overview_counts_what_the_conversations_did(app: Flask) -> None:
+    texts = {f"r{n}": ["hola", "1", "2"] for n in range(12)}
+    sent = talk(app, texts)
+    # Two of them come back a week later: returning, for a range starting after the first.
+    talk(app, {"r0": ["hola"], "r1": ["hola"], **{f"s{n}": ["hola"] for n in range(10)}},
+         at=DAY + timedelta(days=7))  # fmt: skip
+    db = connect(app.config["DATABASE"])
+    headline, sections = report.overview(db, Query(*RANGE), "day", 10)
+    assert headline.reached == 22
+    assert (headline.new, headline.returning) == (22, 0)
+    assert headline.messages_in == 36 + 12
+    later = Query(date(2026, 11, 25), date(2026, 11, 30))
+    headline_later, _ = report.overview(db, later, "day", 10)
+    assert headline_later.reached == 12
+    # 10 new, 2 returning: the 2 are hidden, and so the 10, which would give them away.
+    assert (headline_later.new, headline_later.returning) == (None, None)
+    # Messages out: every message the service sent (several may share one SMS).
+    segments = db.execute("select sum(segments) from activity where channel = 'sms'")
+    assert headline.segments == segments.fetchone()[0]
+    assert headline.segments >= len(sent)
+    over_time = next(s for s in sections if s.id == "reach_over_time").table
+    assert report.series(over_time) == [("2026-11-20", 12), ("2026-11-27", 12)]
+
+
+def test_messages_out_are_counted_on_whatsapp_too(app: Flask) -> None:
+    talk(app, {f"w{n}": ["hola", "1"] for n in range(10)}, channel="whatsapp")
+    db = connect(app.config["DATABASE"])
+    headline, _ = report.overview(db, Query(*RANGE), "day", 10)
+    assert headline.messages_in == 20
+    assert headline.messages_out is not None and headline.messages_out >= 20
+    assert headline.segments == 0  # no SMS sent
+
+
+def test_filters_and_splits(app: Flask) -> None:
+    talk(app, {f"r{n}": ["hola"] for n in range(12)})
+    talk(app, {f"w{n}": ["hola"] for n in range(11)}, channel="whatsapp")
+    db = connect(app.config["DATABASE"])
+    only_whatsapp = Query(*RANGE, filters=(("channel", "whatsapp"),))
+    assert reached(db, only_whatsapp).total == 11
+    by_channel = reached(db, Query(*RANGE, split="channel"))
+    assert by_channel.column_totals == {"sms": 12, "whatsapp": 11}
+    by_week = reached(db, Query(*RANGE, split="week"))
+    assert by_week.columns == ["2026-11-16"]  # the week of Monday 16 November
+    by_month = reached(db, Query(*RANGE), "month")
+    assert by_month.row_totals == {"2026-11": 23}
+
+
+def test_funnel_follows_the_flow_and_referrals_name_the_programme(app: Flask) -> None:
+    talk(app, {f"r{n}": ["hola", "3", "Huehuetenango", "1"] for n in range(11)})
+    db = connect(app.config["DATABASE"])
+    content = app.extensions["outreach.content"]
+    flow = content.flows.flows["programmes"]
+    funnel = report.flows(db, Query(*RANGE), "programmes", report.node_order(flow), 10)[2]
+    assert funnel.rows[0] == f"programmes/{flow.start}"
+    assert all(v in (None, 0) or v >= 10 for v in funnel.table.row_totals.values())
+    topics = report.topics(db, Query(*RANGE), report.topic_nodes(content.flows.flows.values()), 10)
+    referrals = topics[1].table
+    assert referrals.rows and all(r != "-" for r in referrals.rows)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_page_publishes_a_small_count_or_one_figure_two_ways(app: Flask, seed: int) -> None:
+    """Random populations; every table of every page is checked, and the reach total,
+    which two tables of the overview share, is hidden in both or in neither."""
+    rng = random.Random(seed)
+    scripts = [["hola", "1", "1"], ["hola", "2"], ["hola", "3", "Petén", "2"], ["hello", "4"]]
+    for day in range(rng.randrange(1, 4)):
+        talk(app, {f"r{seed}-{n}": rng.choice(scripts) for n in range(rng.randrange(3, 25))},
+             at=DAY + timedelta(days=day), channel=rng.choice(["sms", "whatsapp"]))  # fmt: skip
+    db = connect(app.config["DATABASE"])
+    content = app.extensions["outreach.content"]
+    for split in ("all", "language", "channel", "day"):
+        query = Query(*RANGE, split=split)
+        headline, overview = report.overview(db, query, "day", 10)
+        reach, over_time = overview[0].table, overview[1].table
+        assert (reach.total is None) == (over_time.total is None)
+        assert headline.reached == reach.total
+        pages = [
+            *overview,
+            *report.flows(db, query, "main", [], 10),
+            *report.topics(db, query, report.topic_nodes(content.flows.flows.values()), 10),
+            *report.quality(db, query, 10),
+        ]
+        for section in pages:
+            if section.unit != "residents":
+                continue  # sums: hidden where their residents are few (checked above)
+            table = section.table
+            figures = [*table.cells.values(), *table.row_totals.values(),
+                       *table.column_totals.values(), table.total]  # fmt: skip
+            assert all(v is None or v == 0 or v >= 10 for v in figures), (section.id, split)
+
+
+def test_purged_days_come_back_as_the_earlier_trend(app: Flask) -> None:
+    from outreach.metrics.purge import purge
+
+    talk(app, {f"r{n}": ["hola"] for n in range(12)})
+    talk(app, {f"s{n}": ["hola"] for n in range(3)}, at=DAY + timedelta(days=1))
+    db = connect(app.config["DATABASE"])
+    purge(db, date(2027, 3, 1), retention_days=90, k=10)
+    query = Query(*RANGE)
+    assert reached(db, query).total == 0  # the details are gone
+    assert report.earlier_trend(db, query) == [("2026-11-20", 12), ("2026-11-21", None)]
