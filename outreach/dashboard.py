@@ -31,6 +31,7 @@ from markupsafe import Markup
 from . import staff
 from .conversation import utc_now
 from .db import get_db
+from .engine.model import QuestionNode
 from .i18n import ui
 from .i18n.ui import gettext
 from .metrics import charts, report
@@ -186,17 +187,21 @@ def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dic
     abort(404)
 
 
-def _choices(db: Any) -> dict[str, list[str]]:
-    """The values the filters offer: languages and channels of the deployment, and the
-    departments residents gave."""
-    content = current_app.extensions["outreach.content"]
-    departments = [
-        row[0] for row in db.execute("SELECT DISTINCT department FROM daily_activity ORDER BY 1")
-    ]
+def _choices() -> dict[str, list[str]]:
+    """The values the filters offer: the deployment's languages, the channels, and the
+    answers of the list the department question checks against."""
+    flows = current_app.extensions["outreach.content"].flows
+    departments = sorted(
+        item.value
+        for flow in flows.flows.values()
+        for node in flow.nodes.values()
+        if isinstance(node, QuestionNode) and node.save == "department" and node.check.list_id
+        for item in flows.lists[node.check.list_id].items
+    )
     return {
-        "language": [lang.code for lang in content.flows.deployment.languages],
+        "language": [lang.code for lang in flows.deployment.languages],
         "channel": ["sms", "whatsapp", "web"],
-        "department": departments,
+        "department": [*dict.fromkeys(departments), "unknown"],
     }
 
 
@@ -230,7 +235,7 @@ def index(page: str) -> Any:
         filters=dict(query.filters),
         splits=SPLITS,
         periods=PERIODS,
-        choices=_choices(db),
+        choices=_choices(),
         chart=Markup(chart),  # built from numbers and escaped labels only
         earlier=Markup(earlier),
         price=float(price) if price else None,

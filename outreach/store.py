@@ -232,6 +232,42 @@ ACTIVITY_OF_EVENTS = (
 )
 
 
+@MIGRATIONS()
+def m009_resident_days(db: Database) -> None:
+    """One more row per resident and day, kind ``resident_day``: messages in and out and
+    SMS segments, so the overview reads a row per resident-day rather than one per node."""
+    db.execute(
+        "INSERT INTO daily_activity (day, resident, kind, language, channel, department,"
+        " first_seen_on, events, messages, segments) "
+        "SELECT day, resident, 'resident_day', language, channel, department, first_seen_on,"
+        " sum(CASE WHEN kind = 'msg_received' THEN events ELSE 0 END), sum(messages),"
+        " sum(segments) FROM daily_activity GROUP BY 1, 2, 4, 5, 6, 7"
+    )
+    db.execute("DROP VIEW activity")
+    db.execute(
+        "CREATE VIEW activity AS "
+        "SELECT day, resident, kind, flow, node, programme, language, channel, department,"
+        " first_seen_on, events, messages, segments FROM daily_activity "
+        f"UNION ALL SELECT {ACTIVITY_OF_EVENTS} "
+        f"UNION ALL SELECT {RESIDENT_DAYS_OF_EVENTS}"
+    )
+
+
+#: Today's events as one ``resident_day`` row per resident (and language and channel):
+#: messages received (``events``), messages sent and SMS segments.
+RESIDENT_DAYS_OF_EVENTS = (
+    "substr(e.at, 1, 10) AS day, e.resident, 'resident_day', NULL, NULL, NULL,"
+    " e.language, e.channel,"
+    " coalesce(json_extract(r.session, '$.fields.department'), 'unknown') AS department,"
+    " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
+    " sum(e.kind = 'msg_received') AS events,"
+    " sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
+    " coalesce(sum(e.segments), 0) AS segments "
+    "FROM events e LEFT JOIN residents r ON r.id = e.resident "
+    "GROUP BY 1, 2, 7, 8, 9, 10"
+)
+
+
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.

@@ -37,6 +37,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m006_referred_programme",
         "m007_events_by_kind_and_time",
         "m008_daily_activity",
+        "m009_resident_days",
     ]
     assert set(db.table_names()) >= {
         "residents",
@@ -46,7 +47,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
     }
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     connect(tmp_path / "db.sqlite3", migrate=True)  # applying again changes nothing
-    assert len(MIGRATIONS.applied(db)) == 8
+    assert len(MIGRATIONS.applied(db)) == 9
     for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3.lock"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
 

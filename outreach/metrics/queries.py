@@ -69,7 +69,8 @@ class Measure:
     params: tuple[str, ...] = field(default=())
 
 
-RESIDENTS_REACHED = Measure(("msg_received",))
+#: Anyone who wrote that day has a resident_day row: the cheapest rows to count them by.
+RESIDENTS_REACHED = Measure(("resident_day",))
 
 
 def count(

@@ -62,17 +62,18 @@ class Headline:
 def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline, list[Section]]:
     """Reach (new and returning), reach over time, messages, SMS segments, opt-outs."""
     since = query.since.isoformat()
-    who = Measure(("msg_received",), rows_sql=_new_or_returning(since))
+    who = Measure(("resident_day",), rows_sql=_new_or_returning(since))
     # Who is new or returning, by the page's split: its total is the headline.
     reach = count(db, query, who, k=k)
     over_time = count(db, Query(query.since, query.until, ALL, query.filters),
-                      Measure(("msg_received",)), period, k)  # fmt: skip
+                      REACHED, period, k)  # fmt: skip
     if (reach.total is None) != (over_time.total is None):
         # The same number in two tables: hidden in both, or neither would protect it.
         reach = count(db, query, who, k=k, hide_total=True)
         over_time = count(db, Query(query.since, query.until, ALL, query.filters),
-                          Measure(("msg_received",)), period, k, hide_total=True)  # fmt: skip
-    messages = count(db, query, MESSAGES, k=k)
+                          REACHED, period, k, hide_total=True)  # fmt: skip
+    messages_in = count(db, query, MESSAGES_IN, k=k)
+    messages_out = count(db, query, MESSAGES_OUT, k=k)
     segments = count(db, query, SEGMENTS, k=k)
     opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k)
     headline = Headline(
@@ -80,8 +81,8 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
         # A row that is missing counted no one: zero, not hidden.
         reach.row_totals.get("new", 0),
         reach.row_totals.get("returning", 0),
-        messages.row_totals.get("in", 0),
-        messages.row_totals.get("out", 0),
+        messages_in.total,
+        messages_out.total,
         segments.total,
         opt_outs.total,
         erasures(db, query, k),
@@ -89,8 +90,10 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
     sections = [
         Section("reach", _("Residents reached, new and returning"), _("residents"), reach,
                 _("New: first wrote in this range. Returning: wrote before it too.")),
-        Section("reach_over_time", _("Residents reached over time"), _("residents"), over_time),
-        Section("messages", _("Messages received and sent"), _("messages"), messages,
+        Section("reach_over_time", _("Residents reached over time"), _("residents"),
+                over_time),
+        Section("messages_in", _("Messages received"), _("messages"), messages_in),
+        Section("messages_out", _("Messages sent"), _("messages"), messages_out,
                 _("Several short replies may travel in one SMS.")),
         Section("segments", _("SMS segments sent"), _("segments"), segments,
                 _("What an SMS costs is paid per segment. WhatsApp has no segments.")),
@@ -208,16 +211,11 @@ def _new_or_returning(since: str) -> str:
     return f"CASE WHEN first_seen_on >= '{since}' THEN 'new' ELSE 'returning' END"
 
 
-#: Messages in are the residents' own; out are the service's replies.
-MESSAGES = Measure(
-    ("msg_received", "node_visited", "msg_created"),
-    value="CASE WHEN kind = 'msg_received' THEN events ELSE messages END",
-    rows_sql="CASE WHEN kind = 'msg_received' THEN 'in' ELSE 'out' END",
-    where="(kind = 'msg_received' OR messages > 0)",
-)
-SEGMENTS = Measure(
-    ("node_visited", "msg_created"), value="segments", where="channel = 'sms' AND messages > 0"
-)
+#: One row per resident and day carries their messages in and out and SMS segments.
+MESSAGES_IN = Measure(("resident_day",), value="events")
+MESSAGES_OUT = Measure(("resident_day",), value="messages")
+SEGMENTS = Measure(("resident_day",), value="segments", where="channel = 'sms'")
+REACHED = Measure(("resident_day",))
 
 
 def series(table: Published) -> list[tuple[str, int | None]]:

@@ -17,7 +17,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from outreach.store import ACTIVITY_OF_EVENTS, immediate
+from outreach.store import ACTIVITY_OF_EVENTS, RESIDENT_DAYS_OF_EVENTS, immediate
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,15 @@ def close_days(db: Database, today: date) -> Closed:
     cutoff = today.isoformat()
     if db.execute("SELECT 1 FROM events WHERE at < ? LIMIT 1", [cutoff]).fetchone() is None:
         return Closed(0, 0)
-    # The view's query, restricted to the closed days: the same grouping, one place.
-    select = ACTIVITY_OF_EVENTS.replace("GROUP BY", "WHERE e.at < ? GROUP BY")
+    rows = 0
     with immediate(db):
-        rows = db.execute(
-            "INSERT INTO daily_activity (day, resident, kind, flow, node, programme, language,"
-            " channel, department, first_seen_on, events, messages, segments)"
-            f" SELECT {select}",
-            [cutoff],
-        ).rowcount
+        # The view's queries, restricted to the closed days: the same grouping, one place.
+        for select in (ACTIVITY_OF_EVENTS, RESIDENT_DAYS_OF_EVENTS):
+            rows += db.execute(
+                "INSERT INTO daily_activity (day, resident, kind, flow, node, programme,"
+                " language, channel, department, first_seen_on, events, messages, segments)"
+                f" SELECT {select.replace('GROUP BY', 'WHERE e.at < ? GROUP BY')}",
+                [cutoff],
+            ).rowcount
         events = db.execute("DELETE FROM events WHERE at < ?", [cutoff]).rowcount
     return Closed(events, rows)
