@@ -183,6 +183,7 @@ def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dic
     if page == "quality":
         return {"sections": report.quality(db, query, k),
                 "rates": report.not_understood_rates(db, query, k),
+                "node_rates": report.not_understood_rates(db, query, k, "node"),
                 "health": content_health()}  # fmt: skip
     abort(404)
 

@@ -169,3 +169,20 @@ def test_purged_days_come_back_as_the_earlier_trend(app: Flask) -> None:
     query = Query(*RANGE)
     assert reached(db, query).total == 0  # the details are gone
     assert report.earlier_trend(db, query) == [("2026-11-20", 12), ("2026-11-21", None)]
+
+
+def test_not_understood_rates_point_at_the_step_and_the_language(app: Flask) -> None:
+    # 12 residents at the main menu: 6 answer nonsense once, then choose.
+    talk(app, {f"r{n}": ["hola", "xyz", "1"] if n % 2 else ["hola", "1"] for n in range(12)})
+    db = connect(app.config["DATABASE"])
+    by_language = report.not_understood_rates(db, Query(*RANGE), 5)
+    received = 6 * 3 + 6 * 2
+    assert by_language == {"es": round(100 * 6 / received, 1)}
+    by_node = report.not_understood_rates(db, Query(*RANGE), 5, "node")
+    visits = db.execute(
+        "select sum(events) from activity where kind = 'node_visited' and node = 'menu' "
+        "and flow = 'main'"
+    ).fetchone()[0]
+    assert by_node == {"main/menu": round(100 * 6 / visits, 1)}
+    # Fewer than k residents behind the count: hidden.
+    assert report.not_understood_rates(db, Query(*RANGE), 10) == {"es": None}

@@ -142,18 +142,22 @@ def quality(db: Database, query: Query, k: int) -> list[Section]:
     ]  # fmt: skip
 
 
-def not_understood_rates(db: Database, query: Query, k: int) -> dict[str, float | None]:
-    """Per language: messages not understood / messages received, as a percentage.
-    Hidden where either count is."""
-    lost = count(db, Query(query.since, query.until, ALL, query.filters),
-                 Measure(("input_not_understood",), value="events"), "language", k)  # fmt: skip
-    received = count(db, Query(query.since, query.until, ALL, query.filters),
-                     Measure(("msg_received",), value="events"), "language", k)  # fmt: skip
+def not_understood_rates(
+    db: Database, query: Query, k: int, by: str = "language"
+) -> dict[str, float | None]:
+    """Messages not understood as a percentage: per language, of the messages received;
+    per node (``by="node"``), of the visits to that step. Hidden where either count is."""
+    whole_query = Query(query.since, query.until, ALL, query.filters)
+    lost = count(db, whole_query, Measure(("input_not_understood",), value="events"), by, k)
+    if by == "node":
+        whole = count(db, whole_query, Measure(("node_visited",), value="events"), by, k)
+    else:
+        whole = count(db, whole_query, MESSAGES_IN, by, k)
     rates: dict[str, float | None] = {}
-    for language in received.rows:
-        part, whole = lost.row_totals.get(language, 0), received.row_totals[language]
-        rates[language] = None if part is None or not whole else round(100 * part / whole, 1)
-    return rates
+    for name in lost.rows:
+        part, base = lost.row_totals[name], whole.row_totals.get(name)
+        rates[name] = None if part is None or not base else round(100 * part / base, 1)
+    return dict(sorted(rates.items(), key=lambda item: -(item[1] or 0)))
 
 
 def erasures(db: Database, query: Query, k: int) -> int | None:
