@@ -179,7 +179,12 @@ def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dic
                 "flow_ids": list(flows)}  # fmt: skip
     if page == "topics":
         nodes = report.topic_nodes(content.flows.flows.values())
-        return {"sections": report.topics(db, query, nodes, k)}
+        names = {
+            programme.id: programme.name
+            for directory in content.flows.directories.values()
+            for programme in directory.programmes
+        }
+        return {"sections": report.topics(db, query, nodes, k), "labels": names}
     if page == "quality":
         return {"sections": report.quality(db, query, k),
                 "rates": report.not_understood_rates(db, query, k),
@@ -218,7 +223,7 @@ def index(page: str) -> Any:
     if page == "overview":
         over_time = next(s for s in shown["sections"] if s.id == "reach_over_time")
         chart = charts.bar_chart(
-            report.series(over_time.table),
+            report.series(over_time.table, query.since, query.until, period),
             gettext("Residents reached over time"),
             gettext("Nothing in this range."),
         )

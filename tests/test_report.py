@@ -89,6 +89,9 @@ def test_the_overview_counts_what_the_conversations_did(app: Flask) -> None:
     assert headline.segments >= len(sent)
     over_time = next(s for s in sections if s.id == "reach_over_time").table
     assert report.series(over_time) == [("2026-11-20", 12), ("2026-11-27", 12)]
+    every_day = report.series(over_time, *RANGE, "day")
+    assert len(every_day) == 30 and every_day[19] == ("2026-11-20", 12)
+    assert every_day[20] == ("2026-11-21", 0)
 
 
 def test_messages_out_are_counted_on_whatsapp_too(app: Flask) -> None:
@@ -186,3 +189,16 @@ def test_not_understood_rates_point_at_the_step_and_the_language(app: Flask) -> 
     assert by_node == {"main/menu": round(100 * 6 / visits, 1)}
     # Fewer than k residents behind the count: hidden.
     assert report.not_understood_rates(db, Query(*RANGE), 10) == {"es": None}
+
+
+def test_a_time_series_has_every_period_of_the_range() -> None:
+    assert report.period_names(date(2026, 11, 28), date(2026, 12, 2), "day") == [
+        "2026-11-28", "2026-11-29", "2026-11-30", "2026-12-01", "2026-12-02"
+    ]  # fmt: skip
+    # Weeks are named by their Monday, as the queries name them.
+    assert report.period_names(date(2026, 11, 28), date(2026, 12, 9), "week") == [
+        "2026-11-23", "2026-11-30", "2026-12-07"
+    ]  # fmt: skip
+    assert report.period_names(date(2026, 11, 28), date(2027, 1, 1), "month") == [
+        "2026-11", "2026-12", "2027-01"
+    ]  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlite_utils import Database
 
@@ -222,9 +222,32 @@ SEGMENTS = Measure(("resident_day",), value="segments", where="channel = 'sms'")
 REACHED = Measure(("resident_day",))
 
 
-def series(table: Published) -> list[tuple[str, int | None]]:
-    """A one-column table as (row, value) pairs, for a chart."""
-    return [(row, table.row_totals[row]) for row in table.rows]
+def series(
+    table: Published, since: date | None = None, until: date | None = None, period: str = "day"
+) -> list[tuple[str, int | None]]:
+    """A one-column table as (row, value) pairs, for a chart; given the range, every
+    period of it is there, zero where no one came, so the time axis has no gaps."""
+    shown = {row: table.row_totals[row] for row in table.rows}
+    if since is None or until is None:
+        return list(shown.items())
+    return [(name, shown.get(name, 0)) for name in period_names(since, until, period)]
+
+
+def period_names(since: date, until: date, period: str) -> list[str]:
+    """The names the queries give the days, weeks (their Monday) or months of a range."""
+    names: list[str] = []
+    day = since
+    while day <= until:
+        if period == "week":
+            name = (day - timedelta(days=day.weekday())).isoformat()
+        elif period == "month":
+            name = day.isoformat()[:7]
+        else:
+            name = day.isoformat()
+        if not names or names[-1] != name:
+            names.append(name)
+        day += timedelta(days=1)
+    return names
 
 
 def rows_of(sections: Iterable[Section]) -> list[dict[str, object]]:
