@@ -202,3 +202,22 @@ def test_a_time_series_has_every_period_of_the_range() -> None:
     assert report.period_names(date(2026, 11, 28), date(2027, 1, 1), "month") == [
         "2026-11", "2026-12", "2027-01"
     ]  # fmt: skip
+
+
+def test_a_step_in_the_funnel_and_among_the_topics_shows_the_same_figures(app: Flask) -> None:
+    rng = random.Random(3)
+    talk(app, {f"r{n}": ["hola", "1", rng.choice(["1", "2", "3"])] for n in range(40)},
+         channel="sms")  # fmt: skip
+    talk(app, {f"w{n}": ["hola", "1", "2"] for n in range(13)}, channel="whatsapp")
+    db = connect(app.config["DATABASE"])
+    content = app.extensions["outreach.content"]
+    query = Query(*RANGE, split="channel")
+    risks = content.flows.flows["risks"]
+    funnel = report.flows(db, query, "risks", report.node_order(risks), 10)[2].table
+    topics = report.topics(db, query, report.topic_nodes(content.flows.flows.values()), 10)[0]
+    shared = set(funnel.rows) & set(topics.table.rows)
+    assert shared
+    for row in shared:
+        for column in funnel.columns:
+            assert funnel.cells[row, column] == topics.table.cells[row, column], row
+        assert funnel.row_totals[row] == topics.table.row_totals[row]

@@ -134,3 +134,36 @@ def test_a_small_margin_hides_a_second_margin_not_the_grand_total() -> None:
     assert published.row_totals["quc"] is None
     assert published.row_totals["en"] is None
     assert leaks(original, published, 10) == []
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_overlapping_rows_are_each_safe_and_suppressed_alike_anywhere(seed: int) -> None:
+    from outreach.metrics.suppression import suppress_rows
+
+    rng = random.Random(seed)
+    columns = [f"c{i}" for i in range(rng.randrange(1, 4))]
+    rows = {
+        f"r{i}": {c: rng.choice([0, 2, 4, 10, 11, 30]) for c in columns}
+        for i in range(rng.randrange(1, 5))
+    }
+
+    # Overlapping rows: a row's total is at most the sum of its cells, not always equal.
+    totals = {r: max(sum(line.values()) - rng.choice([0, 1]), 0) for r, line in rows.items()}
+
+    def make(names: list[str]) -> Table:
+        cells = {(r, c): rows[r][c] for r in names for c in columns}
+        return Table(names, columns, cells, {r: totals[r] for r in names}, {}, 0)
+
+    names = sorted(rows)
+    published = suppress_rows(make(names), 10)
+    assert published.totals is False and published.column_totals == {}
+    for row in names:
+        line = [published.cells[row, c] for c in columns]
+        assert all(v is None or v == 0 or v >= 10 for v in line + [published.row_totals[row]])
+        if published.row_totals[row] is not None:
+            assert sum(1 for v in line if v is None) != 1, (row, line)
+    # The same row, in a table of other rows, is suppressed the same way.
+    other = suppress_rows(make(names[:1]), 10)
+    assert [other.cells[names[0], c] for c in columns] == [
+        published.cells[names[0], c] for c in columns
+    ]

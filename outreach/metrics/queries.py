@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from .suppression import DEFAULT_K, Published, Table, suppress, suppress_series
+from .suppression import DEFAULT_K, Published, Table, suppress, suppress_rows, suppress_series
 
 #: What a row or a column can be, as SQL over the ``activity`` view. Days are UTC.
 DIMENSIONS = {
@@ -80,9 +80,11 @@ def count(
     rows: str = ALL,
     k: int = DEFAULT_K,
     hide_total: bool = False,
+    totals: bool = True,
 ) -> Published:
     """One table: ``rows`` by the query's split, with totals, small cells suppressed.
-    With no split it is a one-dimensional series with its total.
+    With no split it is a one-dimensional series with its total. ``totals=False`` is for
+    rows that overlap (flows, steps, topics, programmes): row totals only.
 
     One scan: the residents of every (row, column) are listed once in a materialised
     CTE, and the cells, both margins and the total are counted from it."""
@@ -122,6 +124,17 @@ def count(
     total = people[3].get(("", ""), 0)
     row_names = sorted(r for r, _ in people[1])
     column_names = sorted(c for _, c in people[2])
+    if not totals:
+        columns = column_names if query.split != ALL else [ALL]
+        overlapping = Table(
+            row_names,
+            columns,
+            {(r, c): people[0].get((r, c), 0) for r in row_names for c in columns},
+            {r: people[1][r, ""] for r in row_names},
+            {},
+            total,
+        )
+        return _values(suppress_rows(overlapping, k), values, measure)
     if query.split == ALL:
         series, shown_total = suppress_series(
             {r: people[1][r, ""] for r in row_names}, total, k, hide_total
@@ -146,10 +159,15 @@ def count(
         {c: people[2]["", c] for c in column_names},
         total,
     )
-    published = suppress(table, k, hide_total)
+    return _values(suppress(table, k, hide_total), values, measure)
+
+
+def _values(
+    published: Published, values: dict[int, dict[tuple[str, str], int]], measure: Measure
+) -> Published:
+    """The residents decided what is hidden; what is shown is the measure's value."""
     if measure.value is None:
         return published
-    # The residents decided what is hidden; what is shown is the measure's value.
     return Published(
         published.rows,
         published.columns,
@@ -157,8 +175,9 @@ def count(
         {r: None if v is None else values[1][r, ""] for r, v in published.row_totals.items()},
         {c: None if v is None else values[2]["", c] for c, v in published.column_totals.items()},
         None if published.total is None else values[3]["", ""],
-        k,
+        published.k,
         published.suppressed,
+        published.totals,
     )
 
 

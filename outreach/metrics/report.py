@@ -107,11 +107,13 @@ def flows(db: Database, query: Query, flow: str, order: Sequence[str], k: int) -
     funnel = Measure(("node_visited",), where="flow = ?", params=(flow,))
     return [
         Section("started", _("Conversations started, by flow"), _("conversations"),
-                count(db, query, Measure(("flow_started",), value="events"), "flow", k)),
+                count(db, query, Measure(("flow_started",), value="events"), "flow", k,
+                      totals=False)),
         Section("completed", _("Conversations completed, by flow"), _("conversations"),
-                count(db, query, Measure(("flow_completed",), value="events"), "flow", k)),
+                count(db, query, Measure(("flow_completed",), value="events"), "flow", k,
+                      totals=False)),
         Section("funnel", _("How far residents get in a flow (the funnel)"), _("residents"),
-                count(db, query, funnel, "node", k),
+                count(db, query, funnel, "node", k, totals=False),
                 _("Residents who reached each step, in the flow's order: where the numbers "
                   "drop, people stop."), order=order),
     ]  # fmt: skip
@@ -124,9 +126,11 @@ def topics(db: Database, query: Query, topic_nodes: Sequence[str], k: int) -> li
         ("node_visited",), where=f"flow || '/' || node IN ({marks})", params=tuple(topic_nodes)
     )
     return [
-        Section("topics", _("Topics viewed"), _("residents"), count(db, query, viewed, "node", k)),
+        Section("topics", _("Topics viewed"), _("residents"),
+                count(db, query, viewed, "node", k, totals=False)),
         Section("referrals", _("Referrals, by programme"), _("referrals"),
-                count(db, query, Measure(("referral_given",), value="events"), "programme", k)),
+                count(db, query, Measure(("referral_given",), value="events"), "programme", k,
+                      totals=False)),
     ]  # fmt: skip
 
 
@@ -137,7 +141,7 @@ def quality(db: Database, query: Query, k: int) -> list[Section]:
         Section("not_understood_language", _("Messages not understood, by language"),
                 _("messages"), count(db, query, not_understood, "language", k)),
         Section("not_understood_node", _("Messages not understood, by step"), _("messages"),
-                count(db, query, not_understood, "node", k),
+                count(db, query, not_understood, "node", k, totals=False),
                 _("The steps where a keyword list or a translation needs work.")),
     ]  # fmt: skip
 
@@ -148,9 +152,13 @@ def not_understood_rates(
     """Messages not understood as a percentage: per language, of the messages received;
     per node (``by="node"``), of the visits to that step. Hidden where either count is."""
     whole_query = Query(query.since, query.until, ALL, query.filters)
-    lost = count(db, whole_query, Measure(("input_not_understood",), value="events"), by, k)
-    if by == "node":
-        whole = count(db, whole_query, Measure(("node_visited",), value="events"), by, k)
+    overlapping = by == "node"  # one resident, several steps: rows only, as on the page
+    # The very table the page shows (same split), so a rate never reveals what it hides.
+    lost = count(db, query, Measure(("input_not_understood",), value="events"), by, k,
+                 totals=not overlapping)  # fmt: skip
+    if overlapping:
+        whole = count(db, whole_query, Measure(("node_visited",), value="events"), by, k,
+                      totals=False)  # fmt: skip
     else:
         whole = count(db, whole_query, MESSAGES_IN, by, k)
     rates: dict[str, float | None] = {}
@@ -260,6 +268,8 @@ def rows_of(sections: Iterable[Section]) -> list[dict[str, object]]:
                 out.append(_export_row(section, row, column, table.cells[row, column]))
             if table.columns != [ALL]:
                 out.append(_export_row(section, row, "total", table.row_totals[row]))
+        if not table.totals:
+            continue  # rows that overlap: their sums mean nothing, and are not published
         if table.columns != [ALL]:
             for column in table.columns:
                 out.append(_export_row(section, "total", column, table.column_totals[column]))

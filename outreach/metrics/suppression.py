@@ -22,6 +22,8 @@ DEFAULT_K = 10
 MIN_K = 5
 
 Cell = tuple[str, str]
+#: The one column of a table that is not split.
+ALL_COLUMNS = "all"
 #: The name of the margins' row and column in the grid :func:`suppress` works on.
 TOTAL = "\x00total"
 
@@ -51,6 +53,9 @@ class Published:
     total: int | None
     k: int
     suppressed: int = field(default=0)
+    #: False for a table whose rows overlap (a resident may be in several: flows, steps,
+    #: topics): it has row totals only, see :func:`suppress_rows`.
+    totals: bool = True
 
 
 def check_k(k: int) -> int:
@@ -96,6 +101,29 @@ def suppress(table: Table, k: int = DEFAULT_K, hide_total: bool = False) -> Publ
         None if (TOTAL, TOTAL) in hidden else table.total,
         k,
         len(hidden),
+    )
+
+
+def suppress_rows(table: Table, k: int = DEFAULT_K) -> Published:
+    """A table whose rows overlap, such as the steps of a flow: a resident counts in every
+    row they reached, so column totals are not the sum of anything and are not
+    published. Each row is suppressed on its own, with its total, as a series; so the
+    same row in two tables (a step in a funnel and among the topics) is always
+    suppressed alike, and comparing the tables gives nothing away."""
+    check_k(k)
+    cells: dict[Cell, int | None] = {}
+    row_totals: dict[str, int | None] = {}
+    for row in table.rows:
+        line = {column: table.cells[row, column] for column in table.columns}
+        shown, shown_total = suppress_series(line, table.row_totals[row], k)
+        if table.columns == [ALL_COLUMNS]:
+            # One column: the cell is the row total; hidden or shown together.
+            shown_total = shown[ALL_COLUMNS]
+        cells.update({(row, column): v for column, v in shown.items()})
+        row_totals[row] = shown_total
+    hidden = sum(1 for v in cells.values() if v is None)
+    return Published(
+        table.rows, table.columns, cells, row_totals, {}, None, k, hidden, totals=False
     )
 
 
