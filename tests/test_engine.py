@@ -125,7 +125,7 @@ def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
     resident.says("1")
     reply = resident.says("AYUDA")
     assert reply.startswith("Responda con el número de una opción.")
-    assert reply.endswith("4. Trata de personas\n5. Secuestros en el camino")
+    assert reply.endswith("5. Secuestros en el camino\n6. Coyotes: deudas y abandono")
     assert "help_requested" in resident.kinds()
 
 
