@@ -147,5 +147,16 @@ def test_a_resident_of_huehuetenango_is_offered_only_programmes_serving_it(
         reply = say(client, "mas")
     listing = "\n".join(shown)
     assert "Trabajo Temporal en el Extranjero" in listing
-    assert "Delegacion del Ministerio de Trabajo" in listing
     assert "San Pedro Pinula" not in listing  # it serves Jalapa only
+    # Every job programme of the directory: shown exactly when it serves Huehuetenango.
+    from outreach.content import load_flows
+    from outreach.sms.shaping import shape
+
+    flows = load_flows(Path(__file__).parent.parent / "flows")
+    programmes = [p for d in flows.directories.values() for p in d.programmes]
+    jobs = [p for p in programmes if p.kind == "jobs"]
+    assert len(jobs) >= 4
+    for programme in jobs:
+        serves = programme.departments is None or "Huehuetenango" in programme.departments
+        name = shape(programme.name, "es", "sms", flows.deployment.sms)  # as the SMS has it
+        assert (name in listing) == serves, programme.name
