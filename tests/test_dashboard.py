@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -213,6 +213,12 @@ def test_demo_data_fills_a_development_database(tmp_path: Path) -> None:
 def test_demo_data_if_empty_leaves_a_used_database_alone(tmp_path: Path) -> None:
     runner = CliRunner(env={"OUTREACH_DATABASE": str(tmp_path / "db.sqlite3")})
     assert runner.invoke(main, ["demo-data", "--residents", "5", "--if-empty"]).exit_code == 0
+    # The dashboard was looked at: every past day is closed, the events table emptied.
+    from outreach.metrics.rollup import close_days
+
+    db = connect(tmp_path / "db.sqlite3")
+    close_days(db, datetime.now(UTC).date() + timedelta(days=1))
+    assert db.execute("select count(*) from events").fetchone()[0] == 0
     again = runner.invoke(main, ["demo-data", "--residents", "5", "--if-empty"])
     assert again.exit_code == 0 and again.output == ""
 
