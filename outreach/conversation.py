@@ -3,16 +3,18 @@ exactly once."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
-from .channels.replies import Outgoing, render
+from .channels.replies import Outgoing, Rendered, render
 from .content import Content
-from .engine import Inbound
+from .engine import Engine, Inbound, Session, Sprint
 from .sms import segment_info
 from .store import Store, forget_erased, immediate
 
@@ -51,32 +53,57 @@ class Conversations:
         language: str | None = None,
     ) -> Reply:
         """Handle one message. ``resident_id`` and ``message_id`` are keyed ids, never a
-        phone number or Twilio's own id; ``rendering`` is "sms" or "whatsapp"."""
+        phone number or Twilio's own id; ``rendering`` is "sms" or "whatsapp".
+
+        The turn is worked out before the write lock is taken, from the session as last
+        committed, and written under the lock only if that session is still the one
+        stored; if another message of the resident got in first, the turn is worked out
+        again under the lock. Either way each turn starts from the state the one before
+        it left, as if they ran one after the other, and the lock is held for the writes
+        alone, not for the engine."""
         engine = self.content.engine()
+        store = Store(self.db)
+        inbound = Inbound(text, channel, language)
+        earlier, state = store.turn_state(message_id, resident_id)
+        if earlier is None:
+            turn = self._turn(engine, state, inbound, rendering)
+            with immediate(self.db, queued=True):
+                earlier, latest = store.turn_state(message_id, resident_id)
+                if earlier is None:
+                    if latest != state:
+                        # Another message of this resident got in first: start from
+                        # where it left the conversation.
+                        turn = self._turn(engine, latest, inbound, rendering)
+                    store.save_turn(
+                        resident_id,
+                        turn.sprint.session,
+                        turn.sprint.events,
+                        channel,
+                        message_id,
+                        [m.body for m in turn.rendered.messages],
+                        turn.rendered.segments,
+                        turn.now,
+                    )
+            if earlier is None:
+                if any(e.kind == "erasure_requested" for e in turn.sprint.events):
+                    forget_erased(self.db)
+                return Reply(turn.rendered.messages)
+        # Twilio retried, or a double tap: the same answer again, and nothing changes.
+        return Reply([_outgoing(body, rendering) for body in earlier], repeated=True)
+
+    def _turn(self, engine: Engine, state: str | None, inbound: Inbound, rendering: str) -> _Turn:
+        """What the engine makes of ``inbound`` from the stored session ``state``."""
+        session = None if state is None else Session.from_dict(json.loads(state))
+        now = self.clock()
+        sprint = engine.resume(session, inbound, now)
         sms = engine.flows.deployment.sms
-        with immediate(self.db):
-            store = Store(self.db)
-            earlier = store.processed_reply(message_id)
-            if earlier is not None:
-                # Twilio retried, or a double tap: the same answer again, and nothing changes.
-                return Reply([_outgoing(body, rendering) for body in earlier], repeated=True)
-            resident = store.resident(resident_id)
-            now = self.clock()
-            sprint = engine.resume(resident.session, Inbound(text, channel, language), now)
-            rendered = render(sprint.outgoing, rendering, sprint.session.language, sms)
-            store.save_turn(
-                resident_id,
-                sprint.session,
-                sprint.events,
-                channel,
-                message_id,
-                [m.body for m in rendered.messages],
-                rendered.segments,
-                now,
-            )
-        if any(e.kind == "erasure_requested" for e in sprint.events):
-            forget_erased(self.db)
-        return Reply(rendered.messages)
+        return _Turn(now, sprint, render(sprint.outgoing, rendering, sprint.session.language, sms))
+
+
+class _Turn(NamedTuple):
+    now: datetime
+    sprint: Sprint
+    rendered: Rendered
 
 
 def _outgoing(body: str, rendering: str) -> Outgoing:

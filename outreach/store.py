@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,7 +114,28 @@ def _open(path: str | Path, timeout: float) -> Database:
     # Deleted rows are overwritten, not just unlinked: an erased resident's data must not
     # stay readable in free pages of the file.
     conn.execute("PRAGMA secure_delete=ON")
-    return Database(conn)
+    return _Database(conn, Path(path))
+
+
+class _Database(Database):
+    """A database that knows its file, so that turns can queue on the lock file beside
+    it (see :func:`immediate`)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        super().__init__(conn)
+        self.queue_path = Path(f"{path}.lock")
+        self._queue: tuple[int, int] | None = None
+
+    def queue(self) -> int:
+        """This process's descriptor of the lock file, closed with this object. A forked
+        child opens its own: a lock belongs to an open file, and a shared one would let
+        parent and child in together."""
+        pid = os.getpid()
+        if self._queue is None or self._queue[0] != pid:
+            descriptor = os.open(self.queue_path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            weakref.finalize(self, os.close, descriptor)
+            self._queue = (pid, descriptor)
+        return self._queue[1]
 
 
 #: Threads of one process wait for each other here, on a mutex that wakes them at once;
@@ -120,14 +143,16 @@ def _open(path: str | Path, timeout: float) -> Database:
 _WRITER = threading.Lock()
 
 
-def _begin_immediate(conn: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, waiting for other processes in steps of 50 µs to 2 ms.
+def _begin_immediate(conn: sqlite3.Connection, deadline: float | None = None) -> None:
+    """BEGIN IMMEDIATE, waiting for other processes in steps of 50 µs to 2 ms, until
+    ``deadline`` (time.monotonic()), by default :data:`LOCK_WAIT_SECONDS` from now.
 
     SQLite's busy handler sleeps 1 ms, then 2, 5, 10...: a lock held for a fraction of a
     millisecond would stand idle most of that time, and throughput collapse. So the
     handler is off while this waits, and on again for everything else."""
     pause = 0.00005
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    if deadline is None:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
     conn.execute("PRAGMA busy_timeout = 0")
     try:
         while True:
@@ -269,19 +294,34 @@ RESIDENT_DAYS_OF_EVENTS = (
 
 
 @contextmanager
-def immediate(db: Database) -> Iterator[Database]:
+def immediate(db: Database, *, queued: bool = False) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.
 
     Threads of this process queue on a mutex; other processes (more gunicorn workers)
-    on SQLite's lock, through :func:`_begin_immediate`."""
+    on SQLite's lock, through :func:`_begin_immediate`, which polls for it.
+
+    ``queued`` is for short transactions such as a resident's turn: these also queue on
+    a lock file beside the database (``flock``), on which the kernel wakes the next
+    process the moment the lock is free. Polling would leave the write lock idle
+    between tries, or spend the CPU the turns need on trying. A writer that does not
+    queue (a purge, a migration) still excludes them through SQLite's own lock, and
+    the queue only ever waits for queued turns, each bounded by its own deadline."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
     with _WRITER:
-        _begin_immediate(db.conn)
+        queue = db.queue() if queued and isinstance(db, _Database) else None
+        if queue is not None:
+            fcntl.flock(queue, fcntl.LOCK_EX)
         try:
-            yield db
-        except BaseException:
-            db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
+            _begin_immediate(db.conn, deadline)
+            try:
+                yield db
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+            db.conn.execute("COMMIT")
+        finally:
+            if queue is not None:
+                fcntl.flock(queue, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -309,6 +349,12 @@ class Store:
         if row is None:
             return Resident(resident_id, None, False)
         return Resident(resident_id, Session.from_dict(json.loads(row[0])), bool(row[1]))
+
+    def turn_state(self, message_id: str, resident_id: str) -> tuple[list[str] | None, str | None]:
+        """In one statement: the reply already given to ``message_id`` (None if it is new)
+        and the resident's session as stored, JSON text (None for someone never seen)."""
+        reply, state = self.conn.execute(_TURN_STATE, (message_id, resident_id)).fetchone()
+        return (None if reply is None else json.loads(reply)), state
 
     def processed_reply(self, message_id: str) -> list[str] | None:
         row = self.conn.execute(
@@ -408,6 +454,10 @@ class Store:
         )
 
 
+_TURN_STATE = (
+    "SELECT (SELECT reply FROM processed_messages WHERE id = ?),"
+    " (SELECT session FROM residents WHERE id = ?)"
+)
 # The first day a resident was seen is kept; everything else is the latest.
 _UPSERT_RESIDENT = (
     "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at) "

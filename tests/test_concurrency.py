@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -83,3 +88,79 @@ def test_the_same_message_twice_at_once_is_handled_once(server: tuple[str, Path]
     finally:
         conn.close()
     assert started == 2  # welcome and main, once
+
+
+def test_a_turn_that_another_got_ahead_of_starts_from_where_that_one_left(
+    tmp_path: Path,
+) -> None:
+    """A turn is worked out before the write lock is taken; if another message of the
+    same resident is written meanwhile, the turn must be worked out again from there."""
+    from datetime import UTC, datetime
+
+    from outreach.conversation import Conversations
+    from outreach.db import get_db
+
+    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
+    cutting_in: list[str] = []
+
+    def clock() -> datetime:
+        # Called while the turn is worked out, outside the lock: a second message of the
+        # same resident goes through from start to end right then, once.
+        if cutting_in:
+            text = cutting_in.pop()
+            conversations.handle("r1", text, channel="sms", message_id="m-cut", rendering="sms")
+        return datetime.now(UTC)
+
+    with app.app_context():
+        db = get_db()
+        conversations = Conversations(db, app.extensions["outreach.content"], clock=clock)
+        conversations.handle("r1", "hola", channel="sms", message_id="m0", rendering="sms")
+        cutting_in.append("nonsense a")
+        conversations.handle("r1", "nonsense b", channel="sms", message_id="m1", rendering="sms")
+        processed = db.execute("select count(*) from processed_messages").fetchone()[0]
+        session = json.loads(db.execute("select session from residents").fetchone()[0])
+    assert processed == 3
+    assert session["not_understood"] == 2  # not 1: the late turn saw the one that cut in
+
+
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed")
+def test_one_residents_messages_across_worker_processes(tmp_path: Path) -> None:
+    """The same guarantee with gunicorn workers, each its own process and connection."""
+    database = tmp_path / "outreach.sqlite3"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    env |= {f"OUTREACH_{k}": str(v) for k, v in TEST_CONFIG.items()}
+    env |= {"OUTREACH_DATABASE": str(database), "OUTREACH_LOG_LEVEL": "WARNING"}
+    command = [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "4",
+               "--log-level", "warning", "outreach:create_app()"]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                send(base, "hola", "SM" + "0" * 32)
+                break
+            except OSError:
+                time.sleep(0.05)
+        count = 32
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            replies = list(
+                pool.map(lambda n: send(base, f"nonsense {n}", f"SM{n + 1:032d}"), range(count))
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert all(r.startswith("<?xml") and "<Message" in r for r in replies)
+    conn = sqlite3.connect(database)
+    try:
+        processed = conn.execute("select count(*) from processed_messages").fetchone()[0]
+        session = json.loads(conn.execute("select session from residents").fetchone()[0])
+    finally:
+        conn.close()
+    assert processed == count + 1
+    assert session["not_understood"] == count

@@ -139,7 +139,7 @@ def status() -> Response:
     now = utc_now()
     try:
         db = get_db()
-        with immediate(db):
+        with immediate(db, queued=True):
             store = Store(db)
             store.record_status(keyed_id(key, message_sid, "message"), state[:20], error_code, now)
             if error_code == OPTED_OUT_ERROR and number:
