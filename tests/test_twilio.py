@@ -424,3 +424,35 @@ def test_cleaning_keeps_letters_joiners_and_spaces() -> None:
 
     assert clean_text("hola\u00a0mundo\x00\x1b") == "hola mundo"
     assert clean_text("👨\u200d👩\u200d👧 ñ\n") == "👨\u200d👩\u200d👧 ñ\n"
+
+
+@pytest.mark.parametrize(
+    "bodies",
+    [
+        [],
+        ["Hola"],
+        ["", "¿Sobre qué quiere saber?\n1. Riesgos\n2. Vías legales"],
+        ["a & b < c > d \"e\" 'f'", "tab\there\r\nand CR", "👨\u200d👩\u200d👧 ñ", "\ud83d lone"],
+        ["x" * 1600, "]]> <![CDATA[ &amp; &#38;"],
+    ],
+)
+@pytest.mark.parametrize(
+    "public_url", ["https://example.org", 'https://h.example/a?b=1&c="2"\t<3>\r\n']
+)
+def test_twiml_is_what_the_twilio_package_writes(
+    tmp_path: Path, bodies: list[str], public_url: str
+) -> None:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    from outreach.channels.twilio import twiml
+
+    app = create_app(
+        TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3"), "PUBLIC_URL": public_url}
+    )
+    expected = MessagingResponse()
+    for body in bodies:
+        expected.message(body, action=public_url + "/twilio/status")
+    with app.test_request_context("/twilio/messages", method="POST"):
+        response = twiml(bodies)
+    assert response.get_data(as_text=True) == str(expected)
+    assert response.mimetype == "application/xml"

@@ -20,7 +20,6 @@ from twilio.request_validator import (
     RequestValidator,
     get_signature_algorithm,
 )
-from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from outreach.conversation import Conversations, utc_now
@@ -36,13 +35,37 @@ OPTED_OUT_ERROR = 21610
 
 
 def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
-    response = MessagingResponse()
-    callback = _public_url() + "/twilio/status"
-    for body in bodies:
-        # On <Message>, `action` is the status callback URL (`statusCallback` is its
-        # deprecated name in Twilio's TwiML reference).
-        response.message(body, action=callback)
-    return Response(str(response), status=status, mimetype="application/xml")
+    """A TwiML answer with one <Message> per body, each with its status callback.
+
+    Written directly: the twilio package's MessagingResponse builds an ElementTree for
+    each answer, a tenth of a turn's time. The output is the same, character for
+    character, escaping included (tests compare the two)."""
+    action = _attribute(_public_url() + "/twilio/status")
+    messages = "".join(
+        f'<Message action="{action}">{_text(body)}</Message>'
+        if body
+        else f'<Message action="{action}" />'
+        for body in bodies
+    )
+    document = f"{_DECLARATION}<Response>{messages}</Response>" if messages else _EMPTY
+    # As ElementTree writes UTF-8: what it cannot encode (a lone surrogate) as &#...;
+    body = document.encode("utf-8", "xmlcharrefreplace")
+    return Response(body, status=status, mimetype="application/xml")
+
+
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+_EMPTY = f"{_DECLARATION}<Response />"
+
+
+def _text(text: str) -> str:
+    """Character data escaped as ElementTree escapes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attribute(text: str) -> str:
+    """An attribute value escaped as ElementTree escapes it."""
+    text = _text(text).replace('"', "&quot;")
+    return text.replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;")
 
 
 def http_error(error: HTTPException) -> Response | HTTPException:
