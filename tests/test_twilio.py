@@ -456,3 +456,28 @@ def test_twiml_is_what_the_twilio_package_writes(
         response = twiml(bodies)
     assert response.get_data(as_text=True) == str(expected)
     assert response.mimetype == "application/xml"
+
+
+def test_every_value_of_a_repeated_parameter_is_signed(app: Flask, client: FlaskClient) -> None:
+    """Twilio signs each value of a parameter sent more than once (media URLs): all of
+    them must be checked, and a changed or added one refused."""
+    from werkzeug.datastructures import MultiDict
+
+    params = Phone(client).params("hola")
+    pairs = [*params.items(), ("MediaUrl0", "https://a.example/1"), ("Extra", "x"), ("Extra", "y")]
+    signed = RequestValidator(AUTH_TOKEN).compute_signature(
+        PUBLIC_URL + "/twilio/messages", MultiDict(pairs)
+    )
+
+    def post(fields: list[tuple[str, str]]) -> int:
+        return client.post(
+            "/twilio/messages",
+            data=urlencode(fields),
+            headers={"X-Twilio-Signature": signed},
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
+
+    assert post([*pairs[:-1], ("Extra", "z")]) == 403
+    assert post([*pairs, ("Extra", "z")]) == 403
+    assert rows(app, "residents") == []
+    assert post(pairs) == 200

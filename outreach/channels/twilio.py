@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from twilio.request_validator import (
@@ -20,6 +20,7 @@ from twilio.request_validator import (
     RequestValidator,
     get_signature_algorithm,
 )
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from outreach.conversation import Conversations, utc_now
@@ -98,8 +99,30 @@ def verify_signature() -> None:
         # The raw query string: a decoded one (%27 -> ') would not match the signature.
         url += "?" + request.query_string.decode("latin-1")
     algorithm = get_signature_algorithm(settings)
-    if not RequestValidator(secret).validate(url, request.form, signature, algorithm):
+    if not RequestValidator(secret).validate(url, _Params(request.form), signature, algorithm):
         abort(403)
+
+
+class _Params:
+    """The form as RequestValidator reads it: every parameter, with all its values.
+
+    The validator asks for a parameter's values with ``getall`` (aiohttp's name), then
+    ``getlist`` (Django's): Werkzeug's MultiDict has only the second, and the
+    AttributeError of the first, twice per parameter, cost a third of the check."""
+
+    __slots__ = ("form",)
+
+    def __init__(self, form: MultiDict[str, str]) -> None:
+        self.form = form
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.form)
+
+    def __len__(self) -> int:
+        return len(self.form)
+
+    def getall(self, name: str) -> list[str]:
+        return self.form.getlist(name)
 
 
 def clean_text(text: str) -> str:
