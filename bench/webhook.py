@@ -5,17 +5,30 @@ flows), then sends signed inbound messages from many fictional residents:
 
 1. closed loop, as fast as the server answers: throughput of the bare endpoint (fixed
    TwiML, no work) and of /twilio/messages (signature, engine, one SQLite transaction);
+   every webhook request is a new MessageSid, and an answer that is not TwiML, or is the
+   service's own "something failed" text, stops the bench;
 2. open loop at a steady 100 messages per second: latency percentiles.
 
 Targets: webhook throughput at least half the bare endpoint's; p99 under 50 ms at 100/s.
 
     .venv/bin/python bench/webhook.py
+
+The server is what production runs (docs/deploy.md): sync workers, 2 x cores + 1. That
+is also the best measured for the webhook on two cores (messages/s, bare / webhook):
+2 sync workers 5,700 / 1,570, 3: 6,000 / 1,640, 5: 5,750 / 1,700, 8: 5,740 / 1,720;
+gthread, 2 x 4 threads: 7,000 / 1,300, 3 x 4: 6,550 / 1,580. Threads give the bare
+endpoint keep-alive but the webhook less: the GIL, and one SQLite writer at a time.
+
+Both cores are busy in both runs, so the ratio comes down to CPU per message, which the
+bench prints for the server (gunicorn's master and workers, from /proc) and the load
+generator; it varies far less than the rates when something else runs on the machine.
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -24,7 +37,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
@@ -35,7 +50,7 @@ from outreach.content import load_flows
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token"
 PUBLIC = "http://127.0.0.1"
-# gunicorn's advice for CPU-bound work: (2 x cores) + 1 synchronous workers.
+# gunicorn's advice for CPU-bound work, as in production: (2 x cores) + 1 sync workers.
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -288,6 +303,52 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's master and its workers
+    (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that just ended
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def client_cpu() -> float:
+    """CPU seconds used by the load generator: this process (the Python clients) and
+    the children it waited for (wrk)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Cost:
+    """CPU per message of one endpoint, summed over the rounds: what the ratio comes
+    down to when the cores are saturated, and far less noisy on a shared machine than
+    the rates are."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.server = self.client = self.messages = 0.0
+
+    def measure(self, run: Callable[..., float], *args: Any) -> float:
+        """``run(*args)``, which returns messages per second over SECONDS."""
+        server, client = server_cpu(self.pid), client_cpu()
+        rate = run(*args)
+        self.server += server_cpu(self.pid) - server
+        self.client += client_cpu() - client
+        self.messages += rate * SECONDS
+        return rate
+
+    def per_message(self) -> tuple[float, float]:
+        """Microseconds of server and of load-generator CPU per message."""
+        return self.server / self.messages * 1e6, self.client / self.messages * 1e6
+
+
 def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -298,6 +359,7 @@ def main() -> None:
             # Alternate the two, several rounds, and take medians: the machine's noise
             # then falls on both alike.
             bares, webhooks = [], []
+            bare_cost, hook_cost = Cost(server.pid), Cost(server.pid)
             wrk = shutil.which("wrk")
             for round_ in range(ROUNDS):
                 if wrk:
@@ -308,15 +370,20 @@ def main() -> None:
                     hook_file = wrk_requests(
                         port, "/twilio/messages", count, 2000 + 1000 * round_, folder
                     )
-                    bares.append(wrk_throughput(port, "/bench/bare", bare_file, folder, SECONDS))
-                    webhooks.append(
-                        wrk_throughput(port, "/twilio/messages", hook_file, folder, SECONDS, count)
+                    bare_run = bare_cost.measure(
+                        wrk_throughput, port, "/bench/bare", bare_file, folder, SECONDS
+                    )
+                    hook_run = hook_cost.measure(
+                        wrk_throughput, port, "/twilio/messages", hook_file, folder, SECONDS, count
                     )
                 else:
-                    bares.append(closed_loop(port, "/bench/bare", SECONDS, 1000 + 100 * round_))
-                    webhooks.append(
-                        closed_loop(port, "/twilio/messages", SECONDS, 2000 + 100 * round_)
+                    first = 1000 + 100 * round_
+                    bare_run = bare_cost.measure(closed_loop, port, "/bench/bare", SECONDS, first)
+                    hook_run = hook_cost.measure(
+                        closed_loop, port, "/twilio/messages", SECONDS, first + 1000
                     )
+                bares.append(bare_run)
+                webhooks.append(hook_run)
             bare, webhook = statistics.median(bares), statistics.median(webhooks)
             latencies = open_loop(port, "/twilio/messages", RATE, SECONDS, 3000)
         finally:
@@ -337,6 +404,15 @@ def main() -> None:
         f"{', '.join(f'{w:.0f}' for w in webhooks)})"
     )
     print(f"ratio webhook / bare:             {webhook / bare:8.2f}   (target >= 0.50)")
+    (bare_server, bare_client), (hook_server, hook_client) = (
+        bare_cost.per_message(),
+        hook_cost.per_message(),
+    )
+    print(
+        f"CPU per message, server + load:   bare {bare_server:4.0f} + {bare_client:3.0f} us,"
+        f" webhook {hook_server:4.0f} + {hook_client:3.0f} us: ratio at full cores "
+        f"{(bare_server + bare_client) / (hook_server + hook_client):4.2f}"
+    )
     print(
         f"at {RATE}/s ({len(latencies)} messages):  p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
         f"   max {max(latencies) * 1000:6.1f} ms   (target p99 < 50 ms)"
