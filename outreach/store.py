@@ -118,16 +118,17 @@ def _open(path: str | Path, timeout: float) -> Database:
 
 
 class _Database(Database):
-    """A database that knows its file, so that turns can queue on the lock file beside
-    it (see :func:`immediate`)."""
+    """A database that knows its file, so that turns can queue on the ``.queue`` file
+    beside it (see :func:`immediate`)."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         super().__init__(conn)
-        self.queue_path = Path(f"{path}.lock")
+        # Not the migrations' .lock: a migration holds that one for as long as it runs.
+        self.queue_path = Path(f"{path}.queue")
         self._queue: tuple[int, int] | None = None
 
     def queue(self) -> int:
-        """This process's descriptor of the lock file, closed with this object. A forked
+        """This process's descriptor of the queue file, closed with this object. A forked
         child opens its own: a lock belongs to an open file, and a shared one would let
         parent and child in together."""
         pid = os.getpid()
@@ -301,11 +302,11 @@ def immediate(db: Database, *, queued: bool = False) -> Iterator[Database]:
     on SQLite's lock, through :func:`_begin_immediate`, which polls for it.
 
     ``queued`` is for short transactions such as a resident's turn: these also queue on
-    a lock file beside the database (``flock``), on which the kernel wakes the next
-    process the moment the lock is free. Polling would leave the write lock idle
-    between tries, or spend the CPU the turns need on trying. A writer that does not
-    queue (a purge, a migration) still excludes them through SQLite's own lock, and
-    the queue only ever waits for queued turns, each bounded by its own deadline."""
+    an empty ``.queue`` file beside the database (``flock``), on which the kernel wakes
+    the next process the moment the lock is free. Polling would leave the write lock
+    idle between tries, or spend the CPU the turns need on trying. A writer that does
+    not queue (a purge, a migration) still excludes them through SQLite's own lock, and
+    the queue only ever waits for queued turns, each giving up at its own deadline."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
     with _WRITER:
         queue = db.queue() if queued and isinstance(db, _Database) else None

@@ -164,3 +164,37 @@ def test_one_residents_messages_across_worker_processes(tmp_path: Path) -> None:
         conn.close()
     assert processed == count + 1
     assert session["not_understood"] == count
+
+
+def test_queued_turns_give_up_at_their_own_deadline_behind_a_long_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a writer that does not queue (a purge, say), each waiting turn fails at its
+    own deadline: waiting in the queue counts, so the waits do not add up."""
+    from outreach import store
+    from outreach.store import connect, immediate
+
+    monkeypatch.setattr(store, "LOCK_WAIT_SECONDS", 0.3)
+    path = tmp_path / "db.sqlite3"
+    connect(path, migrate=True).conn.close()
+    purge = connect(path)
+    purge.conn.execute("BEGIN IMMEDIATE")
+    waited: list[float] = []
+
+    def turn() -> None:
+        db = connect(path)
+        start = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError), immediate(db, queued=True):
+            pass
+        waited.append(time.monotonic() - start)
+
+    threads = [threading.Thread(target=turn) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    purge.conn.execute("ROLLBACK")
+    assert len(waited) == 3 and max(waited) < 0.6, waited
+    with immediate(connect(path), queued=True) as db:  # and the queue is free again
+        db.execute("select 1")
+    assert (tmp_path / "db.sqlite3.queue").stat().st_mode & 0o777 == 0o600
