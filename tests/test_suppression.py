@@ -159,7 +159,7 @@ def test_overlapping_rows_are_each_safe_and_suppressed_alike_anywhere(seed: int)
     assert published.totals is False and published.column_totals == {}
     for row in names:
         line = [published.cells[row, c] for c in columns]
-        assert all(v is None or v == 0 or v >= 10 for v in line + [published.row_totals[row]])
+        assert all(v is None or v == 0 or v >= 10 for v in [*line, published.row_totals[row]])
         if published.row_totals[row] is not None:
             assert sum(1 for v in line if v is None) != 1, (row, line)
     # The same row, in a table of other rows, is suppressed the same way.
