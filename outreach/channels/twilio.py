@@ -41,6 +41,8 @@ def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
     Written directly: the twilio package's MessagingResponse builds an ElementTree for
     each answer, a tenth of a turn's time. The output is the same, character for
     character, escaping included (tests compare the two)."""
+    # On <Message>, `action` is the status callback URL (`statusCallback` is its
+    # deprecated name in Twilio's TwiML reference).
     action = _attribute(_public_url() + "/twilio/status")
     messages = "".join(
         f'<Message action="{action}">{_text(body)}</Message>'
