@@ -41,7 +41,9 @@ def _content(flows_dir: str | None) -> Content:
     from .flowfile import ContentError
 
     try:
-        return Content(_settings(flows_dir), new_id=counter_ids())
+        # One person at a terminal: a catalog saved during a chat is used at the next line.
+        settings = {**_settings(flows_dir), "CATALOG_CHECK_SECONDS": 0}
+        return Content(settings, new_id=counter_ids())
     except ContentError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

@@ -4,7 +4,9 @@ engine built on both, rebuilt when a translator saves a catalog."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,10 +30,17 @@ class Content:
     """Flows, translations and the engine, as one consistent snapshot.
 
     :meth:`engine` checks the catalogs' modification times (a few ``stat`` calls) and
-    rebuilds the engine when one changed, so an edited ``.po`` file is served at once.
+    rebuilds the engine when one changed, so an edited ``.po`` file is served at once,
+    or within ``CATALOG_CHECK_SECONDS``: the stat calls were a twentieth of a webhook turn.
     """
 
-    def __init__(self, config: dict[str, Any], *, new_id: Any = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        *,
+        new_id: Any = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.flows_dir = Path(config["FLOWS_DIR"])
         self.locales_dir = Path(config["LOCALES_DIR"])
         self.min_coverage = int(config["LANGUAGE_MIN_COVERAGE"])
@@ -41,6 +50,9 @@ class Content:
         self.flows = load_flows(self.flows_dir)
         self.messages = flowset_messages(self.flows)
         self._lock = threading.Lock()
+        self.check_interval = float(config["CATALOG_CHECK_SECONDS"])
+        self._monotonic = monotonic
+        self._checked_at = monotonic()
         codes = [lang.code for lang in self.flows.deployment.languages]
         self._catalogs = list(catalog_stamps(self.locales_dir, codes))
         self.state, self._engine = self._build()
@@ -58,6 +70,10 @@ class Content:
         return state, engine
 
     def engine(self) -> Engine:
+        now = self._monotonic()
+        if now - self._checked_at < self.check_interval:
+            return self._engine
+        self._checked_at = now
         if file_stamps(self._catalogs) != self.state.stamps:
             with self._lock:
                 if file_stamps(self._catalogs) != self.state.stamps:

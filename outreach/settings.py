@@ -47,7 +47,14 @@ SETTINGS: tuple[Setting, ...] = (
         "LOCALES_DIR",
         "locales",
         "Folder of the gettext catalogs (locales/<lang>/LC_MESSAGES/flows.po): relative to the "
-        "current directory, or else to the checkout. Edited catalogs are read again at once.",
+        "current directory, or else to the checkout. Edited catalogs are read again without "
+        "a restart (see CATALOG_CHECK_SECONDS).",
+    ),
+    Setting(
+        "CATALOG_CHECK_SECONDS",
+        1,
+        "How often, at most, each worker looks for edited catalogs (a stat of each file) "
+        "before answering a message. 0: before every message.",
     ),
     Setting(
         "LANGUAGE_MIN_COVERAGE",

@@ -294,6 +294,16 @@ RESIDENT_DAYS_OF_EVENTS = (
 )
 
 
+@MIGRATIONS()
+def m010_unindexed_log(db: Database) -> None:
+    """The interaction log without indexes. It holds only the days not yet closed into
+    ``daily_activity`` (normally today), which every reader scans whole anyway (the
+    ``activity`` view, closing a day, an erasure), while each index cost every turn a
+    write to a page of its own: a third of a message's time in the webhook."""
+    for index in ("idx_events_resident", "idx_events_at", "idx_events_kind_at_resident"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+
+
 @contextmanager
 def immediate(db: Database, *, queued: bool = False) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.

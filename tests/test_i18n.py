@@ -41,6 +41,7 @@ def content(site: Path, min_coverage: int = 90) -> Content:
             "FLOWS_DIR": str(site / "flows"),
             "LOCALES_DIR": str(site / "locales"),
             "LANGUAGE_MIN_COVERAGE": min_coverage,
+            "CATALOG_CHECK_SECONDS": 0,
         },
     )
     return Content(settings)
@@ -90,6 +91,31 @@ def test_same_words_in_two_places_are_two_messages() -> None:
         "feedback/useful/option/1",
         "programmes/confirm_department/option/1",
     }
+
+
+def test_catalogs_are_looked_at_again_once_the_check_interval_has_passed(site: Path) -> None:
+    settings = load_settings(
+        {},
+        {
+            "FLOWS_DIR": str(site / "flows"),
+            "LOCALES_DIR": str(site / "locales"),
+            "LANGUAGE_MIN_COVERAGE": 0,
+            "CATALOG_CHECK_SECONDS": 1,
+        },
+    )
+    clock = [100.0]
+    live = Content(settings, monotonic=lambda: clock[0])
+    po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
+    set_translation(po, "welcome/hello", "TRADUCCION DE PRUEBA MAM")  # a test marker, not Mam
+
+    def welcome() -> str:
+        engine = live.engine()
+        return engine.resume(engine.new_session("mam"), Inbound("hola"), NOON).messages[0]
+
+    clock[0] = 100.5
+    assert welcome().startswith("Hola. Servicio gratuito")  # within the interval: not yet
+    clock[0] = 101.0
+    assert welcome().startswith("TRADUCCION DE PRUEBA MAM")
 
 
 def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path) -> None:
