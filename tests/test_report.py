@@ -15,7 +15,7 @@ from outreach import create_app
 from outreach.conversation import Conversations
 from outreach.db import get_db
 from outreach.metrics import report
-from outreach.metrics.queries import Query, reached
+from outreach.metrics.queries import Query, count, count_each, reached
 from outreach.metrics.rollup import close_days
 from outreach.store import connect
 
@@ -221,3 +221,17 @@ def test_a_step_in_the_funnel_and_among_the_topics_shows_the_same_figures(app: F
         for column in funnel.columns:
             assert funnel.cells[row, column] == topics.table.cells[row, column], row
         assert funnel.row_totals[row] == topics.table.row_totals[row]
+
+
+def test_measures_counted_in_one_scan_match_each_counted_alone(app: Flask) -> None:
+    talk(app, {f"r{n}": ["hola", "1", "2"][: 1 + n % 3] for n in range(30)})
+    talk(app, {f"w{n}": ["hola", "3"] for n in range(14)}, channel="whatsapp")
+    db = connect(app.config["DATABASE"])
+    measures = [report.MESSAGES_IN, report.MESSAGES_OUT]
+    for split in ("all", "channel", "language"):
+        query = Query(*RANGE, split=split)
+        together = count_each(db, query, measures, "day", 10)
+        assert together == [count(db, query, m, "day", 10) for m in measures]
+    assert together[0] != together[1]  # in and out really are different figures
+    with pytest.raises(ValueError, match="same rows"):
+        count_each(db, Query(*RANGE), [report.MESSAGES_IN, report.SEGMENTS])

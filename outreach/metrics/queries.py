@@ -8,6 +8,7 @@ what they did) plus today's events. Only aggregates leave this module, always th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -84,43 +85,87 @@ def count(
 ) -> Published:
     """One table: ``rows`` by the query's split, with totals, small cells suppressed.
     With no split it is a one-dimensional series with its total. ``totals=False`` is for
-    rows that overlap (flows, steps, topics, programmes): row totals only.
+    rows that overlap (flows, steps, topics, programmes): row totals only."""
+    return count_each(db, query, [measure], rows, k, hide_total, totals)[0]
+
+
+def count_each(
+    db: Database,
+    query: Query,
+    measures: Sequence[Measure],
+    rows: str = ALL,
+    k: int = DEFAULT_K,
+    hide_total: bool = False,
+    totals: bool = True,
+) -> list[Published]:
+    """A table for each of ``measures``, which count the same rows (same kinds, rows and
+    condition) and differ only in the value summed: one scan for all of them. The
+    residents behind each cell are the same in every table, so the same cells are hidden.
 
     One scan: the residents of every (row, column) are listed once in a materialised
     CTE, and the cells, both margins and the total are counted from it."""
+    first = measures[0]
+    if any(
+        (m.kinds, m.rows_sql, m.where, m.params)
+        != (first.kinds, first.rows_sql, first.where, first.params)
+        for m in measures
+    ):
+        raise ValueError("count_each: the measures must count the same rows")
     if rows != ALL and rows not in DIMENSIONS:
         raise ValueError(f"unknown dimension {rows!r} ({', '.join(DIMENSIONS)})")
-    row_sql = measure.rows_sql or DIMENSIONS.get(rows, "'all'")
+    row_sql = first.rows_sql or DIMENSIONS.get(rows, "'all'")
     column_sql = DIMENSIONS.get(query.split, "'all'")
-    value_sql = f"sum({measure.value})" if measure.value else "0"
+    value_sql = ", ".join(
+        f"{f'sum({m.value})' if m.value else '0'} AS v{n}" for n, m in enumerate(measures)
+    )
+    sums = ", ".join(f"sum(v{n})" for n in range(len(measures)))
     where = [
-        f"kind IN ({', '.join('?' for _ in measure.kinds)})",
+        f"kind IN ({', '.join('?' for _ in first.kinds)})",
         "day >= ?",
         "day <= ?",
         *(f"{DIMENSIONS[name]} = ?" for name, _ in query.filters),
     ]
     params: list[str] = [
-        *measure.kinds,
+        *first.kinds,
         query.since.isoformat(),
         query.until.isoformat(),
         *(value for _, value in query.filters),
     ]
-    if measure.where:
-        where.append(measure.where)
-        params += measure.params
+    if first.where:
+        where.append(first.where)
+        params += first.params
     sql = f"""
         WITH d AS MATERIALIZED (
-            SELECT {row_sql} AS r, {column_sql} AS c, resident, {value_sql} AS v
+            SELECT {row_sql} AS r, {column_sql} AS c, resident, {value_sql}
             FROM activity WHERE {" AND ".join(where)} GROUP BY 1, 2, 3)
-        SELECT 0, r, c, count(*), sum(v) FROM d GROUP BY r, c
-        UNION ALL SELECT 1, r, '', count(DISTINCT resident), sum(v) FROM d GROUP BY r
-        UNION ALL SELECT 2, '', c, count(DISTINCT resident), sum(v) FROM d GROUP BY c
-        UNION ALL SELECT 3, '', '', count(DISTINCT resident), sum(v) FROM d"""
+        SELECT 0, r, c, count(*), {sums} FROM d GROUP BY r, c
+        UNION ALL SELECT 1, r, '', count(DISTINCT resident), {sums} FROM d GROUP BY r
+        UNION ALL SELECT 2, '', c, count(DISTINCT resident), {sums} FROM d GROUP BY c
+        UNION ALL SELECT 3, '', '', count(DISTINCT resident), {sums} FROM d"""
     people: dict[int, dict[tuple[str, str], int]] = {0: {}, 1: {}, 2: {}, 3: {}}
-    values: dict[int, dict[tuple[str, str], int]] = {0: {}, 1: {}, 2: {}, 3: {}}
-    for level, r, c, residents, value in db.execute(sql, params):
+    values: list[dict[int, dict[tuple[str, str], int]]] = [
+        {0: {}, 1: {}, 2: {}, 3: {}} for _ in measures
+    ]
+    for level, r, c, residents, *sums_of_cell in db.execute(sql, params):
         people[level][str(r), str(c)] = int(residents)
-        values[level][str(r), str(c)] = int(value or 0)
+        for n, value in enumerate(sums_of_cell):
+            values[n][level][str(r), str(c)] = int(value or 0)
+    return [
+        _publish(people, values[n], measure, query, k, hide_total, totals)
+        for n, measure in enumerate(measures)
+    ]
+
+
+def _publish(
+    people: dict[int, dict[tuple[str, str], int]],
+    values: dict[int, dict[tuple[str, str], int]],
+    measure: Measure,
+    query: Query,
+    k: int,
+    hide_total: bool,
+    totals: bool,
+) -> Published:
+    """One measure's table from the counts of its scan, small cells suppressed."""
     total = people[3].get(("", ""), 0)
     row_names = sorted(r for r, _ in people[1])
     column_names = sorted(c for _, c in people[2])

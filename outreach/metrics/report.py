@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from outreach.engine.model import DirectoryNode, Flow, MessageNode
 
-from .queries import ALL, Measure, Query, count
+from .queries import ALL, Measure, Query, count, count_each
 from .suppression import Published, suppress_series
 
 #: Translatable titles are marked with this no-op, so Babel's extractor finds them; the
@@ -72,8 +72,8 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
         reach = count(db, query, who, k=k, hide_total=True)
         over_time = count(db, Query(query.since, query.until, ALL, query.filters),
                           REACHED, period, k, hide_total=True)  # fmt: skip
-    messages_in = count(db, query, MESSAGES_IN, k=k)
-    messages_out = count(db, query, MESSAGES_OUT, k=k)
+    # In and out from one scan of the same rows (segments count SMS residents only).
+    messages_in, messages_out = count_each(db, query, [MESSAGES_IN, MESSAGES_OUT], k=k)
     segments = count(db, query, SEGMENTS, k=k)
     opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k)
     headline = Headline(
