@@ -15,7 +15,7 @@ from outreach import create_app
 from outreach.conversation import Conversations
 from outreach.db import get_db
 from outreach.metrics import report
-from outreach.metrics.queries import Query, count, count_each, reached
+from outreach.metrics.queries import DIMENSIONS, Query, count, count_each, reached
 from outreach.metrics.rollup import close_days
 from outreach.store import connect
 
@@ -235,3 +235,12 @@ def test_measures_counted_in_one_scan_match_each_counted_alone(app: Flask) -> No
     assert together[0] != together[1]  # in and out really are different figures
     with pytest.raises(ValueError, match="same rows"):
         count_each(db, Query(*RANGE), [report.MESSAGES_IN, report.SEGMENTS])
+
+
+def test_every_day_of_a_week_is_named_by_its_monday(tmp_path: Path) -> None:
+    db = connect(tmp_path / "weeks.sqlite3", migrate=True)
+    week = DIMENSIONS["week"]
+    for offset in range(-10, 20):  # Sundays and Mondays, across a month's end
+        day = date(2026, 11, 16) + timedelta(days=offset)
+        named = db.execute(f"SELECT {week} FROM (SELECT ? AS day)", [day.isoformat()]).fetchone()
+        assert named[0] == (day - timedelta(days=day.weekday())).isoformat(), day

@@ -23,8 +23,8 @@ DIMENSIONS = {
     # Only where the resident chose to give it; "unknown" otherwise.
     "department": "department",
     "day": "day",
-    # A week is named by its Monday.
-    "week": "date(day, '-' || ((strftime('%w', day) + 6) % 7) || ' days')",
+    # A week is named by its Monday: forward to its Sunday (itself if one), back six days.
+    "week": "date(day, 'weekday 0', '-6 days')",
     "month": "substr(day, 1, 7)",
     "flow": "coalesce(flow, '-')",
     "node": "coalesce(flow || '/' || node, '-')",
