@@ -102,8 +102,8 @@ def count_each(
     condition) and differ only in the value summed: one scan for all of them. The
     residents behind each cell are the same in every table, so the same cells are hidden.
 
-    One scan: the residents of every (row, column) are listed once in a materialised
-    CTE, and the cells, both margins and the total are counted from it."""
+    One scan: the residents of every (row, column) are gathered once, and the cells,
+    both margins and the total are counted from them."""
     first = measures[0]
     if any(
         (m.kinds, m.rows_sql, m.where, m.params)
@@ -115,10 +115,7 @@ def count_each(
         raise ValueError(f"unknown dimension {rows!r} ({', '.join(DIMENSIONS)})")
     row_sql = first.rows_sql or DIMENSIONS.get(rows, "'all'")
     column_sql = DIMENSIONS.get(query.split, "'all'")
-    value_sql = ", ".join(
-        f"{f'sum({m.value})' if m.value else '0'} AS v{n}" for n, m in enumerate(measures)
-    )
-    sums = ", ".join(f"sum(v{n})" for n in range(len(measures)))
+    value_sql = "".join(f", {m.value}" for m in measures if m.value)
     where = [
         f"kind IN ({', '.join('?' for _ in first.kinds)})",
         "day >= ?",
@@ -134,22 +131,46 @@ def count_each(
     if first.where:
         where.append(first.where)
         params += first.params
-    sql = f"""
-        WITH d AS MATERIALIZED (
-            SELECT {row_sql} AS r, {column_sql} AS c, resident, {value_sql}
-            FROM activity WHERE {" AND ".join(where)} GROUP BY 1, 2, 3)
-        SELECT 0, r, c, count(*), {sums} FROM d GROUP BY r, c
-        UNION ALL SELECT 1, r, '', count(DISTINCT resident), {sums} FROM d GROUP BY r
-        UNION ALL SELECT 2, '', c, count(DISTINCT resident), {sums} FROM d GROUP BY c
-        UNION ALL SELECT 3, '', '', count(DISTINCT resident), {sums} FROM d"""
-    people: dict[int, dict[tuple[str, str], int]] = {0: {}, 1: {}, 2: {}, 3: {}}
-    values: list[dict[int, dict[tuple[str, str], int]]] = [
-        {0: {}, 1: {}, 2: {}, 3: {}} for _ in measures
+    sql = (
+        f"SELECT {row_sql}, {column_sql}, resident{value_sql} "
+        f"FROM activity WHERE {' AND '.join(where)}"
+    )
+    # The residents of each cell are gathered here, in sets, rather than counted in SQL:
+    # SQLite sorts every row once per count(DISTINCT) (cells, rows, columns, all), and
+    # with 64-character keyed ids that was most of a page's time.
+    residents: dict[tuple[str, str], set[str]] = {}
+    amounts: dict[tuple[str, str], list[int]] = {}
+    for r, c, who, *row_amounts in db.execute(sql, params):
+        cell = (str(r), str(c))
+        members = residents.get(cell)
+        if members is None:
+            members = residents[cell] = set()
+            amounts[cell] = [0] * len(row_amounts)
+        members.add(who)
+        sums = amounts[cell]
+        for n, amount in enumerate(row_amounts):
+            sums[n] += amount or 0
+    # Level 0: the cells; 1: row totals; 2: column totals; 3: the total (always there).
+    gathered: dict[int, dict[tuple[str, str], set[str]]] = {
+        0: {},
+        1: {},
+        2: {},
+        3: {("", ""): set()},
+    }
+    added: list[dict[int, dict[tuple[str, str], int]]] = [
+        {0: {}, 1: {}, 2: {}, 3: {("", ""): 0}} for m in measures if m.value
     ]
-    for level, r, c, residents, *sums_of_cell in db.execute(sql, params):
-        people[level][str(r), str(c)] = int(residents)
-        for n, value in enumerate(sums_of_cell):
-            values[n][level][str(r), str(c)] = int(value or 0)
+    for (r, c), members in residents.items():
+        for level, key in ((0, (r, c)), (1, (r, "")), (2, ("", c)), (3, ("", ""))):
+            gathered[level].setdefault(key, set()).update(members)
+            for n, amount in enumerate(amounts[r, c]):
+                added[n][level][key] = added[n][level].get(key, 0) + amount
+    people = {level: {key: len(m) for key, m in cells.items()} for level, cells in gathered.items()}
+    # Measures without a value sum nothing; the others have their column, in order.
+    summing = iter(added)
+    values: list[dict[int, dict[tuple[str, str], int]]] = [
+        next(summing) if m.value else {0: {}, 1: {}, 2: {}, 3: {}} for m in measures
+    ]
     return [
         _publish(people, values[n], measure, query, k, hide_total, totals)
         for n, measure in enumerate(measures)
