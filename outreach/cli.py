@@ -495,7 +495,8 @@ def purge(today: datetime | None) -> None:
     )
     click.echo(
         f"{report.days} day(s) folded into {report.aggregates_written} aggregates; "
-        f"{report.rows_deleted} interaction rows deleted"
+        f"{report.rows_deleted} interaction rows deleted; "
+        f"{report.residents_forgotten} resident(s) silent since before the window forgotten"
     )
 
 

@@ -109,7 +109,8 @@ SETTINGS: tuple[Setting, ...] = (
         "RETENTION_DAYS",
         90,
         "Days interaction-level rows are kept; `outreach purge` folds older ones into "
-        "suppressed daily aggregates and deletes them.",
+        "suppressed daily aggregates and deletes them, and forgets residents silent that long "
+        "(keeping only a STOP).",
     ),
     Setting(
         "METRICS_K",

@@ -34,10 +34,9 @@ MIGRATIONS = Migrations("outreach")
 
 #: Keyed ids of processed messages are kept this long: enough for any Twilio retry.
 PROCESSED_RETENTION = timedelta(days=2)
-#: Old processed ids are pruned at most this often by each process: a scan of two days of
-#: ids once an hour costs less than keeping an index on them up to date on every turn.
+#: Old processed ids are pruned at most this often by each connection: a scan of two days
+#: of ids once an hour costs less than keeping an index on them up to date on every turn.
 PRUNE_INTERVAL = timedelta(hours=1)
-_last_prune: list[datetime] = []
 
 #: Delivery statuses by how far a message got; callbacks arrive in any order.
 STATUS_RANK = {
@@ -126,6 +125,8 @@ class _Database(Database):
         # Not the migrations' .lock: a migration holds that one for as long as it runs.
         self.queue_path = Path(f"{path}.queue")
         self._queue: tuple[int, int] | None = None
+        #: When this connection last pruned old processed ids (see PRUNE_INTERVAL).
+        self.pruned_at: datetime | None = None
 
     def queue(self) -> int:
         """This process's descriptor of the queue file, closed with this object. A forked
@@ -426,10 +427,12 @@ class Store:
             "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)",
             (message_id, resident_id, stamp, json.dumps(reply)),
         )
-        if not _last_prune or now - _last_prune[0] >= PRUNE_INTERVAL:
+        pruned_at = getattr(self.db, "pruned_at", None)
+        if pruned_at is None or not timedelta(0) <= now - pruned_at < PRUNE_INTERVAL:
             cutoff = (now - PROCESSED_RETENTION).isoformat()
             self.conn.execute("DELETE FROM processed_messages WHERE received_at < ?", (cutoff,))
-            _last_prune[:] = [now]
+            if isinstance(self.db, _Database):
+                self.db.pruned_at = now
 
     def erase(self, resident_id: str) -> None:
         for table in ("events", "daily_activity", "processed_messages"):
@@ -469,11 +472,13 @@ _TURN_STATE = (
     "SELECT (SELECT reply FROM processed_messages WHERE id = ?),"
     " (SELECT session FROM residents WHERE id = ?)"
 )
-# The first day a resident was seen is kept; everything else is the latest.
+# The first day a resident was seen is kept (a purge clears it from a bare STOP row:
+# writing again, they start afresh); everything else is the latest.
 _UPSERT_RESIDENT = (
     "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET language = excluded.language, "
     "opted_out = excluded.opted_out, session = excluded.session, "
+    "first_seen_on = coalesce(residents.first_seen_on, excluded.first_seen_on), "
     "updated_at = excluded.updated_at"
 )
 _EVENT_COLUMNS = ("resident", "at", "kind", "flow", "node", "language", "channel", "run",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -23,17 +24,24 @@ def app(tmp_path: Path) -> Flask:
     return create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
 
 
-def talk(app: Flask, residents: dict[str, list[str]], channel: str = "sms") -> None:
+def talk(
+    app: Flask, residents: dict[str, list[str]], channel: str = "sms", at: datetime = DAY
+) -> list[str]:
+    """Play the conversations; returns every reply body sent."""
+    bodies: list[str] = []
     with app.app_context():
-        clock = iter(DAY + timedelta(minutes=n) for n in range(10_000))
+        clock = iter(at + timedelta(minutes=n) for n in range(10_000))
         conversations = Conversations(
             get_db(), app.extensions["outreach.content"], clock=lambda: next(clock)
         )
         for resident, texts in residents.items():
             for n, text in enumerate(texts):
-                conversations.handle(
-                    resident, text, channel=channel, message_id=f"{resident}-{n}", rendering=channel
-                )
+                reply = conversations.handle(
+                    resident, text, channel=channel, message_id=f"{resident}-{at:%m%d%H%M}-{n}",
+                    rendering=channel,
+                )  # fmt: skip
+                bodies += [m.body for m in reply.messages]
+    return bodies
 
 
 def test_residents_reached_by_department_and_language(app: Flask) -> None:
@@ -139,3 +147,27 @@ def test_the_purge_command(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 day(s) folded into ")
     assert connect(app.config["DATABASE"]).execute("select count(*) from events").fetchone()[0] == 0
+
+
+def test_purge_forgets_residents_silent_for_the_whole_window_but_not_a_stop(app: Flask) -> None:
+    from outreach.metrics.purge import purge
+
+    talk(app, {"gone": ["hola", "3", "Petén"], "stopped": ["hola", "BAJA"]})
+    talk(app, {"active": ["hola", "3", "Petén"]}, at=DAY + timedelta(days=80))
+    db = connect(app.config["DATABASE"])
+    report = purge(db, date(2027, 2, 19), retention_days=90, k=10)  # 20 Nov is past the window
+    assert report.residents_forgotten == 2
+    rows = {row["id"]: row for row in db.query("select * from residents")}
+    assert set(rows) == {"stopped", "active"}
+    assert rows["stopped"]["opted_out"] == 1 and rows["stopped"]["first_seen_on"] is None
+    assert '"fields": {}' in rows["stopped"]["session"]
+    assert json.loads(rows["active"]["session"])["fields"] == {"department": "Petén"}  # kept
+    assert purge(db, date(2027, 2, 19), 90, 10).residents_forgotten == 0  # already done
+
+    # Still stopped: nothing is sent until they opt in again, and then they are new.
+    later = DAY + timedelta(days=100)
+    assert talk(app, {"stopped": ["hola"]}, at=later) == []
+    assert talk(app, {"stopped": ["ALTA"]}, at=later + timedelta(hours=1)) != []
+    assert talk(app, {"gone": ["hola"]}, at=later) != []
+    again = {row["id"]: row for row in db.query("select * from residents")}
+    assert again["stopped"]["first_seen_on"] == again["gone"]["first_seen_on"] == "2027-02-28"
