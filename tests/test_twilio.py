@@ -141,6 +141,24 @@ def test_behind_a_proxy_the_configured_public_url_is_what_counts(client: FlaskCl
     assert messages_of(response)
 
 
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(client: FlaskClient) -> None:
+    """Twilio has signed some URLs with the scheme's default port written out: the URL as
+    configured is tried first, then RequestValidator.validate's two variants."""
+    params = Phone(client).params("hola")
+
+    def send(base: str) -> int:
+        return client.post(
+            "/twilio/messages",
+            data=urlencode(params),
+            headers={"X-Twilio-Signature": signature("/twilio/messages", params, base=base)},
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
+
+    assert send(PUBLIC_URL + ":443") == 200  # https://outreach.example.org:443
+    assert send(PUBLIC_URL + ":8443") == 403  # another port is another URL
+    assert send(PUBLIC_URL.replace("https:", "http:")) == 403  # and so is another scheme
+
+
 def test_raw_query_string_is_signed_as_sent(client: FlaskClient) -> None:
     phone = Phone(client)
     params = phone.params("hola")
