@@ -9,6 +9,13 @@ suppression). The margins are lines too: a hidden row total that is the only hid
 would be the grand total minus the others. The smallest shown element is chosen each
 time, to lose as little as possible. Zero is published: it reveals no one.
 
+That rule alone is not enough: hidden cells spread over several rows and columns can
+still be solved for by adding and subtracting whole lines. Every element of the grid is
+in exactly two lines (its row and its column), so the hidden elements are the edges of a
+graph whose nodes are the lines, and the line equations determine a hidden element
+exactly when its edge lies on no cycle of hidden edges: when it is a bridge. So the
+suppression goes on, hiding one more element beside a bridge, until there is none.
+
 Counts of distinct residents need not add up (one resident may write in two languages),
 so the rule is conservative for them; for sums, such as messages, it is exact.
 """
@@ -81,17 +88,36 @@ def suppress(table: Table, k: int = DEFAULT_K, hide_total: bool = False) -> Publ
     lines = [[(r, c) for c in [*table.columns, TOTAL]] for r in [*table.rows, TOTAL]] + [
         [(r, c) for r in [*table.rows, TOTAL]] for c in [*table.columns, TOTAL]
     ]
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if sum(1 for e in line if e in hidden) != 1:
-                continue
-            shown = [e for e in line if e not in hidden and grid.get(e, 0) > 0]
-            if shown:
-                # The smallest, to lose as little as possible; a cell before a total.
-                hidden.add(min(shown, key=lambda e: (grid[e], TOTAL in e, e)))
-                changed = True
+
+    def smallest(candidates: list[Cell]) -> Cell:
+        # The smallest, to lose as little as possible; a cell before a total.
+        return min(candidates, key=lambda e: (grid[e], TOTAL in e, e))
+
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                if sum(1 for e in line if e in hidden) != 1:
+                    continue
+                shown = [e for e in line if e not in hidden and grid.get(e, 0) > 0]
+                if shown:
+                    hidden.add(smallest(shown))
+                    changed = True
+        bridge = next(iter(bridges(hidden)), None)
+        if bridge is None:
+            break
+        # Hide one more element in the bridge's row or column, closing a cycle through it;
+        # failing that anywhere, and zeros only as a last resort.
+        row, column = bridge
+        near = [e for e in grid if (e[0] == row or e[1] == column) and e not in hidden]
+        anywhere = [e for e in grid if e not in hidden]
+        candidates = (
+            [e for e in near if grid[e] > 0] or [e for e in anywhere if grid[e] > 0] or anywhere
+        )
+        if not candidates:
+            break  # everything is hidden already
+        hidden.add(smallest(candidates))
     return Published(
         table.rows,
         table.columns,
@@ -102,6 +128,47 @@ def suppress(table: Table, k: int = DEFAULT_K, hide_total: bool = False) -> Publ
         k,
         len(hidden),
     )
+
+
+def bridges(hidden: set[Cell]) -> list[Cell]:
+    """The hidden elements that the line equations determine: the bridges of the graph
+    whose nodes are the grid's rows and columns and whose edges are the hidden elements
+    (Tarjan's algorithm, without recursion). Rows and columns are told apart by a prefix,
+    since a row and a column may share a name."""
+    adjacent: dict[tuple[str, str], list[tuple[tuple[str, str], Cell]]] = {}
+    for element in sorted(hidden):
+        row, column = ("row", element[0]), ("column", element[1])
+        adjacent.setdefault(row, []).append((column, element))
+        adjacent.setdefault(column, []).append((row, element))
+    order: dict[tuple[str, str], int] = {}
+    low: dict[tuple[str, str], int] = {}
+    found: list[Cell] = []
+    for start in adjacent:
+        if start in order:
+            continue
+        order[start] = low[start] = len(order)
+        # (node, the edge it was reached by, the index of its next neighbour)
+        stack: list[tuple[tuple[str, str], Cell | None, int]] = [(start, None, 0)]
+        while stack:
+            node, via, index = stack[-1]
+            if index < len(adjacent[node]):
+                stack[-1] = (node, via, index + 1)
+                neighbour, edge = adjacent[node][index]
+                if edge == via:
+                    continue
+                if neighbour in order:
+                    low[node] = min(low[node], order[neighbour])
+                else:
+                    order[neighbour] = low[neighbour] = len(order)
+                    stack.append((neighbour, edge, 0))
+                continue
+            stack.pop()
+            if stack:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[node])
+                if low[node] > order[parent] and via is not None:
+                    found.append(via)
+    return found
 
 
 def suppress_rows(table: Table, k: int = DEFAULT_K) -> Published:
