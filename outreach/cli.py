@@ -371,8 +371,8 @@ def metrics(
 ) -> None:
     """Residents reached, by language, channel, department or period; small cells hidden.
 
-    Rows: language, channel, department, day, week, month, flow, node, programme.
-    Columns (the second dimension): language, channel, department, day, week, month.
+    Rows and columns: language, channel, department, day, week, month. Flows, steps,
+    topics and programmes are on the dashboard's pages: --page flows, --page topics.
     A count under k residents (OUTREACH_METRICS_K, default 10) is never shown, nor can it
     be worked out from totals.
 

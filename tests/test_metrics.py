@@ -108,6 +108,11 @@ def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
         main, ["metrics", "--by", "channel", "--since", "2026-11-01", "--until", "2026-11-30"]
     ).output
     assert "<10" in text and " 2 " not in text
+    # Flows, steps and programmes are not a resident's dimension: a clear answer, not a
+    # table of one row "-".
+    wrong = runner.invoke(main, ["metrics", "--by", "node"])
+    assert wrong.exit_code != 0
+    assert "flows and topics pages" in wrong.output
 
 
 def test_purge_folds_old_days_into_suppressed_aggregates_and_deletes_them(app: Flask) -> None:

@@ -258,5 +258,12 @@ def _pick(
 
 
 def reached(db: Database, query: Query, rows: str = ALL, k: int = DEFAULT_K) -> Published:
-    """Distinct residents who sent at least one message, per cell."""
+    """Distinct residents who sent at least one message, per cell. ``rows`` is a
+    resident's dimension or a period (:data:`SPLITS`): what flows, steps and programmes
+    residents reached are the dashboard's flows and topics pages."""
+    if rows != ALL and rows not in SPLITS:
+        raise ValueError(
+            f"residents reached are split by {', '.join(SPLITS)}, not {rows!r} "
+            "(flows, steps and programmes: the flows and topics pages)"
+        )
     return count(db, query, RESIDENTS_REACHED, rows, k)
