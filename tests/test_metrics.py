@@ -13,7 +13,7 @@ from flask import Flask
 from outreach import create_app
 from outreach.conversation import Conversations
 from outreach.db import get_db
-from outreach.metrics.queries import Query, reached
+from outreach.metrics.queries import RESIDENTS_REACHED, Query, count, reached
 from outreach.store import connect
 
 DAY = datetime(2026, 11, 20, 15, tzinfo=UTC)
@@ -76,8 +76,10 @@ def test_an_erasure_removes_a_resident_from_the_counts_but_is_counted(app: Flask
 
 def test_unknown_dimensions_are_refused(app: Flask) -> None:
     db = connect(app.config["DATABASE"])
-    with pytest.raises(ValueError, match="unknown dimension"):
+    with pytest.raises(ValueError, match="not 'phone'"):
         reached(db, Query(date(2026, 11, 1), date(2026, 11, 30)), "phone")
+    with pytest.raises(ValueError, match="unknown dimension"):
+        count(db, Query(date(2026, 11, 1), date(2026, 11, 30)), RESIDENTS_REACHED, "phone")
     with pytest.raises(ValueError, match="unknown split"):
         Query(date(2026, 11, 1), date(2026, 11, 30), "node")
     with pytest.raises(ValueError, match="unknown filter"):
