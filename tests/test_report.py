@@ -244,3 +244,14 @@ def test_every_day_of_a_week_is_named_by_its_monday(tmp_path: Path) -> None:
         day = date(2026, 11, 16) + timedelta(days=offset)
         named = db.execute(f"SELECT {week} FROM (SELECT ? AS day)", [day.isoformat()]).fetchone()
         assert named[0] == (day - timedelta(days=day.weekday())).isoformat(), day
+
+
+def test_topics_are_every_message_and_listing_of_the_flows_a_menu_offers() -> None:
+    from conftest import FLOWS
+
+    from outreach.content import load_flows
+
+    topics = report.topic_nodes(load_flows(FLOWS).flows.values())
+    assert {"emergencies/numbers", "returnees/reception", "risks/consular_scams",
+            "pathways/closed", "programmes/jobs"} <= set(topics)  # fmt: skip
+    assert not [t for t in topics if t.split("/")[0] in ("welcome", "feedback", "main")]

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from outreach.engine.model import DirectoryNode, Flow, MessageNode
+from outreach.engine.model import DirectoryNode, Flow, MenuNode, MessageNode
 
 from .queries import ALL, Measure, Query, count, count_each
 from .suppression import Published, suppress_series
@@ -201,14 +201,24 @@ def earlier_trend(db: Database, query: Query) -> list[tuple[str, int | None]]:
 
 
 def topic_nodes(flows: Iterable[Flow]) -> list[str]:
-    """The information residents read: messages that carry their own source, and the
-    programme listings, as flow/node."""
+    """The information residents read, as flow/node: the messages and programme listings
+    of the flows a menu offers (risks, pathways, programmes...). Not the welcome, which
+    every resident gets, nor the closing question's answers."""
+    flows = list(flows)
+    offered = {
+        option.flow
+        for flow in flows
+        for node in flow.nodes.values()
+        if isinstance(node, MenuNode)
+        for option in node.options
+        if option.flow
+    }
     return [
         f"{flow.id}/{node.id}"
         for flow in flows
+        if flow.id in offered
         for node in flow.nodes.values()
-        if (isinstance(node, MessageNode) and node.provenance is not None)
-        or isinstance(node, DirectoryNode)
+        if isinstance(node, MessageNode | DirectoryNode)
     ]
 
 
