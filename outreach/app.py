@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from . import dashboard, db
@@ -64,6 +65,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["ENV"] == "production",
     )
+    hops = int(settings["PROXY_HOPS"])
+    if hops > 0:
+        # Werkzeug's ProxyFix trusts exactly this many X-Forwarded-* values, so a client
+        # cannot pose as another address by sending the header itself.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     content = Content(settings)
     app.extensions["outreach.content"] = content
     db.init_app(app)

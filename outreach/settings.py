@@ -68,6 +68,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Path of the SQLite database. Empty: outreach.sqlite3 in the instance/ folder.",
     ),
     Setting(
+        "PROXY_HOPS",
+        0,
+        "How many reverse proxies (nginx, a load balancer) stand in front of the service. "
+        "With 1 or more, the client's address and scheme are read from the X-Forwarded-For "
+        "and X-Forwarded-Proto headers they add: the dashboard throttles failed logins per "
+        "address, and behind a proxy every client would otherwise share the proxy's.",
+    ),
+    Setting(
         "PUBLIC_URL",
         "",
         "The address Twilio calls, e.g. https://outreach.example.org, used to check "

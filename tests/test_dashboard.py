@@ -89,6 +89,28 @@ def test_failed_logins_are_throttled(app: Flask, client: FlaskClient) -> None:
     assert "login_throttled" in actions
 
 
+@pytest.mark.parametrize("hops", [0, 1])
+def test_behind_a_proxy_failed_logins_lock_out_an_address_not_everyone(
+    tmp_path: Path, hops: int
+) -> None:
+    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3"), "PROXY_HOPS": hops})
+    staff.add(connect(app.config["DATABASE"]), "beto", PASSWORD, "viewer", NOW)
+
+    def attempt(address: str, name: str, password: str) -> bool:
+        client = app.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = address  # as nginx sets it
+        client.post("/dashboard/login", data={"name": name, "password": password,
+                                              "csrf": token(client)})  # fmt: skip
+        return client.get("/dashboard/").status_code == 200
+
+    for n in range(staff.MAX_FAILURES):
+        assert not attempt("198.51.100.7", f"guess{n}", "wrong password!")
+    # With the proxy declared, only the guessing address is locked out; without it the
+    # header is not trusted (anyone could send it), and all share the proxy's address.
+    assert attempt("203.0.113.20", "beto", PASSWORD) is bool(hops)
+    assert not attempt("198.51.100.7", "beto", PASSWORD)
+
+
 def test_exports_hold_only_suppressed_aggregates_and_are_audited(
     app: Flask, client: FlaskClient
 ) -> None:
