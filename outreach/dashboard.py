@@ -247,6 +247,7 @@ def index(page: str) -> Any:
         price=float(price) if price else None,
         currency=current_app.config["SMS_PRICE_CURRENCY"],
         args=_args(query, period),
+        demo_data=_demo_data(db),
         **shown,
     )
 
@@ -296,10 +297,22 @@ def export(fmt: str) -> Response:
     db = _fresh_db()
     shown = _page_sections(page, db, query, period, k)
     staff.record(db, utc_now(), g.staff.name, "export", f"{fmt} {page} {_describe(query)}")
+    figures = report.rows_of(shown["sections"])
+    if page == "overview":
+        price = current_app.config["SMS_SEGMENT_PRICE"]
+        figures = report.headline_rows(
+            shown["headline"], float(price) if price else None,
+            current_app.config["SMS_PRICE_CURRENCY"],
+        ) + figures  # fmt: skip
+    if page == "quality":
+        figures += report.rate_rows("not_understood_rate_by_language", shown["rates"])
+        figures += report.rate_rows("not_understood_rate_by_node", shown["node_rates"])
+    demo = _demo_data(db)
     rows = [
         {"page": page, "since": query.since.isoformat(), "until": query.until.isoformat(),
-         "split": query.split, "filters": _describe_filters(query), "k": k, **row}
-        for row in report.rows_of(shown["sections"])
+         "split": query.split, "filters": _describe_filters(query), "k": k,
+         "synthetic_demo_data": demo, **row}
+        for row in figures
     ]  # fmt: skip
     name = f"outreach-{page}-{query.since}-{query.until}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -311,6 +324,15 @@ def export(fmt: str) -> Response:
     writer.writeheader()
     writer.writerows(rows)
     return Response(out.getvalue(), mimetype="text/csv", headers=headers)
+
+
+def _demo_data(db: Any) -> bool:
+    """Whether the database holds `outreach demo-data`'s synthetic residents (ids
+    "demo-..."), so that no page or export passes them off as real."""
+    found = db.execute(
+        "SELECT 1 FROM residents WHERE id >= 'demo-' AND id < 'demo.' LIMIT 1"
+    ).fetchone()
+    return found is not None
 
 
 def _describe_filters(query: Query) -> str:

@@ -231,6 +231,31 @@ def test_demo_data_fills_a_development_database(tmp_path: Path) -> None:
     ).invoke(main, ["demo-data"])
     assert refused.exit_code == 1 and "development databases only" in refused.output
 
+    # Every page and export says the figures are made up.
+    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3")})
+    client = app.test_client()
+    assert log_in(client, "demo", "demo-password") == 302
+    assert "Synthetic demo data" in client.get("/dashboard/?ui=en").get_data(as_text=True)
+    exported = client.get("/dashboard/export.json").get_json()
+    assert exported and all(row["synthetic_demo_data"] is True for row in exported)
+
+
+def test_exports_hold_the_headline_and_the_rates_too(tmp_path: Path) -> None:
+    app = create_app(
+        TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3"), "SMS_SEGMENT_PRICE": "0.05"}
+    )
+    staff.add(connect(app.config["DATABASE"]), "beto", PASSWORD, "viewer", NOW)
+    client = app.test_client()
+    log_in(client, "beto")
+    overview = client.get("/dashboard/export.json").get_json()
+    headline = {row["row"]: row for row in overview if row["table"] == "headline"}
+    assert {"reached", "erasures", "estimated_cost"} <= set(headline)
+    assert headline["estimated_cost"]["unit"] == "USD"
+    assert not any(row["synthetic_demo_data"] for row in overview)
+    assert "Synthetic demo data" not in client.get("/dashboard/?ui=en").get_data(as_text=True)
+    quality = client.get("/dashboard/export.csv?page=quality").get_data(as_text=True)
+    assert quality.splitlines()[0].startswith("page,since,until,split,filters,k,")
+
 
 def test_demo_data_if_empty_leaves_a_used_database_alone(tmp_path: Path) -> None:
     runner = CliRunner(env={"OUTREACH_DATABASE": str(tmp_path / "db.sqlite3")})

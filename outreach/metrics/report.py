@@ -287,11 +287,36 @@ def rows_of(sections: Iterable[Section]) -> list[dict[str, object]]:
     return out
 
 
+def headline_rows(
+    headline: Headline, price: float | None, currency: str
+) -> list[dict[str, object]]:
+    """The overview's figures that are not tables (erasures, cost...), as export rows."""
+    units = {"reached": "residents", "new": "residents", "returning": "residents",
+             "messages_in": "messages", "messages_out": "messages", "segments": "segments",
+             "opt_outs": "residents", "erasures": "residents"}  # fmt: skip
+    out = [_figure("headline", unit, name, getattr(headline, name)) for name, unit in units.items()]
+    if price is not None:
+        cost = None if headline.segments is None else round(headline.segments * price, 2)
+        out.append(_figure("headline", currency, "estimated_cost", cost))
+    return out
+
+
+def rate_rows(table: str, rates: dict[str, float | None]) -> list[dict[str, object]]:
+    """Percentages such as "not understood" per language, as export rows."""
+    return [_figure(table, "percent", name, rate) for name, rate in rates.items()]
+
+
+def _figure(table: str, unit: str, row: str, value: float | None) -> dict[str, object]:
+    return {"table": table, "unit": unit, "row": row, "column": ALL,
+            "value": "" if value is None else value, "suppressed": value is None}  # fmt: skip
+
+
 def _export_row(section: Section, row: str, column: str, value: int | None) -> dict[str, object]:
     return {"table": section.id, "unit": section.unit, "row": row, "column": column,
             "value": "" if value is None else value, "suppressed": value is None}  # fmt: skip
 
 
-__all__ = ["Headline", "Section", "earlier_trend", "erasures", "flows", "node_order",
-           "not_understood_rates", "overview", "quality", "rows_of", "series",
+__all__ = ["Headline", "Section", "earlier_trend", "erasures", "flows", "headline_rows",
+           "node_order", "not_understood_rates", "overview", "quality", "rate_rows", "rows_of",
+           "series",
            "suppress_series", "topic_nodes", "topics"]  # fmt: skip
