@@ -141,7 +141,8 @@ def _query() -> tuple[Query, str, int]:
     filters = tuple(
         (name, value) for name in FILTERS if (value := request.args.get(name, "")) not in ("", ALL)
     )
-    period = request.args.get("period") or _period_for(until - since)
+    chosen = request.args.get("period", AUTO)
+    period = _period_for(until - since) if chosen in ("", AUTO) else chosen
     if period not in PERIODS:
         abort(400, gettext("Unknown period."))
     try:
@@ -149,6 +150,10 @@ def _query() -> tuple[Query, str, int]:
     except ValueError as exc:
         abort(400, str(exc))
     return query, period, int(current_app.config["METRICS_K"])
+
+
+#: The period of the bars chosen from the range's length (see :func:`_period_for`).
+AUTO = "auto"
 
 
 def _period_for(span: timedelta) -> str:
@@ -254,8 +259,10 @@ def index(page: str) -> Any:
 
 def _args(query: Query, period: str) -> dict[str, str]:
     """The query as address parameters, for links (exports, other pages)."""
+    # The period as chosen: "auto" stays auto on the next page, whatever its range.
+    chosen = request.args.get("period") or AUTO
     args = {"since": query.since.isoformat(), "until": query.until.isoformat(),
-            "split": query.split, "period": period}  # fmt: skip
+            "split": query.split, "period": chosen if chosen == AUTO else period}  # fmt: skip
     args.update(dict(query.filters))
     if request.args.get("flow"):
         args["flow"] = request.args["flow"]

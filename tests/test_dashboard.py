@@ -310,3 +310,29 @@ def test_every_interface_string_has_its_spanish() -> None:
         catalog = read_po(handle)
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     assert sorted(found - translated) == []
+
+
+def test_a_long_range_gets_monthly_bars_unless_another_period_is_chosen(
+    app: Flask, client: FlaskClient
+) -> None:
+    log_in(client, "beto")
+
+    def bars(address: str) -> int:
+        page = client.get(address).get_data(as_text=True)
+        chart = page.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
+        return chart.count("<rect") + chart.count(">×<")
+
+    # What the form sends by default: "auto", 83 months from January 2020.
+    assert bars("/dashboard/?since=2020-01-01&until=2026-11-28&period=auto") == 83
+    assert bars("/dashboard/?since=2026-11-01&until=2026-11-28&period=week") == 5
+    assert bars("/dashboard/?since=2026-11-01&until=2026-11-28") == 28
+
+
+def test_a_chart_with_few_bars_shows_its_values_and_scale() -> None:
+    from outreach.metrics.charts import bar_chart
+
+    svg = bar_chart([("2026-11-01", 12), ("2026-11-02", None), ("2026-11-03", 30)], "x", "-")
+    assert ">30</text>" in svg and ">12</text>" in svg  # values, and 30 tops the scale
+    assert svg.count(">×<") == 1
+    many = bar_chart([(f"d{n}", 20 + n) for n in range(40)], "x", "-")
+    assert ">21</text>" not in many  # too many bars to label each

@@ -7,29 +7,41 @@ from html import escape
 
 
 def bar_chart(series: Sequence[tuple[str, int | None]], label: str, empty: str) -> str:
-    """Vertical bars, one per period. A hidden count is drawn as × at the baseline."""
+    """Vertical bars, one per period, on a scale marked at its top value; with few bars,
+    each carries its value (a phone shows no tooltips). A hidden count is drawn as ×."""
     if not series:
         return f'<p class="note">{escape(empty)}</p>'
-    width, height, gap = 640, 180, 2
+    width, height, gap, left, above = 640, 180, 2, 44, 16
     top = max((v for _, v in series if v), default=1)
-    bar = max(2, (width - gap * len(series)) // len(series))
+    bar = max(2, (width - left - gap * len(series)) // len(series))
+    labelled = len(series) <= 16
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height + 24}" role="img" '
-        f'aria-label="{escape(label)}">'
+        f'<svg class="chart" viewBox="0 0 {width} {height + above + 24}" role="img" '
+        f'aria-label="{escape(label)}">',
+        # The scale: its top value, with a faint line across.
+        f'<text x="{left - 6}" y="{above + 4}" text-anchor="end">{top}</text>',
+        f'<line x1="{left}" y1="{above}" x2="{width}" y2="{above}" class="scale"/>',
+        f'<text x="{left - 6}" y="{above + height}" text-anchor="end">0</text>',
     ]
     for n, (name, value) in enumerate(series):
-        x = n * (bar + gap)
+        x = left + n * (bar + gap)
         if value is None:
-            parts.append(f'<text x="{x}" y="{height}" class="hidden">×</text>')
+            parts.append(f'<text x="{x}" y="{above + height}" class="hidden">×</text>')
             continue
         h = round(height * value / top)
         parts.append(
-            f'<rect x="{x}" y="{height - h}" width="{bar}" height="{h}">'
+            f'<rect x="{x}" y="{above + height - h}" width="{bar}" height="{h}">'
             f"<title>{escape(name)}: {value}</title></rect>"
         )
-    parts.append(f'<text x="0" y="{height + 18}">{escape(series[0][0])}</text>')
+        if labelled and value:
+            parts.append(
+                f'<text x="{x + bar / 2:g}" y="{above + height - h - 3}" '
+                f'text-anchor="middle">{value}</text>'
+            )
+    parts.append(f'<text x="{left}" y="{above + height + 18}">{escape(series[0][0])}</text>')
     parts.append(
-        f'<text x="{width}" y="{height + 18}" text-anchor="end">{escape(series[-1][0])}</text>'
+        f'<text x="{width}" y="{above + height + 18}" text-anchor="end">'
+        f"{escape(series[-1][0])}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
