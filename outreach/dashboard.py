@@ -278,11 +278,24 @@ def content_health() -> dict[str, Any]:
     """For the NGO's editors: reviews due, and how much of each language is translated."""
     content = current_app.extensions["outreach.content"]
     today = utc_now().date()
+    # Every dated piece: flows, messages with a source of their own, directory entries.
+    dated = [(flow.id, flow.provenance) for flow in content.flows.flows.values()]
+    dated += [
+        (f"{flow.id}/{node.id}", node.provenance)
+        for flow in content.flows.flows.values()
+        for node in flow.nodes.values()
+        if getattr(node, "provenance", None) is not None
+    ]
+    dated += [
+        (f"{directory.id}: {programme.name}", programme.provenance)
+        for directory in content.flows.directories.values()
+        for programme in directory.programmes
+    ]
     reviews = []
-    for flow in content.flows.flows.values():
-        days = (flow.provenance.review_by - today).days
+    for name, provenance in dated:
+        days = (provenance.review_by - today).days
         if days <= 60:
-            reviews.append((flow.id, flow.provenance.review_by.isoformat(), days))
+            reviews.append((name, provenance.review_by.isoformat(), days))
     coverage = [
         (lang.name, content.state.coverage[lang.code].percent,
          lang.code in content.state.offered)
