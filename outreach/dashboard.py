@@ -19,6 +19,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -50,7 +51,7 @@ def N_(word: str) -> str:
 SHOWN_WORDS = (
     N_("language"), N_("channel"), N_("department"), N_("day"), N_("week"), N_("month"),
     N_("viewer"), N_("admin"), N_("login"), N_("login_failed"), N_("login_throttled"),
-    N_("view"), N_("export"),
+    N_("view"), N_("export"), N_("staff_added"), N_("staff_removed"), N_("password_changed"),
 )  # fmt: skip
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -365,4 +366,63 @@ def staff_page() -> Any:
     db = get_db()
     staff.record(db, utc_now(), g.staff.name, "view", "staff and audit log")
     return render_template("dashboard/staff.html", accounts=staff.listing(db), page="staff",
-                           entries=staff.audit_entries(db))  # fmt: skip
+                           entries=staff.audit_entries(db), roles=staff.ROLES,
+                           min_password=staff.MIN_PASSWORD)  # fmt: skip
+
+
+@bp.post("/staff/add")
+@login_required("admin")
+def staff_add() -> Any:
+    name = request.form.get("name", "").strip()
+    role = request.form.get("role", "")
+    password = _new_password()
+    if password is not None:
+        if not name or len(name) > 64 or role not in staff.ROLES:
+            flash(gettext("Give a name of 1 to 64 characters and a role."), "error")
+        elif staff.role_of(get_db(), name) is not None:
+            flash(gettext("%(name)s has an account already.", name=name), "error")
+        else:
+            staff.add(get_db(), name, password, role, utc_now(), actor=g.staff.name)
+            flash(gettext("Account %(name)s added.", name=name), "done")
+    return redirect(url_for(".staff_page"))
+
+
+@bp.post("/staff/<name>/password")
+@login_required("admin")
+def staff_password(name: str) -> Any:
+    password = _new_password()
+    if password is not None:
+        try:
+            staff.set_password(get_db(), name, password, utc_now(), actor=g.staff.name)
+            flash(gettext("New password set for %(name)s.", name=name), "done")
+        except staff.StaffError:
+            flash(gettext("There is no account %(name)s.", name=name), "error")
+    return redirect(url_for(".staff_page"))
+
+
+@bp.post("/staff/<name>/remove")
+@login_required("admin")
+def staff_remove(name: str) -> Any:
+    if name == g.staff.name:
+        flash(gettext("You cannot remove your own account."), "error")
+        return redirect(url_for(".staff_page"))
+    try:
+        staff.remove(get_db(), name, utc_now(), actor=g.staff.name)
+        flash(gettext("Account %(name)s removed.", name=name), "done")
+    except staff.StaffError:
+        flash(gettext("%(name)s cannot be removed (no such account, or the last admin).",
+                      name=name), "error")  # fmt: skip
+    return redirect(url_for(".staff_page"))
+
+
+def _new_password() -> str | None:
+    """The form's new password, typed twice; None (with a message) if it will not do."""
+    password = request.form.get("password", "")
+    if password != request.form.get("password_again", ""):
+        flash(gettext("The two passwords differ."), "error")
+        return None
+    if len(password) < staff.MIN_PASSWORD:
+        flash(gettext("A password has at least %(n)s characters.", n=staff.MIN_PASSWORD),
+              "error")  # fmt: skip
+        return None
+    return password

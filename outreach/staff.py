@@ -33,7 +33,9 @@ class Staff:
         return self.role == "admin"
 
 
-def add(db: Database, name: str, password: str, role: str, now: datetime) -> None:
+def add(
+    db: Database, name: str, password: str, role: str, now: datetime, actor: str = "cli"
+) -> None:
     if role not in ROLES:
         raise StaffError(f"role must be one of {', '.join(ROLES)}")
     if not name.strip() or len(name) > 64:
@@ -47,17 +49,25 @@ def add(db: Database, name: str, password: str, role: str, now: datetime) -> Non
             "INSERT INTO staff (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
             [name, generate_password_hash(password), role, now.isoformat()],
         )
-        audit(db, now, "cli", "staff_added", f"{name} ({role})")
+        audit(db, now, actor, "staff_added", f"{name} ({role})")
 
 
-def remove(db: Database, name: str, now: datetime) -> None:
+def remove(db: Database, name: str, now: datetime, actor: str = "cli") -> None:
+    """Remove an account; never the last admin, or nobody could manage accounts."""
     with immediate(db):
-        if not db.execute("DELETE FROM staff WHERE name = ?", [name]).rowcount:
+        role = db.execute("SELECT role FROM staff WHERE name = ?", [name]).fetchone()
+        if role is None:
             raise StaffError(f"no account {name!r}")
-        audit(db, now, "cli", "staff_removed", name)
+        admins = db.execute("SELECT count(*) FROM staff WHERE role = 'admin'").fetchone()[0]
+        if role[0] == "admin" and admins == 1:
+            raise StaffError(f"{name!r} is the last admin")
+        db.execute("DELETE FROM staff WHERE name = ?", [name])
+        audit(db, now, actor, "staff_removed", name)
 
 
-def set_password(db: Database, name: str, password: str, now: datetime) -> None:
+def set_password(
+    db: Database, name: str, password: str, now: datetime, actor: str = "cli"
+) -> None:
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
     with immediate(db):
@@ -67,7 +77,7 @@ def set_password(db: Database, name: str, password: str, now: datetime) -> None:
         ).rowcount
         if not changed:
             raise StaffError(f"no account {name!r}")
-        audit(db, now, "cli", "password_changed", name)
+        audit(db, now, actor, "password_changed", name)
 
 
 def listing(db: Database) -> list[tuple[str, str, str]]:

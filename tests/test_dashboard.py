@@ -70,6 +70,56 @@ def test_an_admin_sees_accounts_and_the_audit_log(client: FlaskClient) -> None:
     assert "beto" in page and "login" in page
 
 
+def test_an_admin_manages_accounts_from_the_staff_page(app: Flask, client: FlaskClient) -> None:
+    log_in(client, "ana")
+    new = "a long new password"
+
+    def post(path: str, **fields: str) -> str:
+        response = client.post(
+            path, data={"csrf": token(client, "/dashboard/staff?ui=en"), **fields}
+        )
+        assert response.status_code == 302, response.status_code
+        return client.get("/dashboard/staff?ui=en").get_data(as_text=True)
+
+    page = post("/dashboard/staff/add", name="carla", role="viewer", password=new,
+                password_again=new)  # fmt: skip
+    assert "Account carla added." in page
+    page = post("/dashboard/staff/add", name="dora", role="viewer", password="short",
+                password_again="short")  # fmt: skip
+    assert "at least 10 characters" in page
+    assert "The two passwords differ." in post(
+        "/dashboard/staff/beto/password", password=new, password_again=new + "!"
+    )
+    assert "New password set for beto." in post(
+        "/dashboard/staff/beto/password", password=new, password_again=new
+    )
+    assert "You cannot remove your own account." in post("/dashboard/staff/ana/remove")
+    assert "Account carla removed." in post("/dashboard/staff/carla/remove")
+    names = [name for name, _, _ in staff.listing(connect(app.config["DATABASE"]))]
+    assert names == ["ana", "beto"]
+    other = app.test_client()
+    assert log_in(other, "beto", new) == 302  # the new password works
+    # Who did what is in the audit log, under the admin's name.
+    done = [(actor, action, detail) for _, actor, action, detail in audit(app)]
+    assert ("ana", "staff_added", "carla (viewer)") in done
+    assert ("ana", "password_changed", "beto") in done
+    assert ("ana", "staff_removed", "carla") in done
+    # A viewer cannot, and neither can a form without its token.
+    assert (
+        other.post("/dashboard/staff/add", data={"csrf": token(other, "/dashboard/")}).status_code
+        == 403
+    )
+    assert client.post("/dashboard/staff/beto/remove", data={}).status_code == 400
+
+
+def test_the_last_admin_cannot_be_removed(app: Flask) -> None:
+    db = connect(app.config["DATABASE"])
+    with pytest.raises(staff.StaffError, match="last admin"):
+        staff.remove(db, "ana", NOW)
+    staff.add(db, "eva", PASSWORD, "admin", NOW)
+    staff.remove(db, "ana", NOW)  # another admin is left
+
+
 def test_a_form_without_its_token_is_refused(client: FlaskClient) -> None:
     response = client.post("/dashboard/login", data={"name": "ana", "password": PASSWORD})
     assert response.status_code == 400
