@@ -365,9 +365,18 @@ def _describe_filters(query: Query) -> str:
 def staff_page() -> Any:
     db = get_db()
     staff.record(db, utc_now(), g.staff.name, "view", "staff and audit log")
+    before = request.args.get("audit_before", None, type=int)
+    # One more than shown, to know whether there are older entries to link to.
+    entries = staff.audit_page(db, AUDIT_PAGE + 1, before)
+    shown = entries[:AUDIT_PAGE]
     return render_template("dashboard/staff.html", accounts=staff.listing(db), page="staff",
-                           entries=staff.audit_entries(db), roles=staff.ROLES,
-                           min_password=staff.MIN_PASSWORD)  # fmt: skip
+                           entries=[entry[1:] for entry in shown], roles=staff.ROLES,
+                           min_password=staff.MIN_PASSWORD, paged=before is not None,
+                           older=shown[-1][0] if len(entries) > AUDIT_PAGE else None)  # fmt: skip
+
+
+#: Audit log entries per page of the staff page.
+AUDIT_PAGE = 200
 
 
 @bp.post("/staff/add")

@@ -65,9 +65,7 @@ def remove(db: Database, name: str, now: datetime, actor: str = "cli") -> None:
         audit(db, now, actor, "staff_removed", name)
 
 
-def set_password(
-    db: Database, name: str, password: str, now: datetime, actor: str = "cli"
-) -> None:
+def set_password(db: Database, name: str, password: str, now: datetime, actor: str = "cli") -> None:
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
     with immediate(db):
@@ -134,6 +132,25 @@ def record(db: Database, now: datetime, actor: str, action: str, detail: str = "
         audit(db, now, actor, action, detail)
 
 
-def audit_entries(db: Database, limit: int = 200) -> list[tuple[str, str, str, str]]:
-    sql = "SELECT at, actor, action, detail FROM audit_log ORDER BY id DESC LIMIT ?"
-    return [(row[0], row[1], row[2], row[3]) for row in db.execute(sql, [limit])]
+def audit_entries(
+    db: Database, limit: int = 200, before: int | None = None
+) -> list[tuple[str, str, str, str]]:
+    """The newest entries first; ``before``: only those older than the entry of that id."""
+    return [
+        (at, actor, action, detail)
+        for _, at, actor, action, detail in audit_page(db, limit, before)
+    ]
+
+
+def audit_page(
+    db: Database, limit: int, before: int | None = None
+) -> list[tuple[int, str, str, str, str]]:
+    """Entries with their ids, newest first, older than ``before`` if given: pages by id
+    stay put while new entries arrive (viewing the log adds one)."""
+    sql = "SELECT id, at, actor, action, detail FROM audit_log"
+    params: list[int] = []
+    if before is not None:
+        sql += " WHERE id < ?"
+        params.append(before)
+    rows = db.execute(f"{sql} ORDER BY id DESC LIMIT ?", [*params, limit])
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]

@@ -404,3 +404,24 @@ def test_content_health_lists_flows_messages_and_directory_entries_due_for_revie
     assert "pathways/h2:" in text  # a message with a source of its own
     # A directory entry (the name as the page escapes it).
     assert "programmes: Trabajo Temporal en el Extranjero (Mintrab): review by" in text
+
+
+def test_the_audit_log_pages_back_to_the_first_entry(app: Flask, client: FlaskClient) -> None:
+    import outreach.dashboard
+
+    db = connect(app.config["DATABASE"])
+    for n in range(7):
+        staff.record(db, NOW, "ana", "view", f"entry {n}")
+    log_in(client, "ana")
+    outreach.dashboard.AUDIT_PAGE, saved = 3, outreach.dashboard.AUDIT_PAGE
+    try:
+        seen: list[str] = []
+        address = "/dashboard/staff?ui=en"
+        while address:
+            page = client.get(address).get_data(as_text=True)
+            seen += re.findall(r"<td>(entry \d)</td>", page)
+            older = re.search(r'href="([^"]+)">Older entries', page)
+            address = older.group(1).replace("&amp;", "&") if older else ""
+        assert seen == [f"entry {n}" for n in range(6, -1, -1)]
+    finally:
+        outreach.dashboard.AUDIT_PAGE = saved
