@@ -75,6 +75,13 @@ def test_question_with_a_list_saves_the_canonical_value(resident: Resident) -> N
         ("Quiche", "Quiché"),
         ("el quiché", "Quiché"),
         ("Totonicapan", "Totonicapán"),
+        # Spaces, hyphens and typos, as typed on basic phones.
+        ("Huehuetango", "Huehuetenango"),
+        ("sanmarcos", "San Marcos"),
+        ("San-Marcos", "San Marcos"),
+        ("QUICHE", "Quiché"),
+        ("Quetzaltenago", "Quetzaltenango"),
+        ("vivo en chimaltenago", "Chimaltenango"),
     ],
 )
 def test_departments_accept_common_spellings(
@@ -84,6 +91,16 @@ def test_departments_accept_common_spellings(
     resident.says("3")
     resident.says(answer)
     assert resident.session.fields["department"] == department
+
+
+@pytest.mark.parametrize("answer", ["Sachatepequez", "Reo", "santo tomas"])
+def test_a_department_is_never_a_guess(resident: Resident, answer: str) -> None:
+    # Sachatepequez is one typo from Sacatepéquez and two from Suchitepéquez; Reo is
+    # too short to forgive; Santo Tomás is a town, not Santa Rosa.
+    resident.says("hola")
+    resident.says("3")
+    assert resident.says(answer).startswith("No conozco ese departamento.")
+    assert "department" not in resident.session.fields
 
 
 def test_wrong_answer_retries_then_offers_help_and_menu(resident: Resident) -> None:

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import pytest
 
+from outreach.engine import FlowSet
 from outreach.engine.matching import (
     Choice,
     ChoiceMatcher,
     KeywordMatcher,
+    ListMatcher,
     find_integer,
     normalize,
     parse_number,
+    typo_distance,
     within_one_edit,
 )
 
@@ -109,3 +113,112 @@ def test_destructive_keywords_are_never_typos() -> None:
     assert matcher.match("pagar") is None
     assert matcher.match("ayudaa") == "help"
     assert matcher.match("ayuda por favor") is None
+
+
+@pytest.fixture(scope="module")
+def departments(shipped: FlowSet) -> ListMatcher[str]:
+    items = shipped.lists["departments"].items
+    return ListMatcher((item.value, (item.value, *item.aliases)) for item in items)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # Case, accents, punctuation, hyphens and spaces do not count.
+        ("sanmarcos", "San Marcos"),
+        ("San-Marcos", "San Marcos"),
+        ("SAN MARCOS!", "San Marcos"),
+        ("QUICHE", "Quiché"),
+        ("elquiche", "Quiché"),
+        ("santarosa", "Santa Rosa"),
+        ("Alta-Verapaz", "Alta Verapaz"),
+        ("vivo en sanmarcos", "San Marcos"),
+        # Two typos in names of nine letters or more, one from five.
+        ("Huehuetango", "Huehuetenango"),  # two letters missing
+        ("vivo en huehuetango", "Huehuetenango"),
+        ("chimaltenago", "Chimaltenango"),
+        ("Quetzaltenago", "Quetzaltenango"),
+        ("Sacatepeques", "Sacatepéquez"),
+        ("Retalhuelu", "Retalhuleu"),  # two letters swapped
+        ("totonicapam", "Totonicapán"),
+        ("Chiquimla", "Chiquimula"),
+        ("escuintal", "Escuintla"),
+        ("santa roza", "Santa Rosa"),
+        ("el progeso", "El Progreso"),
+        ("izabl", "Izabal"),
+        ("Jalpa", "Jalapa"),
+        ("Jutapa", "Jutiapa"),  # one from Jutiapa, two from Jalapa (six letters: one)
+        ("Pete", "Petén"),
+    ],
+)
+def test_list_answers_forgive_spelling(
+    departments: ListMatcher[str], reply: str, expected: str
+) -> None:
+    assert departments.match(normalize(reply)) == expected
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # One typo from Sacatepéquez and two from Suchitepéquez: both close enough, so
+        # neither is a guess.
+        "Sachatepequez",
+        "verapaz",  # Alta or Baja
+        "chimaltenango y chiquimula",
+        # Short names forgive nothing: "Reu" (3 letters) and "Xela" (4).
+        "Reo",
+        "Rey",
+        "Xelo",
+        # Words that begin many place names name no department, even with a typo.
+        "santo tomas",
+        "san pedro",
+        "santa lucia",
+        "santa",
+        # Never a number: it is more likely a late menu choice.
+        "1",
+        "3.",
+        "uno",
+        "Narnia",
+        "hola",
+        "no se",
+        "",
+    ],
+)
+def test_list_answers_never_guess(departments: ListMatcher[str], reply: str) -> None:
+    assert departments.match(normalize(reply)) is None
+
+
+def test_a_short_name_is_not_fuzz_matched_to_a_longer_one() -> None:
+    matcher = ListMatcher([("Reu", ("Reu",)), ("Retalhuleu", ("Retalhuleu",))])
+    assert matcher.match("reu") == "Reu"
+    assert matcher.match("rey") is None  # one typo in three letters: not forgiven
+    assert matcher.match("retalhuelu") == "Retalhuleu"
+
+
+def test_a_near_match_close_to_two_entries_is_refused() -> None:
+    matcher = ListMatcher([("a", ("Marcelo",)), ("b", ("Marcela",))])
+    assert matcher.match("marcelo") == "a"
+    assert matcher.match("marcel") is None  # one letter from each
+    assert matcher.match("marzelo") == "a"  # one from Marcelo, two from Marcela
+
+
+def _osa(a: str, b: str) -> int:
+    """Optimal string alignment distance, the textbook way."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def test_typo_distance_is_the_optimal_string_alignment_distance() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        a = "".join(rng.choice("abc") for _ in range(rng.randint(0, 7)))
+        b = "".join(rng.choice("abc") for _ in range(rng.randint(0, 7)))
+        for limit in (1, 2, 3):
+            assert typo_distance(a, b, limit) == min(_osa(a, b), limit + 1), (a, b, limit)

@@ -13,7 +13,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from . import events as ev
-from .matching import Choice, ChoiceMatcher, KeywordMatcher, find_integer, normalize
+from .matching import (
+    Choice,
+    ChoiceMatcher,
+    KeywordMatcher,
+    ListMatcher,
+    find_integer,
+    normalize,
+)
 from .model import (
     PLACEHOLDER,
     BranchNode,
@@ -139,10 +146,11 @@ class Engine:
         self._entry: dict[str, KeywordMatcher[str]] = {}
         self._menus: dict[tuple[str, str, str], ChoiceMatcher[Option]] = {}
         # List answers are never chosen by number: the question does not show the list,
-        # so a resident's "1" (menu habit) must not silently pick its first item.
+        # so a resident's "1" (menu habit) must not silently pick its first item. They
+        # forgive spaces, hyphens and typos (see ListMatcher), prepared here once.
         self._lists = {
-            choice_list.id: ChoiceMatcher(
-                Choice(item.value, None, (item.value, *item.aliases)) for item in choice_list.items
+            choice_list.id: ListMatcher(
+                (item.value, (item.value, *item.aliases)) for item in choice_list.items
             )
             for choice_list in flows.lists.values()
         }
