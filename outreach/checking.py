@@ -1,5 +1,6 @@
 """Everything `outreach check` looks at: the content files, then (when they load) the
-translations and what each message costs as SMS."""
+translations and what each message costs as SMS, directory listings included (each page
+for each department, in each offered language)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .engine import Engine, counter_ids
 from .flowfile import LoadResult, Severity, load
@@ -14,7 +18,7 @@ from .flowfile.problems import Place, Problem, sort_key
 from .i18n import load_translations
 from .i18n.check import check_keyword_clashes, check_translations
 from .i18n.messages import flowset_messages
-from .sms.costs import SYSTEM, Cost, message_costs
+from .sms.costs import SYSTEM, Cost, listing_costs, message_costs
 
 
 @dataclass
@@ -48,8 +52,23 @@ def check_content(
     engine = Engine(flows, new_id=counter_ids(), translate=state.translations, languages=codes)
     budget = flows.deployment.sms.budget
     deployment_place = result.index.deployment_place
-    for cost in message_costs(engine, codes):
-        place = result.index.node_places.get((cost.flow, cost.node))
+    programme_places = _programme_places(result.index.directory_places)
+    for cost in [*message_costs(engine, codes), *listing_costs(engine, state.offered)]:
+        listing = cost.listing
+        what = f"{cost.flow}/{cost.node} ({cost.language})"
+        if listing is None:
+            place = result.index.node_places.get((cost.flow, cost.node))
+        else:
+            # A page over budget is mended in the directory entry that makes it long.
+            place = result.index.node_places.get((cost.flow, listing.node))
+            if listing.cause is not None:
+                key = (listing.directory, listing.cause.id)
+                place = programme_places.get(key, place)
+            shown = ", ".join(p.id for p in listing.programmes) or "none found"
+            what = (
+                f"{cost.flow}/{listing.node} ({cost.language}) listing for "
+                f"{listing.department}, page {listing.page + 1} of {listing.pages} ({shown})"
+            )
         if cost.flow == SYSTEM and deployment_place is not None:
             line = result.index.system_text_lines.get(cost.node, deployment_place.line)
             place = Place(deployment_place.path, line, 3)
@@ -60,14 +79,45 @@ def check_content(
         why = ""
         if info.non_gsm:
             why = "; UCS-2 because of " + " ".join(repr(c) for c in info.non_gsm)
+            if listing is not None and listing.cause is None:
+                why += " (in the node's text or the department's name, not a programme)"
         report.problems.append(
             Problem(
                 place,
                 Severity.WARNING,
-                f"{cost.flow}/{cost.node} ({cost.language}) takes {info.segments} SMS "
+                f"{what} takes {info.segments} SMS "
                 f"({info.encoding}, {info.characters} characters), "
                 f"over the budget of {budget}{why}",
             )
         )
     report.problems.sort(key=sort_key)
     return report
+
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _programme_places(directories: dict[str, Place]) -> dict[tuple[str, str], Place]:
+    """Where each programme of each directory file starts (its ``- id:`` line)."""
+    places: dict[tuple[str, str], Place] = {}
+    for directory_id, where in directories.items():
+        try:
+            root = yaml.compose(Path(where.path).read_text(encoding="utf-8"), Loader=_Loader)
+        except (OSError, yaml.YAMLError):
+            continue  # already reported when the file was read
+        programmes = _value(root, "programmes")
+        if not isinstance(programmes, yaml.SequenceNode):
+            continue
+        for item in programmes.value:
+            programme_id = _value(item, "id")
+            if isinstance(programme_id, yaml.ScalarNode):
+                mark = item.start_mark
+                key = (directory_id, str(programme_id.value))
+                places[key] = Place(where.path, mark.line + 1, mark.column + 1)
+    return places
+
+
+def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)

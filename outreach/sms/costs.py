@@ -1,16 +1,45 @@
 """What each message costs as SMS, per node and language: the cost preview of
-`outreach check --costs` and its warnings above the deployment's budget."""
+`outreach check --costs` and its warnings above the deployment's budget.
+
+Directory listings are priced page by page, for every department a resident can have:
+their text depends on the programmes listed, so no single preview tells their cost.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from outreach.engine import Engine, FlowSet
-from outreach.engine.model import CheckKind, QuestionNode
+from outreach.channels.replies import render
+from outreach.engine import Engine, FlowSet, Inbound, Session
+from outreach.engine.events import MessageCreated
+from outreach.engine.model import CheckKind, DirectoryNode, Programme, QuestionNode
+from outreach.engine.runner import MORE_WORDS, directory_page
+from outreach.engine.session import Frame
 
 from .segments import SegmentInfo, segment_info
 from .shaping import shape
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which page of a directory listing a cost is."""
+
+    #: The directory node's id.
+    node: str
+    directory: str
+    department: str
+    #: Counted from 0.
+    page: int
+    pages: int
+    #: The programmes on the page (none: the node's ``empty`` text).
+    programmes: tuple[Programme, ...]
+    #: The programme whose line makes the page cost what it does: the first whose name or
+    #: contact holds a character that forces UCS-2, else (all GSM-7) the longest line;
+    #: None when the node's own text does (an accent in the department's name).
+    cause: Programme | None
 
 
 @dataclass(frozen=True)
@@ -21,8 +50,13 @@ class Cost:
     #: The text as it will really be sent by SMS (after shaping).
     text: str
     info: SegmentInfo
-    #: True when this language has its own translation of every text of the node.
+    #: True when this language has its own translation of every text of the node; a
+    #: listing page of an offered language always counts (it is what its residents get,
+    #: shaped as the language its text is in).
     translated: bool
+    #: For a page of a directory listing: which one (``node`` then also names the
+    #: department and page, for the cost lines of `outreach check --costs`).
+    listing: Listing | None = None
 
 
 def widest_fields(flows: FlowSet) -> dict[str, str]:
@@ -76,3 +110,109 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
                 translated = language == source_language or text != original
                 sent = shape(text, language if translated else source_language, "sms", settings)
                 yield Cost(flow.id, node.id, language, sent, segment_info(sent), translated)
+
+
+def field_values(flows: FlowSet, field: str, directory: str) -> list[str]:
+    """The values a saved field can hold, from the answer lists of the questions that save
+    it; without such a question, the departments the directory names."""
+    values: dict[str, None] = {}
+    for flow in flows.flows.values():
+        for node in flow.nodes.values():
+            if (
+                isinstance(node, QuestionNode)
+                and node.save == field
+                and node.check.kind is CheckKind.ONE_OF
+                and node.check.list_id in flows.lists
+            ):
+                values.update(dict.fromkeys(i.value for i in flows.lists[node.check.list_id].items))
+    if not values:
+        for programme in flows.directories[directory].programmes:
+            values.update(dict.fromkeys(programme.departments or ()))
+    return list(values)
+
+
+#: Any time will do: the engine only records it.
+_WHEN = datetime(2000, 1, 1)
+
+
+def listing_message(
+    engine: Engine, flow_id: str, node: DirectoryNode, department: str, page: int, language: str
+) -> tuple[str, str]:
+    """Page ``page`` of a listing as the engine sends it, with the language its text is in
+    (the source language when a part of it has no translation).
+
+    A resident of ``language`` at the listing, one page earlier, asks for more: the engine
+    shows the page exactly as in a conversation (page 0 too, from "before" it).
+    """
+    session = Session(
+        language=language,
+        language_chosen=True,
+        fields={node.field: department},
+        stack=[Frame(flow_id, node.id, "cost-preview")],
+        page=page - 1,
+    )
+    sprint = engine.resume(session, Inbound(MORE_WORDS[0]), _WHEN)
+    for event in sprint.events:
+        if isinstance(event, MessageCreated) and (event.flow, event.node) == (flow_id, node.id):
+            return event.text, event.text_language or event.language
+    raise LookupError(f"{flow_id}/{node.id} sent no listing for {department}, page {page}")
+
+
+def listing_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
+    """Every page of every directory listing, for every department, in each of
+    ``languages`` (the offered ones), rendered for SMS as the service renders a turn."""
+    flows = engine.flows
+    settings = flows.deployment.sms
+    for flow in flows.flows.values():
+        for node in flow.nodes.values():
+            if not isinstance(node, DirectoryNode) or node.directory not in flows.directories:
+                continue
+            for department in field_values(flows, node.field, node.directory):
+                probe = Session(engine.source_language, fields={node.field: department})
+                _, found = directory_page(engine, flow.id, node, probe)
+                pages = max(1, -(-found // node.page_size))
+                for page in range(pages):
+                    probe.page = page
+                    programmes = tuple(directory_page(engine, flow.id, node, probe)[0])
+                    label = f"{node.id}[{department} {page + 1}/{pages}]"
+                    for language in languages:
+                        text, text_language = listing_message(
+                            engine, flow.id, node, department, page, language
+                        )
+                        rendered = render([(text, text_language)], "sms", language, settings)
+                        sent = "\n".join(m.body for m in rendered.messages)
+                        infos = [m.info for m in rendered.messages if m.info is not None]
+                        info = segment_info(sent)
+                        if infos:
+                            # Over 1,600 characters a page goes as several SMS: their total.
+                            segments = sum(i.segments for i in infos)
+                            info = dataclasses.replace(infos[0], segments=segments)
+                        cause = _cause(engine, node, programmes, text_language, info)
+                        listing = Listing(
+                            node.id, node.directory, department, page, pages, programmes, cause
+                        )
+                        yield Cost(flow.id, label, language, sent, info, True, listing)
+
+
+def _cause(
+    engine: Engine,
+    node: DirectoryNode,
+    programmes: tuple[Programme, ...],
+    language: str,
+    info: SegmentInfo,
+) -> Programme | None:
+    settings = engine.flows.deployment.sms
+    longest: tuple[int, Programme] | None = None
+    for programme in programmes:
+        base = f"directory/{node.directory}/{programme.id}"
+        line = " ".join(
+            shape(engine.translate(text, f"{base}/{part}", language), language, "sms", settings)
+            for text, part in ((programme.name, "name"), (programme.contact, "contact"))
+        )
+        if any(ch in line for ch in info.non_gsm):
+            return programme
+        if longest is None or len(line) > longest[0]:
+            longest = (len(line), programme)
+    if info.non_gsm or longest is None:
+        return None
+    return longest[1]
