@@ -233,23 +233,24 @@ def chat(
 def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
     """Run conversation tests and report which nodes they cover.
 
-    With no PATH, runs every test file under the flows folder's tests/ folder.
+    With no PATH, runs every test file under the flows folder's tests/ folder. Node
+    coverage is reported in all and for each language offered to residents (a node
+    counts for the language the resident had when the conversation reached it).
 
     Example:
 
         outreach test-flows flows/tests/
     """
-    from .convtest import all_nodes, conversation_files, read_conversations, run_conversation
+    from .convtest import conversation_files, coverage, read_conversations, run_conversation
 
     content = _content(flows_dir)
-    flows = content.flows
     base = content.flows_dir
     files = conversation_files(paths or [base / "tests"])
     if not files:
         raise click.ClickException("no conversation test files found")
     started = time.perf_counter()
     passed = failed = 0
-    covered: set[tuple[str, str]] = set()
+    covered = coverage(content.flows, [lang.code for lang in content.engine().languages])
     for path in files:
         conversations, problems = read_conversations(path)
         for problem in problems:
@@ -257,7 +258,7 @@ def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
             failed += 1
         for conversation in conversations:
             outcome = run_conversation(content.engine(), conversation)
-            covered |= outcome.nodes
+            covered.add(outcome)
             if outcome.passed:
                 passed += 1
             else:
@@ -265,12 +266,9 @@ def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
                 click.echo(f"FAIL {conversation.place}: {conversation.name}")
                 for problem in outcome.failures:
                     click.echo(f"  {problem}")
-    nodes = all_nodes(flows)
-    missing = sorted(nodes - covered)
-    share = 100 * len(nodes & covered) / len(nodes) if nodes else 100.0
-    click.echo(f"node coverage: {len(nodes & covered)}/{len(nodes)} ({share:.0f}%)")
-    if missing:
-        click.echo("not covered: " + ", ".join(f"{f}/{n}" for f, n in missing))
+    click.echo(covered.summary())
+    for line in covered.missing_lines():
+        click.echo(line)
     click.echo(
         f"conversations: {passed} passed, {failed} failed in {time.perf_counter() - started:.2f}s"
     )

@@ -19,7 +19,7 @@ take one text or a list, ``events`` lists event kinds that must happen in that t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -81,6 +81,9 @@ class Outcome:
     conversation: Conversation
     failures: list[Problem]
     nodes: set[tuple[str, str]] = field(default_factory=set)
+    #: The nodes visited in each language: the resident's language at the end of the turn
+    #: that reached them (a conversation may change language in the middle).
+    nodes_by_language: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -143,7 +146,9 @@ def run_conversation(engine: Engine, conversation: Conversation) -> Outcome:
         now = START + timedelta(minutes=number)
         sprint = engine.resume(session, Inbound(step.say, conversation.channel), now)
         session = sprint.session
-        outcome.nodes |= {(e.flow, e.node) for e in sprint.events if isinstance(e, NodeVisited)}
+        visited = {(e.flow, e.node) for e in sprint.events if isinstance(e, NodeVisited)}
+        outcome.nodes |= visited
+        outcome.nodes_by_language.setdefault(session.language, set()).update(visited)
         answer = "\n".join(sprint.messages).strip()
         kinds = {e.kind for e in sprint.events}
 
@@ -193,3 +198,62 @@ def conversation_files(paths: Iterable[str | Path]) -> list[Path]:
 
 def all_nodes(flows: FlowSet) -> set[tuple[str, str]]:
     return {(flow.id, node_id) for flow in flows.flows.values() for node_id in flow.nodes}
+
+
+@dataclass
+class Coverage:
+    """Which nodes of the flows the conversations reached, in all and in each language."""
+
+    nodes: set[tuple[str, str]]
+    languages: tuple[str, ...]
+    covered: set[tuple[str, str]] = field(default_factory=set)
+    by_language: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        self.covered |= outcome.nodes
+        for language, nodes in outcome.nodes_by_language.items():
+            self.by_language.setdefault(language, set()).update(nodes)
+
+    def reached(self, language: str | None = None) -> set[tuple[str, str]]:
+        """The nodes reached (in ``language``, or in any language)."""
+        covered = self.covered if language is None else self.by_language.get(language, set())
+        return self.nodes & covered
+
+    def missing(self, language: str | None = None) -> list[tuple[str, str]]:
+        return sorted(self.nodes - self.reached(language))
+
+    def reported_languages(self) -> list[str]:
+        """The languages offered, then any other a conversation was held in."""
+        extra = sorted(set(self.by_language) - set(self.languages))
+        return [*self.languages, *extra]
+
+    def summary(self) -> str:
+        """e.g. ``node coverage: 44/44 (100%); es 44/44, en 37/44``."""
+        total = len(self.nodes)
+        reached = len(self.reached())
+        share = 100 * reached / total if total else 100.0
+        line = f"node coverage: {reached}/{total} ({share:.0f}%)"
+        per_language = [
+            f"{code} {len(self.reached(code))}/{total}" for code in self.reported_languages()
+        ]
+        return f"{line}; {', '.join(per_language)}" if per_language else line
+
+    def missing_lines(self) -> list[str]:
+        """One line for the nodes no conversation reached, then one for each language that
+        misses more (listing all it misses)."""
+        lines = []
+        if missing := self.missing():
+            lines.append("not covered: " + _names(missing))
+        for code in self.reported_languages():
+            if (missing := self.missing(code)) and missing != self.missing():
+                lines.append(f"not covered in {code}: " + _names(missing))
+        return lines
+
+
+def coverage(flows: FlowSet, languages: Sequence[str]) -> Coverage:
+    """An empty coverage of every node of ``flows``, to be reported in ``languages``."""
+    return Coverage(all_nodes(flows), tuple(languages))
+
+
+def _names(nodes: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(f"{flow}/{node}" for flow, node in nodes)
