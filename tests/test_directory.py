@@ -6,11 +6,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FLOWS, NOON, TODAY, Resident, write_flows
+from click.testing import CliRunner
+from conftest import FLOWS, NOON, ROOT, TODAY, Resident, write_flows
 
+from outreach.cli import main
 from outreach.engine import Engine, counter_ids
 from outreach.engine import events as ev
-from outreach.flowfile import load
+from outreach.flowfile import LoadResult, load
+from outreach.i18n import load_translations
+from outreach.i18n.messages import flowset_messages
+from outreach.sms.costs import listing_costs
 
 P = "provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}"
 
@@ -194,3 +199,86 @@ def test_referrals_are_logged_for_the_metrics(tmp_path: Path) -> None:
         "national_training",
         "huehue_jobs_two",
     ]
+
+
+def _with_facts(hours: str, eligibility: str) -> str:
+    """The test directory with every programme given ``hours`` and ``eligibility``."""
+    return DIRECTORY.replace(
+        f"    {P}", f"    hours: {hours}\n    eligibility: {eligibility}\n    {P}"
+    )
+
+
+def _load(tmp_path: Path, directory: str) -> LoadResult:
+    folder = write_flows(tmp_path / "flows", {"directory.yaml": directory, "find.yaml": FLOW})
+    shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    return load([folder], TODAY)
+
+
+def test_unknown_hours_and_eligibility_are_accepted_and_read_as_not_known(
+    tmp_path: Path,
+) -> None:
+    result = _load(tmp_path, _with_facts("unknown", "unknown"))
+    assert result.flowset is not None, result.errors
+    assert result.warnings == []
+    programmes = result.flowset.directories["programmes"].programmes
+    assert {(p.hours, p.eligibility) for p in programmes} == {(None, None)}
+
+
+def test_sourced_hours_and_eligibility_are_kept(tmp_path: Path) -> None:
+    result = _load(tmp_path, _with_facts("Lunes a viernes, 8 a 16", "Desde 18 años"))
+    assert result.flowset is not None, result.errors
+    programme = result.flowset.directories["programmes"].programmes[0]
+    assert (programme.hours, programme.eligibility) == ("Lunes a viernes, 8 a 16", "Desde 18 años")
+
+
+def test_an_omitted_key_is_a_warning_at_its_programme(tmp_path: Path) -> None:
+    directory = _with_facts("unknown", "unknown").replace("    eligibility: unknown\n", "", 1)
+    result = _load(tmp_path, directory)
+    assert result.flowset is not None, result.errors
+    [warning] = result.warnings
+    line = directory.splitlines().index("  - id: huehue_jobs_one") + 1
+    assert (warning.place.path.endswith("directory.yaml"), warning.place.line) == (True, line)
+    assert "'huehue_jobs_one' has no eligibility" in warning.message
+    assert "write `eligibility: unknown` if the source does not say" in warning.message
+
+
+def test_check_reports_an_omitted_key_with_path_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = _with_facts("unknown", "unknown").replace("    hours: unknown\n", "", 1)
+    folder = write_flows(tmp_path / "flows", {"directory.yaml": directory, "find.yaml": FLOW})
+    shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    result = CliRunner().invoke(main, ["check", "--today", TODAY.isoformat(), str(folder)])
+    line = directory.splitlines().index("  - id: huehue_jobs_one") + 1
+    assert f"directory.yaml:{line}:5: warning: programme 'huehue_jobs_one' has no hours" in (
+        result.output
+    )
+
+
+def test_a_listing_never_says_unknown(tmp_path: Path) -> None:
+    result = _load(tmp_path, _with_facts("unknown", "unknown"))
+    assert result.flowset is not None, result.errors
+    resident = Resident(Engine(result.flowset, new_id=counter_ids(), languages=["es"]))
+    resident.says("buscar")
+    pages = [resident.says("Huehuetenango"), resident.says("más")]
+    assert pages[0].startswith("Programas en Huehuetenango:\n- Empleo Uno: Oficina uno\n")
+    assert all("unknown" not in page.lower() for page in pages)
+
+
+def test_no_shipped_listing_says_unknown() -> None:
+    """Every page of every shipped listing, for every department, in every offered language."""
+    result = load([FLOWS], TODAY)
+    flows = result.flowset
+    assert flows is not None
+    state = load_translations(flows, flowset_messages(flows), ROOT / "locales", 90)
+    engine = Engine(flows, new_id=counter_ids(), translate=state.translations)
+    unknowns = [
+        p
+        for d in flows.directories.values()
+        for p in d.programmes
+        if None in (p.hours, p.eligibility)
+    ]
+    assert unknowns, "the shipped directory has entries whose source does not say"
+    pages = list(listing_costs(engine, state.offered))
+    assert {"es", "en"} <= {cost.language for cost in pages}
+    assert all("unknown" not in cost.text.lower() for cost in pages)

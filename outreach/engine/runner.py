@@ -676,6 +676,8 @@ class _Turn:
         if not page:
             return self.text(node.empty, f"{context}/empty")
         lines = [self.text(node.text, context)]
+        # Name and contact only: a page must fit one SMS. A programme's hours and
+        # eligibility are not sent (and are None where the source does not say).
         for programme in page:
             base = f"directory/{node.directory}/{programme.id}"
             name = self.text(programme.name, f"{base}/name")

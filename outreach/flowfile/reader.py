@@ -812,6 +812,23 @@ class FileReader:
             return None
         return kind
 
+    def optional_fact(self, pf: _Fields, name: str, programme_id: str | None) -> str | None:
+        """A programme's hours or eligibility as its source states them; None when the
+        source does not say (written ``unknown``, never sent to residents). Leaving the
+        key out is a warning: an editor must decide between a sourced fact and ``unknown``."""
+        node = pf.get(name)
+        if node is None:
+            self.warning(
+                pf.place(),
+                f"programme '{programme_id}' has no {name}: write `{name}: {spec.UNKNOWN}` "
+                "if the source does not say",
+            )
+            return None
+        value = self.text(node, name)
+        if value is None or value.strip().lower() == spec.UNKNOWN:
+            return None
+        return value
+
     def read_directory(self, root: yaml.MappingNode) -> Directory | None:
         f = self.fields(root, spec.DIRECTORY, "the directory")
         if f is None:
@@ -843,10 +860,8 @@ class FileReader:
                 if word != "all" and list_id is not None:
                     self.index.directory_departments.append((list_id, word, place))
             contact = self.text(pf.get("contact"), "contact")
-            hours = self.text(pf.get("hours"), "hours") if pf.get("hours") else None
-            eligibility = (
-                self.text(pf.get("eligibility"), "eligibility") if pf.get("eligibility") else None
-            )
+            hours = self.optional_fact(pf, "hours", programme_id)
+            eligibility = self.optional_fact(pf, "eligibility", programme_id)
             provenance = self.provenance(pf.get("provenance"), f"programme '{programme_id}'")
             if None in (programme_id, name, kind, contact, provenance) or not departments:
                 continue

@@ -204,6 +204,9 @@ DIRECTORY = {
     ),
 }
 
+#: What a programme's hours or eligibility say when the source does not say.
+UNKNOWN = "unknown"
+
 PROGRAMME = {
     "id": Key(Kind.ID, "A stable id, counted in referrals.", True),
     "name": Key(Kind.TEXT, "The programme's name as residents will see it.", True),
@@ -215,8 +218,16 @@ PROGRAMME = {
     ),
     "departments": Key(Kind.WORDS, "The departments served, or all.", True),
     "contact": Key(Kind.TEXT, "How to reach it, as short as possible.", True),
-    "hours": Key(Kind.TEXT, "When it is open."),
-    "eligibility": Key(Kind.TEXT, "Who may apply."),
+    "hours": Key(
+        Kind.TEXT,
+        "When it is open, as the source says; unknown if the source does not say "
+        "(then not sent). Leaving it out is a warning.",
+    ),
+    "eligibility": Key(
+        Kind.TEXT,
+        "Who may apply, as the source says; unknown if the source does not say "
+        "(then not sent). Leaving it out is a warning.",
+    ),
     "provenance": Key(Kind.OBJECT, "Source and review dates of this entry.", True, "provenance"),
 }
 
