@@ -57,7 +57,7 @@ def check_content(
         listing = cost.listing
         what = f"{cost.flow}/{cost.node} ({cost.language})"
         if listing is None:
-            place = result.index.node_places.get((cost.flow, cost.node))
+            place = result.index.node_places.get((cost.flow, cost.place_node or cost.node))
         else:
             # A page over budget is mended in the directory entry that makes it long.
             place = result.index.node_places.get((cost.flow, listing.node))

@@ -138,6 +138,10 @@ def test_values_stay_text_exactly_as_written(tmp_path: Path) -> None:
         (b"flow: a\nflow: b\n", "2:1: error: duplicate key 'flow'"),
         (b"deployment: x\n", "1:1: error: the deployment is missing the required key"),
         (b"list: x\nitems: []\n", "2:8: error: items is empty"),
+        (
+            b"list: x\nnumbered: yes\nitems: [{value: a}]\n",
+            "2:11: error: numbered must be true or false, not 'yes'",
+        ),
         (b"flow: !!binary aGVsbG8=\n", "error:"),
         (b"flow: &a x\nname: *a\n", "error:"),
     ],

@@ -16,7 +16,7 @@ from outreach.checking import check_content
 from outreach.cli import main
 from outreach.engine import Engine, Inbound, MessageCreated, counter_ids
 from outreach.engine.model import DirectoryNode, MenuNode
-from outreach.flowfile import Severity, load
+from outreach.flowfile import Place, Severity, load
 from outreach.i18n import load_translations
 from outreach.i18n.messages import flowset_messages
 
@@ -110,7 +110,9 @@ def test_the_summary_counts_listing_pages(folder: Path, monkeypatch: pytest.Monk
     summary = re.search(r"es: median 1 SMS per message, (\d+) of (\d+) messages", result.output)
     assert summary is not None
     over, total = map(int, summary.groups())
-    assert over == 3 and total > 23
+    # Three listing pages, and the part of the numbered department list with Petén and
+    # Sololá in it (this deployment keeps á, so it goes UCS-2).
+    assert over == 4 and total > 23
 
 
 def test_no_shipped_listing_over_budget_goes_unreported() -> None:
@@ -161,3 +163,23 @@ def test_no_shipped_listing_over_budget_goes_unreported() -> None:
     assert walked == len([c for _, c in report.costs if c.listing is not None])
     assert over <= reported, f"unreported: {sorted(over - reported)}"
     assert reported <= over, f"reported but not over budget: {sorted(reported - over)}"
+
+
+def test_a_numbered_list_is_priced_part_by_part(folder: Path) -> None:
+    report = check_content([folder], TODAY, folder.parent / "locales", 90)
+    parts = [cost for _, cost in report.costs if cost.place_node == "ask"]
+    assert [cost.node for cost in parts] == ["ask[list 1/3]", "ask[list 2/3]", "ask[list 3/3]"]
+    sent = "\n".join(cost.text for cost in parts)
+    assert "1. Alta Verapaz" in sent and "22. Zacapa" in sent
+    # This deployment keeps á: the parts with Sololá and Totonicapán go UCS-2, and the
+    # longer one is over budget (the shipped deployment writes "Solola" for SMS).
+    assert [(cost.info.encoding, cost.info.segments) for cost in parts] == [
+        ("GSM-7", 1),
+        ("UCS-2", 3),
+        ("UCS-2", 1),
+    ]
+    [warning] = [p for p in report.problems if "ask[list" in p.message]
+    assert "find/ask[list 2/3] (es) takes 3 SMS (UCS-2" in warning.message
+    assert warning.place.line == _line_of(folder / "find.yaml", "  ask:")
+    places = {place for place, cost in report.costs if cost.place_node == "ask"}
+    assert places == {Place(str(folder / "find.yaml"), _line_of(folder / "find.yaml", "  ask:"), 3)}

@@ -13,6 +13,7 @@ from outreach.engine.model import Flow, MessageNode, Provenance
 from outreach.flowfile import load
 
 MAIN_MENU = "¿Sobre qué quiere saber?"
+NOT_FOUND = "No encontré ese departamento. Responda con su número:"
 
 
 def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> None:
@@ -99,7 +100,7 @@ def test_a_department_is_never_a_guess(resident: Resident, answer: str) -> None:
     # too short to forgive; Santo Tomás is a town, not Santa Rosa.
     resident.says("hola")
     resident.says("3")
-    assert resident.says(answer).startswith("No conozco ese departamento.")
+    assert resident.says(answer).startswith(NOT_FOUND)
     assert "department" not in resident.session.fields
 
 
@@ -107,8 +108,8 @@ def test_wrong_answer_retries_then_offers_help_and_menu(resident: Resident) -> N
     resident.says("hola")
     resident.says("3")
     first = resident.says("Narnia")
-    assert first.startswith("No conozco ese departamento.")
-    assert "¿En qué departamento vive?" in first
+    assert first.startswith(NOT_FOUND)
+    assert "1. Alta Verapaz" in first  # the numbered list stands for the question
     second = resident.says("Narnia otra vez")
     assert "MENU" in second and "AYUDA" in second
     assert "¿En qué departamento vive?" not in second
@@ -281,15 +282,59 @@ def test_delete_works_even_after_stop(resident: Resident) -> None:
 def test_list_questions_do_not_take_numbers_they_never_showed(resident: Resident) -> None:
     resident.says("hola")
     resident.says("3")
-    assert resident.says("1").startswith("No conozco ese departamento.")
+    assert resident.says("1").startswith(NOT_FOUND)
     assert "department" not in resident.session.fields
+
+
+def test_an_unknown_department_gets_the_numbered_list_and_a_number_chooses(
+    resident: Resident,
+) -> None:
+    resident.says("hola")
+    resident.says("3")
+    resident.events.clear()
+    resident.says("no sé")
+    parts = [e.text for e in resident.events if isinstance(e, ev.MessageCreated)]
+    lines = "\n".join(parts).splitlines()
+    assert lines[0] == NOT_FOUND
+    departments = [item.value for item in resident.engine.flows.lists["departments"].items]
+    assert lines[1:] == [f"{n}. {name}" for n, name in enumerate(departments, start=1)]
+    # Several messages, each short enough for one SMS, split between two items.
+    assert len(parts) > 1 and all(len(part) <= 150 for part in parts)
+    assert resident.session.list_shown
+    # A number beyond the list is not an answer; one on it is.
+    assert "department" not in resident.session.fields
+    resident.says(str(len(departments) + 1))
+    assert "department" not in resident.session.fields
+    assert resident.says("uno").startswith("¿Qué busca en Alta Verapaz?")
+    assert resident.session.fields["department"] == "Alta Verapaz"
+    assert not resident.session.list_shown
+
+
+def test_names_still_answer_once_the_list_is_shown(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    resident.says("Narnia")
+    assert resident.says("xela").startswith("¿Qué busca en Quetzaltenango?")
+
+
+def test_a_shown_list_is_forgotten_when_the_question_comes_again(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    resident.says("Narnia")
+    resident.says("8")
+    resident.says("menu")
+    resident.says("3")
+    assert resident.says("no").startswith("¿En qué departamento vive?")
+    # The list was for the last time the question was asked: "2" is not Baja Verapaz.
+    assert resident.says("2").startswith(NOT_FOUND)
+    assert resident.session.fields["department"] == "Huehuetenango"
 
 
 def test_entering_a_flow_by_keyword_resets_the_not_understood_count(resident: Resident) -> None:
     resident.says("hola")
     resident.says("xx")
     resident.says("trabajo")
-    assert resident.says("Narnia").startswith("No conozco ese departamento.")
+    assert resident.says("Narnia").startswith(NOT_FOUND)
 
 
 @pytest.mark.parametrize("reply", ["opción 2", "la 2", "Opcion dos", "number 2"])
@@ -387,3 +432,54 @@ def test_after_the_end_the_next_message_starts_again(survey: Resident) -> None:
     survey.says("40")
     survey.says("no")
     assert survey.says("hola").startswith("Elija:")
+
+
+COLOURS = """\
+list: colours
+items:
+  - value: Rojo
+  - value: Verde
+"""
+
+PICK = """\
+flow: pick
+name: Pick
+keywords: [color]
+provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}
+nodes:
+  ask:
+    type: question
+    text: "¿Qué color?"
+    check: {type: one_of, list: colours}
+    save: colour
+    retry: No lo conozco.
+    next: done
+  done:
+    type: end
+    text: "Anotado: {colour}."
+"""
+
+
+def test_a_list_that_is_not_numbered_asks_again_and_never_takes_numbers(
+    tmp_path: Path,
+) -> None:
+    folder = write_flows(tmp_path / "flows", {"colours.yaml": COLOURS, "pick.yaml": PICK})
+    result = load([folder], TODAY)
+    assert result.flowset is not None, result.errors
+    assert not result.flowset.lists["colours"].numbered
+    resident = Resident(Engine(result.flowset, new_id=counter_ids()))
+    resident.says("color")
+    assert resident.says("1") == "No lo conozco.\n¿Qué color?"
+    assert not resident.session.list_shown
+    assert resident.says("verde") == "Anotado: Verde."
+
+
+def test_the_same_list_numbered_shows_its_items_instead(tmp_path: Path) -> None:
+    numbered = COLOURS.replace("list: colours\n", "list: colours\nnumbered: true\n")
+    folder = write_flows(tmp_path / "flows", {"colours.yaml": numbered, "pick.yaml": PICK})
+    result = load([folder], TODAY)
+    assert result.flowset is not None, result.errors
+    resident = Resident(Engine(result.flowset, new_id=counter_ids()))
+    resident.says("color")
+    assert resident.says("1") == "No lo conozco.\n1. Rojo\n2. Verde"
+    assert resident.says("2") == "Anotado: Verde."

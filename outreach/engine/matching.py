@@ -281,8 +281,9 @@ class ListMatcher(Generic[Key]):
     "San-Marcos", "QUICHE"). A reply may also name an entry by one of its words ("marcos",
     "vivo en xela"), except words that begin many place names (:data:`_PLACE_WORDS`), or
     carry typos (:data:`LIST_TYPOS`): accepted only when exactly one entry is
-    that close, never a guess between two. A bare number is never an answer: the
-    question does not show the list, so "1" is more likely a late menu choice.
+    that close, never a guess between two. A bare number names nothing here: a number
+    means an item only once the resident has seen the numbered list (the engine's
+    business), and before that "1" is more likely a late menu choice.
     """
 
     def __init__(self, entries: Iterable[tuple[Key, Sequence[str]]]) -> None:

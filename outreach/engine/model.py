@@ -254,6 +254,9 @@ class ChoiceList:
 
     id: str
     items: tuple[ListItem, ...]
+    #: When a reply names no item, show the items numbered (in this order) with the
+    #: question's retry text; from then on a number also chooses its item.
+    numbered: bool = False
 
 
 class Command(Enum):

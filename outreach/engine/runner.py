@@ -20,11 +20,13 @@ from .matching import (
     ListMatcher,
     find_integer,
     normalize,
+    parse_number,
 )
 from .model import (
     PLACEHOLDER,
     BranchNode,
     CheckKind,
+    ChoiceList,
     Command,
     DirectoryNode,
     EndNode,
@@ -145,9 +147,8 @@ class Engine:
         )
         self._entry: dict[str, KeywordMatcher[str]] = {}
         self._menus: dict[tuple[str, str, str], ChoiceMatcher[Option]] = {}
-        # List answers are never chosen by number: the question does not show the list,
-        # so a resident's "1" (menu habit) must not silently pick its first item. They
-        # forgive spaces, hyphens and typos (see ListMatcher), prepared here once.
+        # List answers forgive spaces, hyphens and typos (see ListMatcher), prepared here
+        # once. A number chooses an item only once the numbered list was shown.
         self._lists = {
             choice_list.id: ListMatcher(
                 (item.value, (item.value, *item.aliases)) for item in choice_list.items
@@ -284,6 +285,27 @@ def directory_page(
     return matching[start : start + node.page_size], len(matching)
 
 
+#: A numbered list is sent in parts of at most this many characters, so that each goes
+#: as one SMS (160 GSM-7 characters) even when SMS shaping lengthens a character or two.
+LIST_PART_LENGTH = 150
+
+
+def numbered_list(heading: str, choice_list: ChoiceList) -> list[str]:
+    """``heading`` and the items of ``choice_list`` numbered from 1, in messages of at
+    most :data:`LIST_PART_LENGTH` characters, split between items."""
+    parts: list[str] = []
+    current = heading
+    for number, item in enumerate(choice_list.items, start=1):
+        line = f"{number}. {item.value}"
+        if current and len(current) + 1 + len(line) > LIST_PART_LENGTH:
+            parts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    parts.append(current)
+    return parts
+
+
 def answer_words(flows: FlowSet) -> frozenset[str]:
     """Every word that answers something in the source language: option labels and
     keywords, yes and no, list values. A command word must not be one of them."""
@@ -310,6 +332,7 @@ def _copy(session: Session) -> Session:
         stack=[Frame(f.flow, f.node, f.run) for f in session.stack],
         pending=session.pending,
         page=session.page,
+        list_shown=session.list_shown,
         not_understood=session.not_understood,
         opted_out=session.opted_out,
         last_seen=session.last_seen,
@@ -557,7 +580,13 @@ class _Turn:
             if check.maximum is not None and number > check.maximum:
                 return None
             return str(number)
-        return self.engine._lists[check.list_id or ""].match(text)
+        choice_list = self.flows.lists[check.list_id or ""]
+        if self.session.list_shown:
+            number = parse_number(text)
+            if number is not None:
+                in_range = 1 <= number <= len(choice_list.items)
+                return choice_list.items[number - 1].value if in_range else None
+        return self.engine._lists[choice_list.id].match(text)
 
     def not_understood(self, flow: str | None, node: Node | None) -> None:
         session = self.session
@@ -573,10 +602,23 @@ class _Turn:
             self.say_system("not_understood_again")
             return
         if isinstance(node, QuestionNode):
-            if node.retry:
-                self.say(self.text(node.retry, f"{flow}/{node.id}/retry"), flow, node.id)
-            else:
-                self.say_system(f"retry_{node.check.kind.value}")
+            retry = (
+                self.text(node.retry, f"{flow}/{node.id}/retry")
+                if node.retry
+                else self.system_text(f"retry_{node.check.kind.value}")
+            )
+            choice_list = self.flows.lists.get(node.check.list_id or "")
+            if choice_list is not None and choice_list.numbered:
+                # The list itself is the best prompt: numbered, so a resident who cannot
+                # spell a name can answer with its number.
+                for number, part in enumerate(numbered_list(retry, choice_list)):
+                    # List values are not translated: after the heading, a part is
+                    # in the source language (and shaped as such).
+                    self.untranslated = self.untranslated or number > 0
+                    self.say(part, flow, node.id)
+                self.session.list_shown = True
+                return
+            self.say(retry, flow, node.id)
         else:
             self.say_system("not_understood")
         self.prompt_again()
@@ -633,6 +675,7 @@ class _Turn:
             node = flow.nodes[frame.node or ""]
             self.log(ev.NodeVisited(self.now, flow.id, node.id, frame.run))
             if isinstance(node, MenuNode | QuestionNode):
+                self.session.list_shown = False
                 self.say(self.render(flow.id, node), flow.id, node.id)
                 return
             if isinstance(node, MessageNode):

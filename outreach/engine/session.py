@@ -37,6 +37,9 @@ class Session:
     pending: str | None = None
     #: The page of a directory listing the resident is at (0 when not in one).
     page: int = 0
+    #: True once a question's numbered list was shown at the current wait: a number
+    #: then chooses from it (before, "1" is more likely a menu habit than an answer).
+    list_shown: bool = False
     not_understood: int = 0
     opted_out: bool = False
     last_seen: datetime | None = None
@@ -49,6 +52,7 @@ class Session:
             "stack": [frame.to_dict() for frame in self.stack],
             "pending": self.pending,
             "page": self.page,
+            "list_shown": self.list_shown,
             "not_understood": self.not_understood,
             "opted_out": self.opted_out,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
@@ -64,6 +68,7 @@ class Session:
             stack=[Frame(**frame) for frame in data.get("stack", [])],
             pending=data.get("pending"),
             page=int(data.get("page", 0)),
+            list_shown=bool(data.get("list_shown", False)),
             not_understood=int(data.get("not_understood", 0)),
             opted_out=bool(data.get("opted_out", False)),
             last_seen=datetime.fromisoformat(last_seen) if last_seen else None,

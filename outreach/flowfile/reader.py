@@ -887,6 +887,7 @@ class FileReader:
         if f is None:
             return None
         list_id = self.ident(f.get("list"), "the list id")
+        numbered = self.boolean(f.get("numbered"), "numbered")
         items = []
         seen: dict[str, Place] = {}
         for item in self.sequence(f.get("items"), "items"):
@@ -915,4 +916,4 @@ class FileReader:
         self.index.list_places[list_id] = f.place("list")
         self.index.list_values[list_id] = [v for item in items for v in (item.value, *item.aliases)]
         self.index.list_canonical[list_id] = [item.value for item in items]
-        return ChoiceList(list_id, tuple(items))
+        return ChoiceList(list_id, tuple(items), numbered=bool(numbered))

@@ -189,6 +189,11 @@ TEXTS = {name: Key(Kind.TEXT, f"The service's '{name}' text.", True) for name in
 LIST = {
     "list": Key(Kind.ID, "The list's id, used by one_of checks.", True),
     "items": Key(Kind.LIST, "The accepted answers, numbered in this order.", True, "item"),
+    "numbered": Key(
+        Kind.BOOL,
+        "true: a reply that names no item gets the items, numbered, with the question's "
+        "retry text, and a number then chooses its item (false).",
+    ),
 }
 
 ITEM = {

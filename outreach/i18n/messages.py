@@ -9,6 +9,7 @@ from pathlib import Path
 
 from outreach.engine.model import (
     SYSTEM_TEXTS,
+    CheckKind,
     Command,
     Deployment,
     Directory,
@@ -108,12 +109,10 @@ def flow_messages(
         elif isinstance(node, QuestionNode):
             add(context, node.text, _budget(node.text, "Question"), line)
             if node.retry:
-                add(
-                    f"{context}/retry",
-                    node.retry,
-                    _budget(node.retry, "Said when the answer is not understood"),
-                    line,
-                )
+                what = "Said when the answer is not understood"
+                if node.check.kind is CheckKind.ONE_OF:
+                    what += " (when its list is numbered, it heads that list: keep it short)"
+                add(f"{context}/retry", node.retry, _budget(node.retry, what), line)
         elif isinstance(node, MessageNode):
             add(context, node.text, _budget(node.text, "Message"), line)
         elif isinstance(node, EndNode) and node.text:

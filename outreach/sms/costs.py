@@ -3,6 +3,8 @@
 
 Directory listings are priced page by page, for every department a resident can have:
 their text depends on the programmes listed, so no single preview tells their cost.
+A question's numbered list (shown after an answer it did not understand) is priced part
+by part, as each part goes as its own SMS.
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class Cost:
     #: For a page of a directory listing: which one (``node`` then also names the
     #: department and page, for the cost lines of `outreach check --costs`).
     listing: Listing | None = None
+    #: The node whose file place this cost belongs to, when ``node`` is a label such as
+    #: ``ask_department[list 2/3]`` (a part of a numbered list).
+    place_node: str | None = None
 
 
 def widest_fields(flows: FlowSet) -> dict[str, str]:
@@ -79,6 +84,10 @@ def widest_fields(flows: FlowSet) -> dict[str, str]:
             if len(value) > len(widest.get(node.save, "")):
                 widest[node.save] = value
     return widest
+
+
+#: Any time will do: the engine only records it.
+_WHEN = datetime(2000, 1, 1)
 
 
 #: The ``flow`` of costs that belong to the service's own texts.
@@ -110,6 +119,33 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
                 translated = language == source_language or text != original
                 sent = shape(text, language if translated else source_language, "sms", settings)
                 yield Cost(flow.id, node.id, language, sent, segment_info(sent), translated)
+            if isinstance(node, QuestionNode):
+                yield from _numbered_list_costs(engine, flow.id, node, languages)
+
+
+def _numbered_list_costs(
+    engine: Engine, flow_id: str, node: QuestionNode, languages: Sequence[str]
+) -> Iterator[Cost]:
+    """The parts of ``node``'s numbered list, as a resident of each language gets them
+    after an answer that names nothing ("?")."""
+    choice_list = engine.flows.lists.get(node.check.list_id or "")
+    if choice_list is None or not choice_list.numbered:
+        return
+    settings = engine.flows.deployment.sms
+    for language in languages:
+        session = Session(language, language_chosen=True, stack=[Frame(flow_id, node.id, "cost")])
+        parts = [
+            event
+            for event in engine.resume(session, Inbound("?"), _WHEN).events
+            if isinstance(event, MessageCreated) and (event.flow, event.node) == (flow_id, node.id)
+        ]
+        for number, part in enumerate(parts, start=1):
+            text_language = part.text_language or language
+            translated = language == engine.source_language or text_language == language
+            sent = shape(part.text, text_language, "sms", settings)
+            label = f"{node.id}[list {number}/{len(parts)}]"
+            info = segment_info(sent)
+            yield Cost(flow_id, label, language, sent, info, translated, place_node=node.id)
 
 
 def field_values(flows: FlowSet, field: str, directory: str) -> list[str]:
@@ -129,10 +165,6 @@ def field_values(flows: FlowSet, field: str, directory: str) -> list[str]:
         for programme in flows.directories[directory].programmes:
             values.update(dict.fromkeys(programme.departments or ()))
     return list(values)
-
-
-#: Any time will do: the engine only records it.
-_WHEN = datetime(2000, 1, 1)
 
 
 def listing_message(
