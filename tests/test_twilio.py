@@ -499,3 +499,16 @@ def test_every_value_of_a_repeated_parameter_is_signed(app: Flask, client: Flask
     assert post([*pairs, ("Extra", "z")]) == 403
     assert rows(app, "residents") == []
     assert post(pairs) == 200
+
+
+def test_twilio_requests_open_no_session_and_get_no_cookie(app: Flask, client: FlaskClient) -> None:
+    from flask import session
+    from flask.sessions import NullSession
+
+    with app.test_request_context("/twilio/messages", method="POST"):
+        assert isinstance(session._get_current_object(), NullSession)
+    with app.test_request_context("/dashboard/login"):
+        assert not isinstance(session._get_current_object(), NullSession)
+    response = Phone(client).send("hola")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert "Set-Cookie" in client.get("/dashboard/login").headers  # staff pages keep theirs

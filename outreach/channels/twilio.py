@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -44,7 +46,9 @@ def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
     character, escaping included (tests compare the two)."""
     # On <Message>, `action` is the status callback URL (`statusCallback` is its
     # deprecated name in Twilio's TwiML reference).
-    action = _attribute(_public_url() + "/twilio/status")
+    action = current_app.extensions["outreach.twilio_status_action"] or _attribute(
+        request.host_url.rstrip("/") + "/twilio/status"
+    )
     messages = "".join(
         f'<Message action="{action}">{_text(body)}</Message>'
         if body
@@ -80,27 +84,49 @@ def http_error(error: HTTPException) -> Response | HTTPException:
     return error
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The staff pages' cookie sessions, and none for Twilio's requests: Twilio sends no
+    cookie and must never be given one, and opening an empty session (a signing
+    serializer built for each request) was a twentieth of a webhook turn."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(_PREFIX):
+            return None  # Flask's NullSession: nothing read, nothing ever written
+        return super().open_session(app, request)
+
+
+_PREFIX = f"{bp.url_prefix}/"
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_error_handler(HTTPException, http_error)
+    app.session_interface = SessionInterface()
+    # Settings of every request, worked out once.
+    public_url = str(app.config["PUBLIC_URL"]).rstrip("/")
+    app.extensions["outreach.twilio_public_url"] = public_url
+    app.extensions["outreach.twilio_status_action"] = (
+        _attribute(public_url + "/twilio/status") if public_url else ""
+    )
 
 
 def _public_url() -> str:
-    configured = str(current_app.config["PUBLIC_URL"]).rstrip("/")
-    return configured or request.host_url.rstrip("/")
+    return current_app.extensions["outreach.twilio_public_url"] or request.host_url.rstrip("/")
 
 
 def verify_signature() -> None:
     """403 unless Twilio signed exactly this request."""
-    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
+    headers = request.headers
+    settings = headers.get(SIGNATURE_SETTINGS_HEADER, "")
     secret = current_app.config["TWILIO_WEBHOOK_SECRET" if settings else "TWILIO_AUTH_TOKEN"]
-    signature = request.headers.get(SIGNATURE_HEADER, "")
+    signature = headers.get(SIGNATURE_HEADER, "")
     if not secret or not signature:
         abort(403)
     url = _public_url() + request.path
-    if request.query_string:
+    query = request.query_string
+    if query:
         # The raw query string: a decoded one (%27 -> ') would not match the signature.
-        url += "?" + request.query_string.decode("latin-1")
+        url += "?" + query.decode("latin-1")
     algorithm = get_signature_algorithm(settings)
     validator = RequestValidator(secret)
     params = _Params(request.form)
@@ -160,10 +186,12 @@ def messages() -> Response:
     if number is None or not message_sid:
         logger.warning("inbound message without a usable sender or MessageSid: ignored")
         return twiml()
-    key: bytes = current_app.extensions["outreach.pseudonym_key"]
+    extensions = current_app.extensions
+    key: bytes = extensions["outreach.pseudonym_key"]
+    content = extensions["outreach.content"]
     channel = "whatsapp" if address.strip().lower().startswith("whatsapp:") else "sms"
     try:
-        conversations = Conversations(get_db(), current_app.extensions["outreach.content"])
+        conversations = Conversations(get_db(), content)
         reply = conversations.handle(
             pseudonymise(key, number),
             clean_text(form.get("Body", "")),
@@ -174,7 +202,7 @@ def messages() -> Response:
     except Exception as exc:
         # Only the kind of error: its message could quote what the resident wrote.
         logger.error("an inbound message could not be handled: %s", type(exc).__name__)
-        texts = current_app.extensions["outreach.content"].flows.deployment.texts
+        texts = content.flows.deployment.texts
         return twiml([texts["failed"]])
     return twiml(m.body for m in reply.messages)
 
