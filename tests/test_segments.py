@@ -124,6 +124,21 @@ def test_shaping_keeps_sms_gsm7_and_leaves_whatsapp_alone() -> None:
     assert shape("Xïx xaxbʼe á", "cak", "sms", shaping) == "Xïx xaxb'e á"
 
 
+@pytest.mark.parametrize("language", ["es", "en", "cak"])
+def test_shaping_does_what_translating_with_its_table_does(language: str) -> None:
+    """shape() stops only at the characters its table changes; the result must be the
+    table applied to every character, whatever stands around them."""
+    from outreach.sms.shaping import shaping_table
+
+    shaping = SmsSettings(1, None, frozenset({"es"}), frozenset({"sms"}))
+    table = shaping_table(language, "sms", shaping)
+    changed = "".join(map(chr, table))
+    kept = "aé\n\t`'\"\\[]^-🙂\ud83d\u200dáñ¿"
+    texts = [changed, changed[::-1], kept + changed + kept, *(c + kept + c for c in changed)]
+    for text in texts:
+        assert shape(text, language, "sms", shaping) == text.translate(table)
+
+
 def test_segments_command(cli: CliRunner) -> None:
     result = cli.invoke(main, ["segments", "Hola", "Información"])
     assert result.exit_code == 0

@@ -88,6 +88,15 @@ def _render_sms(messages: list[tuple[str, str]], sms: SmsSettings) -> Rendered:
     bodies: list[str] = []
     segments: list[int | None] = []
     pack: list[str] = []
+    # Each text is measured once: a pack's body was measured when its last message
+    # joined it, a lone message before it was packed.
+    measured: dict[str, SegmentInfo] = {}
+
+    def info(text: str) -> SegmentInfo:
+        found = measured.get(text)
+        if found is None:
+            found = measured[text] = segment_info(text)
+        return found
 
     def flush() -> None:
         if pack:
@@ -95,20 +104,20 @@ def _render_sms(messages: list[tuple[str, str]], sms: SmsSettings) -> Rendered:
             pack.clear()
 
     for text in shaped:
-        if pack and segment_info("\n".join([*pack, text])).segments == 1:
+        if pack and info("\n".join([*pack, text])).segments == 1:
             pack.append(text)
             segments.append(0)
             continue
         flush()
         pieces = split_body(text)
-        if len(pieces) == 1 and segment_info(text).segments == 1:
+        if len(pieces) == 1 and info(text).segments == 1:
             pack.append(text)
             segments.append(1)
             continue
         bodies.extend(pieces)
-        segments.append(sum(segment_info(p).segments for p in pieces))
+        segments.append(sum(info(p).segments for p in pieces))
     flush()
-    return Rendered([Outgoing(b, segment_info(b)) for b in bodies], segments)
+    return Rendered([Outgoing(b, info(b)) for b in bodies], segments)
 
 
 def _render_whatsapp(messages: list[str]) -> Rendered:

@@ -9,6 +9,8 @@ Only SMS is shaped: WhatsApp and the web keep the text as written.
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable
 
 from outreach.engine.model import SmsSettings
 
@@ -59,9 +61,26 @@ def shaping_table(language: str, channel: str, settings: SmsSettings) -> dict[in
     return table
 
 
+@functools.lru_cache(maxsize=256)
+def _shaper(language: str, channel: str, settings: SmsSettings) -> Callable[[str], str] | None:
+    """What ``str.translate`` with the shaping table does, as a regular expression that
+    stops only at the characters the table changes. ``translate`` looks every character
+    of a non-ASCII text up in the table (each accented Spanish message): four times
+    slower, a tenth of a webhook turn's rendering."""
+    table = shaping_table(language, channel, settings)
+    if not table:
+        return None
+    characters = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]")
+
+    def replace(match: re.Match[str]) -> str:
+        return table[ord(match.group())]
+
+    return functools.partial(characters.sub, replace)
+
+
 def shape(text: str, language: str, channel: str, settings: SmsSettings) -> str:
     """The text as it will really be sent on ``channel`` to a resident of ``language``."""
     if text.isascii() and "\t" not in text and "`" not in text:
         return text  # nothing to shape, and the common case: skip the per-character pass
-    table = shaping_table(language, channel, settings)
-    return text.translate(table) if table else text
+    shaper = _shaper(language, channel, settings)
+    return shaper(text) if shaper else text
