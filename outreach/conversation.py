@@ -16,7 +16,7 @@ from .channels.replies import Outgoing, Rendered, render
 from .content import Content
 from .engine import Engine, Inbound, Session, Sprint
 from .sms import segment_info
-from .store import Store, forget_erased, immediate
+from .store import AlreadyProcessed, Store, forget_erased, immediate
 
 logger = logging.getLogger(__name__)
 
@@ -67,14 +67,12 @@ class Conversations:
         earlier, state = store.turn_state(message_id, resident_id)
         if earlier is None:
             turn = self._turn(engine, state, inbound, rendering)
-            with immediate(self.db, queued=True):
-                earlier, latest = store.turn_state(message_id, resident_id)
-                if earlier is None:
-                    if latest != state:
-                        # Another message of this resident got in first: start from
-                        # where it left the conversation.
-                        turn = self._turn(engine, latest, inbound, rendering)
-                    store.save_turn(
+            try:
+                with immediate(self.db, queued=True):
+                    # Most often the session is still the one the turn began from, and
+                    # writing the resident's row only if so is the check: no read.
+                    if not store.save_turn_if_unchanged(
+                        state,
                         resident_id,
                         turn.sprint.session,
                         turn.sprint.events,
@@ -83,7 +81,26 @@ class Conversations:
                         [m.body for m in turn.rendered.messages],
                         turn.rendered.segments,
                         turn.now,
-                    )
+                    ):
+                        earlier, latest = store.turn_state(message_id, resident_id)
+                        if earlier is None:
+                            if latest != state:
+                                # Another message of this resident got in first: start
+                                # from where it left the conversation.
+                                turn = self._turn(engine, latest, inbound, rendering)
+                            store.save_turn(
+                                resident_id,
+                                turn.sprint.session,
+                                turn.sprint.events,
+                                channel,
+                                message_id,
+                                [m.body for m in turn.rendered.messages],
+                                turn.rendered.segments,
+                                turn.now,
+                            )
+            except AlreadyProcessed:
+                # Handled meanwhile, and the session is as it left it: all rolled back.
+                earlier = store.processed_reply(message_id)
             if earlier is None:
                 if any(e.kind == "erasure_requested" for e in turn.sprint.events):
                     forget_erased(self.db)

@@ -336,6 +336,14 @@ def immediate(db: Database, *, queued: bool = False) -> Iterator[Database]:
                 fcntl.flock(queue, fcntl.LOCK_UN)
 
 
+class AlreadyProcessed(Exception):
+    """The message was processed before: roll the transaction back, answer as then."""
+
+    def __init__(self, message_id: str) -> None:
+        super().__init__("message processed before")  # no id: it is the caller's to know
+        self.message_id = message_id
+
+
 @dataclass
 class Resident:
     id: str
@@ -417,16 +425,62 @@ class Store:
                 stamp,
             ),
         )
+        self._log_turn(resident_id, session, events, channel, message_id, reply, segments, now)
+
+    def save_turn_if_unchanged(
+        self,
+        stored: str | None,
+        resident_id: str,
+        session: Session,
+        events: Sequence[Event],
+        channel: str,
+        message_id: str,
+        reply: list[str],
+        segments: Sequence[int | None],
+        now: datetime,
+    ) -> bool:
+        """:meth:`save_turn` in one statement fewer, for a turn worked out from the session
+        ``stored`` (JSON text as read, None for a resident never seen): False, with
+        nothing written, if the stored session is no longer that one or the turn erases.
+        Raises :class:`AlreadyProcessed` if ``message_id`` was processed before; the
+        caller's transaction must then be rolled back."""
+        if any(isinstance(e, ev.ErasureRequested) for e in events):
+            return False
+        stamp = now.isoformat()
+        written = self.conn.execute(
+            _UPSERT_RESIDENT_IF_UNCHANGED,
+            (resident_id, session.language, int(session.opted_out),
+             json.dumps(session.to_dict()), now.date().isoformat(), stamp, stored),
+        ).rowcount  # fmt: skip
+        if not written:
+            return False
+        self._log_turn(resident_id, session, events, channel, message_id, reply, segments, now)
+        return True
+
+    def _log_turn(
+        self,
+        resident_id: str,
+        session: Session,
+        events: Sequence[Event],
+        channel: str,
+        message_id: str,
+        reply: list[str],
+        segments: Sequence[int | None],
+        now: datetime,
+    ) -> None:
+        stamp = now.isoformat()
         received = (resident_id, stamp, "msg_received", None, None, session.language, channel,
                     None, None, None, None)  # fmt: skip
         self.conn.executemany(
             _INSERT_EVENT,
             [received, *_event_rows(resident_id, events, channel, session.language, segments)],
         )
-        self.conn.execute(
-            "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)",
+        if not self.conn.execute(
+            "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (id) DO NOTHING",
             (message_id, resident_id, stamp, json.dumps(reply)),
-        )
+        ).rowcount:
+            raise AlreadyProcessed(message_id)
         pruned_at = getattr(self.db, "pruned_at", None)
         if pruned_at is None or not timedelta(0) <= now - pruned_at < PRUNE_INTERVAL:
             cutoff = (now - PROCESSED_RETENTION).isoformat()
@@ -481,6 +535,8 @@ _UPSERT_RESIDENT = (
     "first_seen_on = coalesce(residents.first_seen_on, excluded.first_seen_on), "
     "updated_at = excluded.updated_at"
 )
+#: The same, only over the session the turn was worked out from (NULL: no row then).
+_UPSERT_RESIDENT_IF_UNCHANGED = f"{_UPSERT_RESIDENT} WHERE residents.session IS ?"
 _EVENT_COLUMNS = ("resident", "at", "kind", "flow", "node", "language", "channel", "run",
                   "field", "segments", "programme")  # fmt: skip
 _INSERT_EVENT = (

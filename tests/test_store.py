@@ -6,6 +6,8 @@ import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from outreach.engine import Session
 from outreach.engine import events as ev
 from outreach.privacy import (
@@ -18,6 +20,7 @@ from outreach.privacy import (
 from outreach.store import (
     MIGRATIONS,
     PROCESSED_RETENTION,
+    AlreadyProcessed,
     Store,
     connect,
     immediate,
@@ -84,6 +87,38 @@ def test_a_failed_turn_writes_nothing(tmp_path: Path) -> None:
         pass
     assert db.table("residents").count == 0
     assert store.processed_reply("m1") is None
+
+
+def test_a_turn_is_written_only_over_the_session_it_was_worked_out_from(tmp_path: Path) -> None:
+    db = connect(tmp_path / "db.sqlite3", migrate=True)
+    store = Store(db)
+
+    def save(stored: str | None, message_id: str, language: str, reply: str) -> bool:
+        return store.save_turn_if_unchanged(
+            stored, "r1", Session(language), [], "sms", message_id, [reply], [], NOW
+        )
+
+    def table_counts() -> list[int]:
+        return [db.table(name).count for name in ("residents", "events", "processed_messages")]
+
+    with immediate(db):
+        assert save(None, "m1", "es", "a")  # never seen, and still not: written
+    stored = store.turn_state("m2", "r1")[1]
+    before = table_counts()
+    with immediate(db):
+        assert not save(None, "m2", "en", "b")  # someone got in first: nothing written
+        assert not save('{"other": 1}', "m2", "en", "b")
+        erasing = [ev.ErasureRequested(NOW)]
+        assert not store.save_turn_if_unchanged(
+            stored, "r1", Session("en"), erasing, "sms", "m2", ["b"], [], NOW
+        )  # an erasure takes the long way, after a look at what is stored
+    assert table_counts() == before and store.processed_reply("m2") is None
+    with pytest.raises(AlreadyProcessed), immediate(db):
+        save(stored, "m1", "en", "c")  # a retry over the same session: rolled back whole
+    assert table_counts() == before and store.turn_state("m1", "r1") == (["a"], stored)
+    with immediate(db):
+        assert save(stored, "m2", "en", "b")
+    assert store.processed_reply("m2") == ["b"] and table_counts()[1] == before[1] + 1
 
 
 def test_processed_ids_are_forgotten_after_the_retention(tmp_path: Path) -> None:
