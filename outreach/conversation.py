@@ -16,7 +16,7 @@ from .channels.replies import Outgoing, Rendered, render
 from .content import Content
 from .engine import Engine, Inbound, Session, Sprint
 from .sms import segment_info
-from .store import AlreadyProcessed, Store, forget_erased, immediate
+from .store import AlreadyProcessed, Store, forget_erased, immediate, turn_rows
 
 logger = logging.getLogger(__name__)
 
@@ -67,21 +67,21 @@ class Conversations:
         earlier, state = store.turn_state(message_id, resident_id)
         if earlier is None:
             turn = self._turn(engine, state, inbound, rendering)
+            rows = turn_rows(
+                resident_id,
+                turn.sprint.session,
+                turn.sprint.events,
+                channel,
+                message_id,
+                [m.body for m in turn.rendered.messages],
+                turn.rendered.segments,
+                turn.now,
+            )
             try:
                 with immediate(self.db, queued=True):
                     # Most often the session is still the one the turn began from, and
                     # writing the resident's row only if so is the check: no read.
-                    if not store.save_turn_if_unchanged(
-                        state,
-                        resident_id,
-                        turn.sprint.session,
-                        turn.sprint.events,
-                        channel,
-                        message_id,
-                        [m.body for m in turn.rendered.messages],
-                        turn.rendered.segments,
-                        turn.now,
-                    ):
+                    if not store.save_turn_if_unchanged(state, rows):
                         earlier, latest = store.turn_state(message_id, resident_id)
                         if earlier is None:
                             if latest != state:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -147,29 +147,22 @@ _WRITER = threading.Lock()
 
 def _begin_immediate(conn: sqlite3.Connection, deadline: float | None = None) -> None:
     """BEGIN IMMEDIATE, waiting for other processes in steps of 50 µs to 2 ms, until
-    ``deadline`` (time.monotonic()), by default :data:`LOCK_WAIT_SECONDS` from now.
-
-    SQLite's busy handler sleeps 1 ms, then 2, 5, 10...: a lock held for a fraction of a
-    millisecond would stand idle most of that time, and throughput collapse. So the
-    handler is off while this waits, and on again for everything else."""
+    ``deadline`` (time.monotonic()), by default :data:`LOCK_WAIT_SECONDS` from now. The
+    caller has turned SQLite's busy handler off (see :func:`immediate`)."""
     pause = 0.00005
     if deadline is None:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        while True:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if time.monotonic() > deadline:
-                    raise
-            time.sleep(pause)
-            pause = min(pause * 2, 0.002)
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.002)
 
 
 def forget_erased(db: Database) -> None:
@@ -319,21 +312,30 @@ def immediate(db: Database, *, queued: bool = False) -> Iterator[Database]:
     not queue (a purge, a migration) still excludes them through SQLite's own lock, and
     the queue only ever waits for queued turns, each giving up at its own deadline."""
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    with _WRITER:
-        queue = db.queue() if queued and isinstance(db, _Database) else None
-        if queue is not None:
-            fcntl.flock(queue, fcntl.LOCK_EX)
-        try:
-            _begin_immediate(db.conn, deadline)
-            try:
-                yield db
-            except BaseException:
-                db.conn.execute("ROLLBACK")
-                raise
-            db.conn.execute("COMMIT")
-        finally:
+    # SQLite's busy handler sleeps 1 ms, then 2, 5, 10...: a lock held for a fraction of
+    # a millisecond would stand idle most of that time, and throughput collapse. So it is
+    # off from before the wait until the transaction is over (no statement in a write
+    # transaction waits in WAL mode), and on again for everything else once the locks
+    # are released: they are held for the writes alone.
+    db.conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        with _WRITER:
+            queue = db.queue() if queued and isinstance(db, _Database) else None
             if queue is not None:
-                fcntl.flock(queue, fcntl.LOCK_UN)
+                fcntl.flock(queue, fcntl.LOCK_EX)
+            try:
+                _begin_immediate(db.conn, deadline)
+                try:
+                    yield db
+                except BaseException:
+                    db.conn.execute("ROLLBACK")
+                    raise
+                db.conn.execute("COMMIT")
+            finally:
+                if queue is not None:
+                    fcntl.flock(queue, fcntl.LOCK_UN)
+    finally:
+        db.conn.execute(f"PRAGMA busy_timeout = {int(LOCK_WAIT_SECONDS * 1000)}")
 
 
 class AlreadyProcessed(Exception):
@@ -399,9 +401,8 @@ class Store:
         either, except, for a resident who had said STOP, that wish: a bare row so
         nothing is sent to them again. (A retried erasure just erases and confirms again.)
         """
-        stamp = now.isoformat()
-        state = json.dumps(session.to_dict())
-        if any(isinstance(e, ev.ErasureRequested) for e in events):
+        rows = turn_rows(resident_id, session, events, channel, message_id, reply, segments, now)
+        if rows.erases:
             self.erase(resident_id)
             self.conn.execute(
                 "INSERT INTO anonymous_counts (day, metric, language, channel, count) "
@@ -409,78 +410,33 @@ class Store:
                 (now.date().isoformat(), session.language, channel),
             )
             if session.opted_out:
-                self.conn.execute(
-                    _UPSERT_RESIDENT,
-                    (resident_id, session.language, 1, state, now.date().isoformat(), stamp),
-                )
+                self.conn.execute(_UPSERT_RESIDENT, rows.resident)
             return
-        self.conn.execute(
-            _UPSERT_RESIDENT,
-            (
-                resident_id,
-                session.language,
-                int(session.opted_out),
-                state,
-                now.date().isoformat(),
-                stamp,
-            ),
-        )
-        self._log_turn(resident_id, session, events, channel, message_id, reply, segments, now)
+        self.conn.execute(_UPSERT_RESIDENT, rows.resident)
+        self._log_turn(rows)
 
-    def save_turn_if_unchanged(
-        self,
-        stored: str | None,
-        resident_id: str,
-        session: Session,
-        events: Sequence[Event],
-        channel: str,
-        message_id: str,
-        reply: list[str],
-        segments: Sequence[int | None],
-        now: datetime,
-    ) -> bool:
+    def save_turn_if_unchanged(self, stored: str | None, rows: TurnRows) -> bool:
         """:meth:`save_turn` in one statement fewer, for a turn worked out from the session
         ``stored`` (JSON text as read, None for a resident never seen): False, with
         nothing written, if the stored session is no longer that one or the turn erases.
-        Raises :class:`AlreadyProcessed` if ``message_id`` was processed before; the
+        Raises :class:`AlreadyProcessed` if the message was processed before; the
         caller's transaction must then be rolled back."""
-        if any(isinstance(e, ev.ErasureRequested) for e in events):
+        if rows.erases:
             return False
-        stamp = now.isoformat()
-        written = self.conn.execute(
-            _UPSERT_RESIDENT_IF_UNCHANGED,
-            (resident_id, session.language, int(session.opted_out),
-             json.dumps(session.to_dict()), now.date().isoformat(), stamp, stored),
-        ).rowcount  # fmt: skip
-        if not written:
+        if not self.conn.execute(_UPSERT_RESIDENT_IF_UNCHANGED, (*rows.resident, stored)).rowcount:
             return False
-        self._log_turn(resident_id, session, events, channel, message_id, reply, segments, now)
+        self._log_turn(rows)
         return True
 
-    def _log_turn(
-        self,
-        resident_id: str,
-        session: Session,
-        events: Sequence[Event],
-        channel: str,
-        message_id: str,
-        reply: list[str],
-        segments: Sequence[int | None],
-        now: datetime,
-    ) -> None:
-        stamp = now.isoformat()
-        received = (resident_id, stamp, "msg_received", None, None, session.language, channel,
-                    None, None, None, None)  # fmt: skip
-        self.conn.executemany(
-            _INSERT_EVENT,
-            [received, *_event_rows(resident_id, events, channel, session.language, segments)],
-        )
+    def _log_turn(self, rows: TurnRows) -> None:
+        self.conn.executemany(_INSERT_EVENT, rows.events)
         if not self.conn.execute(
             "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (id) DO NOTHING",
-            (message_id, resident_id, stamp, json.dumps(reply)),
+            rows.processed,
         ).rowcount:
-            raise AlreadyProcessed(message_id)
+            raise AlreadyProcessed(rows.processed[0])
+        now = rows.now
         pruned_at = getattr(self.db, "pruned_at", None)
         if pruned_at is None or not timedelta(0) <= now - pruned_at < PRUNE_INTERVAL:
             cutoff = (now - PROCESSED_RETENTION).isoformat()
@@ -543,6 +499,40 @@ _INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(_EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in _EVENT_COLUMNS)})"
 )
+
+
+class TurnRows(NamedTuple):
+    """The rows one turn writes, worked out before the write lock is taken, so that the
+    lock is held for the writes alone."""
+
+    resident: tuple[Any, ...]
+    events: list[tuple[Any, ...]]
+    processed: tuple[str, str, str, str]
+    now: datetime
+    erases: bool
+
+
+def turn_rows(
+    resident_id: str,
+    session: Session,
+    events: Sequence[Event],
+    channel: str,
+    message_id: str,
+    reply: list[str],
+    segments: Sequence[int | None],
+    now: datetime,
+) -> TurnRows:
+    stamp = now.isoformat()
+    received = (resident_id, stamp, "msg_received", None, None, session.language, channel,
+                None, None, None, None)  # fmt: skip
+    return TurnRows(
+        (resident_id, session.language, int(session.opted_out), json.dumps(session.to_dict()),
+         now.date().isoformat(), stamp),
+        [received, *_event_rows(resident_id, events, channel, session.language, segments)],
+        (message_id, resident_id, stamp, json.dumps(reply)),
+        now,
+        any(isinstance(e, ev.ErasureRequested) for e in events),
+    )  # fmt: skip
 
 
 def _event_rows(

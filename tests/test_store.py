@@ -18,12 +18,14 @@ from outreach.privacy import (
     pseudonymise,
 )
 from outreach.store import (
+    LOCK_WAIT_SECONDS,
     MIGRATIONS,
     PROCESSED_RETENTION,
     AlreadyProcessed,
     Store,
     connect,
     immediate,
+    turn_rows,
 )
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -94,9 +96,8 @@ def test_a_turn_is_written_only_over_the_session_it_was_worked_out_from(tmp_path
     store = Store(db)
 
     def save(stored: str | None, message_id: str, language: str, reply: str) -> bool:
-        return store.save_turn_if_unchanged(
-            stored, "r1", Session(language), [], "sms", message_id, [reply], [], NOW
-        )
+        rows = turn_rows("r1", Session(language), [], "sms", message_id, [reply], [], NOW)
+        return store.save_turn_if_unchanged(stored, rows)
 
     def table_counts() -> list[int]:
         return [db.table(name).count for name in ("residents", "events", "processed_messages")]
@@ -109,9 +110,8 @@ def test_a_turn_is_written_only_over_the_session_it_was_worked_out_from(tmp_path
         assert not save(None, "m2", "en", "b")  # someone got in first: nothing written
         assert not save('{"other": 1}', "m2", "en", "b")
         erasing = [ev.ErasureRequested(NOW)]
-        assert not store.save_turn_if_unchanged(
-            stored, "r1", Session("en"), erasing, "sms", "m2", ["b"], [], NOW
-        )  # an erasure takes the long way, after a look at what is stored
+        rows = turn_rows("r1", Session("en"), erasing, "sms", "m2", ["b"], [], NOW)
+        assert not store.save_turn_if_unchanged(stored, rows)  # erasures take the long way
     assert table_counts() == before and store.processed_reply("m2") is None
     with pytest.raises(AlreadyProcessed), immediate(db):
         save(stored, "m1", "en", "c")  # a retry over the same session: rolled back whole
@@ -203,3 +203,15 @@ def test_processes_starting_together_share_one_development_key(tmp_path: Path) -
         keys = list(pool.map(development_key, [tmp_path] * 12))
     assert len(set(keys)) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == [KEY_FILE]
+
+
+def test_the_busy_handler_is_on_again_after_each_write(tmp_path: Path) -> None:
+    """Off while a transaction waits for and holds the write lock, on for everything else
+    the connection does (a reader can meet a lock in WAL mode too, rarely)."""
+    db = connect(tmp_path / "db.sqlite3", migrate=True)
+    with immediate(db, queued=True):
+        assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == LOCK_WAIT_SECONDS * 1000
+    with pytest.raises(RuntimeError), immediate(db):
+        raise RuntimeError("a failed write")
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == LOCK_WAIT_SECONDS * 1000
