@@ -357,7 +357,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(port, Path(tmp) / "bench.sqlite3")
         try:
-            closed_loop(port, "/bench/bare", 1, 9000)  # warm up both
+            closed_loop(port, "/twilio/bare", 1, 9000)  # warm up both
             closed_loop(port, "/twilio/messages", 1, 9100)
             # Alternate the two, several rounds, and take medians: the machine's noise
             # then falls on both alike.
@@ -369,19 +369,19 @@ def main() -> None:
                     # wrk (C) spends far less of the two cores than a Python client would.
                     folder = Path(tmp)
                     count = int(SECONDS * 8000)
-                    bare_file = wrk_requests(port, "/bench/bare", 2000, 1000, folder)
+                    bare_file = wrk_requests(port, "/twilio/bare", 2000, 1000, folder)
                     hook_file = wrk_requests(
                         port, "/twilio/messages", count, 2000 + 1000 * round_, folder
                     )
                     bare_run = bare_cost.measure(
-                        wrk_throughput, port, "/bench/bare", bare_file, folder, SECONDS
+                        wrk_throughput, port, "/twilio/bare", bare_file, folder, SECONDS
                     )
                     hook_run = hook_cost.measure(
                         wrk_throughput, port, "/twilio/messages", hook_file, folder, SECONDS, count
                     )
                 else:
                     first = 1000 + 100 * round_
-                    bare_run = bare_cost.measure(closed_loop, port, "/bench/bare", SECONDS, first)
+                    bare_run = bare_cost.measure(closed_loop, port, "/twilio/bare", SECONDS, first)
                     hook_run = hook_cost.measure(
                         closed_loop, port, "/twilio/messages", SECONDS, first + 1000
                     )

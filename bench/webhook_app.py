@@ -1,5 +1,7 @@
 """The app the webhook benchmark serves: outreach, plus a bare endpoint that returns
-fixed TwiML, so both are measured on the same server in the same run."""
+fixed TwiML, so both are measured on the same server in the same run. It sits under
+/twilio/ so that it gets what every Twilio request gets (no cookie session), and the
+difference between the two is the turn's own work."""
 
 from __future__ import annotations
 
@@ -12,6 +14,6 @@ FIXED = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Hola</Message>
 app = create_app()
 
 
-@app.post("/bench/bare")
+@app.post("/twilio/bare")
 def bare() -> Response:
     return Response(FIXED, mimetype="application/xml")
