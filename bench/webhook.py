@@ -18,9 +18,11 @@ is also the best measured for the webhook on two cores (messages/s, bare / webho
 2 sync workers 5,700 / 1,570, 3: 6,000 / 1,640, 5: 5,750 / 1,700, 8: 5,740 / 1,720;
 gthread, 2 x 4 threads: 7,000 / 1,300, 3 x 4: 6,550 / 1,580. Threads give the bare
 endpoint keep-alive but the webhook less: the GIL, and one SQLite writer at a time. On a
-slower two-core VM, though, 2 sync workers did better than 5 (bare / webhook: 2,500-2,650
-/ 1,010-1,215 against 1,350-1,750 / 660-735, ratio about 0.45 against 0.42): each request
-then cost about half the CPU, so measure again on the machine that will serve.
+slower two-core VM (with the bare endpoint under /twilio/ and TwiML by MessagingResponse),
+2 sync workers gave 2,300 / 690 (ratio 0.30), 3 gave 2,000 / 610 (0.30) and 5 gave
+1,600 / 570 (0.35): fewer workers serve more, but the bare endpoint gains more from them.
+Measure again on the machine that will serve. The bare endpoint sits under /twilio/
+(bench/webhook_app.py), so it opens no cookie session either.
 
 Both cores are busy in both runs, so the ratio comes down to CPU per message, which the
 bench prints for the server (gunicorn's master and workers, from /proc) and the load
