@@ -178,3 +178,56 @@ def test_purge_forgets_residents_silent_for_the_whole_window_but_not_a_stop(app:
     assert talk(app, {"gone": ["hola"]}, at=later) != []
     again = {row["id"]: row for row in db.query("select * from residents")}
     assert again["stopped"]["first_seen_on"] == again["gone"]["first_seen_on"] == "2027-02-28"
+
+
+def test_one_scan_gives_every_table_of_a_page_as_separate_scans_would(app: Flask) -> None:
+    from outreach.metrics.queries import Measure, Request, count_each, count_many
+    from outreach.metrics.report import MESSAGES_IN, MESSAGES_OUT, REACHED, SEGMENTS
+    from outreach.metrics.rollup import close_days
+
+    earlier = DAY - timedelta(days=3)
+    talk(app, {f"a{n}": ["hola", "3", "Huehuetenango", "1"] for n in range(14)}, at=earlier)
+    talk(app, {f"b{n}": ["hola", "2"] for n in range(9)}, channel="whatsapp", at=earlier)
+    db = connect(app.config["DATABASE"])
+    close_days(db, DAY.date())  # the earlier day is rolled up; today's stays raw
+    talk(app, {f"a{n}": ["menu", "1"] for n in range(7)}, at=DAY)
+    talk(app, {f"c{n}": ["hola", "3", "Petén"] for n in range(12)}, at=DAY)
+    since, until = date(2026, 11, 1), date(2026, 11, 30)
+    new = Measure(("resident_day",), rows_sql="CASE WHEN first_seen_on >= '2026-11-20' "
+                  "THEN 'new' ELSE 'returning' END")  # fmt: skip
+    requests = [
+        Request(Query(since, until, "language"), (new,), k=5),
+        Request(Query(since, until), (REACHED,), "day", k=5),
+        Request(Query(since, until, "channel"), (MESSAGES_IN, MESSAGES_OUT), "department", 5),
+        Request(Query(since, until, "department"), (SEGMENTS,), k=5, hide_total=True),
+        Request(Query(since, until, "day"), (REACHED,), "channel", k=5),
+        Request(Query(since, until), (Measure(("node_visited",)),), "node", 5, totals=False),
+    ]
+    scans: list[str] = []
+    db.conn.set_trace_callback(lambda sql: scans.append(sql) if "FROM activity" in sql else None)
+    together = count_many(db, requests)
+    assert len(scans) == 2  # one for the resident-day rows, one for the nodes
+    db.conn.set_trace_callback(None)
+    apart = [
+        count_each(db, r.query, r.measures, r.rows, r.k, r.hide_total, r.totals) for r in requests
+    ]
+    assert together == apart
+    # Real figures, not empty tables: 35 residents wrote, on two days.
+    assert together[1][0].total == 35
+    assert together[1][0].row_totals == {"2026-11-17": 23, "2026-11-20": 19}
+    assert together[2][1].total is not None and together[2][1].total > together[2][0].total
+    # And the scan counts what plain SQL counts (these cells are all 5 or more).
+    plain = count_many(db, [
+        Request(Query(since, until, "department"), (SEGMENTS,), k=5),
+        Request(Query(since, until, "language"), (new,), "all", k=5),
+    ])  # fmt: skip
+    segments = dict(db.execute(
+        "SELECT department, sum(segments) FROM activity WHERE kind = 'resident_day' "
+        "AND channel = 'sms' GROUP BY department"
+    ).fetchall())  # fmt: skip
+    assert plain[0][0].column_totals == segments
+    people = dict(db.execute(
+        "SELECT CASE WHEN first_seen_on >= '2026-11-20' THEN 'new' ELSE 'returning' END,"
+        " count(DISTINCT resident) FROM activity WHERE kind = 'resident_day' GROUP BY 1"
+    ).fetchall())  # fmt: skip
+    assert plain[1][0].row_totals == people

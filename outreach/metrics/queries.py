@@ -104,18 +104,88 @@ def count_each(
 
     One scan: the residents of every (row, column) are gathered once, and the cells,
     both margins and the total are counted from them."""
-    first = measures[0]
-    if any(
-        (m.kinds, m.rows_sql, m.where, m.params)
-        != (first.kinds, first.rows_sql, first.where, first.params)
-        for m in measures
-    ):
-        raise ValueError("count_each: the measures must count the same rows")
-    if rows != ALL and rows not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {rows!r} ({', '.join(DIMENSIONS)})")
-    row_sql = first.rows_sql or DIMENSIONS.get(rows, "'all'")
-    column_sql = DIMENSIONS.get(query.split, "'all'")
-    value_sql = "".join(f", {m.value}" for m in measures if m.value)
+    return count_many(db, [Request(query, tuple(measures), rows, k, hide_total, totals)])[0]
+
+
+@dataclass(frozen=True)
+class Request:
+    """The arguments of one :func:`count_each`, for :func:`count_many`."""
+
+    query: Query
+    measures: tuple[Measure, ...]
+    rows: str = ALL
+    k: int = DEFAULT_K
+    hide_total: bool = False
+    totals: bool = True
+
+
+def count_many(db: Database, requests: Sequence[Request]) -> list[list[Published]]:
+    """What :func:`count_each` gives for each request, with one scan for all the
+    requests that read the same rows (same kinds, dates and filters), whatever their rows,
+    columns and conditions: a page's tables of one kind of row cost one pass, not one each.
+    """
+    scans: dict[tuple[object, ...], list[int]] = {}
+    for n, request in enumerate(requests):
+        first = request.measures[0]
+        if any(
+            (m.kinds, m.rows_sql, m.where, m.params)
+            != (first.kinds, first.rows_sql, first.where, first.params)
+            for m in request.measures
+        ):
+            raise ValueError("count_each: the measures must count the same rows")
+        if request.rows != ALL and request.rows not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {request.rows!r} ({', '.join(DIMENSIONS)})")
+        query = request.query
+        key = (first.kinds, query.since, query.until, query.filters)
+        scans.setdefault(key, []).append(n)
+    gathered: dict[int, tuple[_Cells, _Amounts]] = {}
+    for numbers in scans.values():
+        gathered.update(zip(numbers, _scan(db, [requests[n] for n in numbers]), strict=True))
+    return [_tables(*gathered[n], requests[n]) for n in range(len(requests))]
+
+
+#: The residents behind each (row, column) cell, and each cell's sums of the values.
+_Cells = dict[tuple[str, str], set[str]]
+_Amounts = dict[tuple[str, str], list[int]]
+
+
+def _scan(db: Database, requests: Sequence[Request]) -> list[tuple[_Cells, _Amounts]]:
+    """One pass over the rows that ``requests`` all read, gathering each one's cells.
+
+    The rows are first gathered by every expression any request groups or filters them
+    by (a "fine" cell, such as new-or-returning x day x language x SMS-or-not); each
+    request's cells are then unions of fine cells. Python touches each row once, whatever
+    the number of requests, and the unions are set operations."""
+    first = requests[0].measures[0]
+    query = requests[0].query
+    expressions: list[str] = []  # what a fine cell is keyed by, each expression once
+    values: list[str] = []  # the value expressions summed, each once
+    select_params: list[str] = []
+
+    def place(expression: str, params: Sequence[str] = ()) -> int:
+        key = (expression, tuple(params))
+        if key not in placed:
+            placed[key] = len(expressions)
+            expressions.append(expression)
+            select_params.extend(params)
+        return placed[key]
+
+    placed: dict[tuple[str, tuple[str, ...]], int] = {}
+    #: Per request: where its row, column and condition (or None) are in a fine key, and
+    #: where its values are among the sums.
+    layout: list[tuple[int, int, int | None, list[int]]] = []
+    for request in requests:
+        measure = request.measures[0]
+        row = place(measure.rows_sql or DIMENSIONS.get(request.rows, "'all'"))
+        column = place(DIMENSIONS.get(request.query.split, "'all'"))
+        condition = place(f"({measure.where})", measure.params) if measure.where else None
+        sums = []
+        for m in request.measures:
+            if m.value:
+                if m.value not in values:
+                    values.append(m.value)
+                sums.append(values.index(m.value))
+        layout.append((row, column, condition, sums))
     where = [
         f"kind IN ({', '.join('?' for _ in first.kinds)})",
         "day >= ?",
@@ -123,33 +193,58 @@ def count_each(
         *(f"{DIMENSIONS[name]} = ?" for name, _ in query.filters),
     ]
     params: list[str] = [
+        *select_params,
         *first.kinds,
         query.since.isoformat(),
         query.until.isoformat(),
         *(value for _, value in query.filters),
     ]
-    if first.where:
-        where.append(first.where)
-        params += first.params
+    width = len(expressions)
     sql = (
-        f"SELECT {row_sql}, {column_sql}, resident{value_sql} "
+        f"SELECT resident, {', '.join(expressions + values)} "
         f"FROM activity WHERE {' AND '.join(where)}"
     )
     # The residents of each cell are gathered here, in sets, rather than counted in SQL:
     # SQLite sorts every row once per count(DISTINCT) (cells, rows, columns, all), and
     # with 64-character keyed ids that was most of a page's time.
-    residents: dict[tuple[str, str], set[str]] = {}
-    amounts: dict[tuple[str, str], list[int]] = {}
-    for r, c, who, *row_amounts in db.execute(sql, params):
-        cell = (str(r), str(c))
-        members = residents.get(cell)
+    fine: dict[tuple[object, ...], set[str]] = {}
+    fine_sums: dict[tuple[object, ...], list[int]] = {}
+    for row in db.execute(sql, params):
+        key = row[1 : width + 1]
+        members = fine.get(key)
         if members is None:
-            members = residents[cell] = set()
-            amounts[cell] = [0] * len(row_amounts)
-        members.add(who)
-        sums = amounts[cell]
-        for n, amount in enumerate(row_amounts):
-            sums[n] += amount or 0
+            members = fine[key] = set()
+            fine_sums[key] = [0] * len(values)
+        members.add(row[0])
+        if values:
+            totals = fine_sums[key]
+            for n, amount in enumerate(row[width + 1 :]):
+                totals[n] += amount or 0
+    found: list[tuple[_Cells, _Amounts]] = []
+    for row_at, column_at, condition, sums in layout:
+        residents: _Cells = {}
+        amounts: _Amounts = {}
+        for key, members in fine.items():
+            if condition is not None and not key[condition]:
+                continue
+            cell = (str(key[row_at]), str(key[column_at]))
+            gathered = residents.get(cell)
+            if gathered is None:
+                residents[cell] = set(members)
+                amounts[cell] = [fine_sums[key][n] for n in sums]
+            else:
+                gathered.update(members)
+                cell_sums = amounts[cell]
+                for i, n in enumerate(sums):
+                    cell_sums[i] += fine_sums[key][n]
+        found.append((residents, amounts))
+    return found
+
+
+def _tables(residents: _Cells, amounts: _Amounts, request: Request) -> list[Published]:
+    """The tables of one request from the cells its scan gathered."""
+    measures, query, k = request.measures, request.query, request.k
+    hide_total, totals = request.hide_total, request.totals
     # Level 0: the cells; 1: row totals; 2: column totals; 3: the total (always there).
     gathered: dict[int, dict[tuple[str, str], set[str]]] = {
         0: {},

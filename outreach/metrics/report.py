@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from outreach.engine.model import DirectoryNode, Flow, MenuNode, MessageNode
 
-from .queries import ALL, Measure, Query, count, count_each
+from .queries import ALL, Measure, Query, Request, count, count_many
 from .suppression import Published, suppress_series
 
 #: Translatable titles are marked with this no-op, so Babel's extractor finds them; the
@@ -63,18 +63,23 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
     """Reach (new and returning), reach over time, messages, SMS segments, opt-outs."""
     since = query.since.isoformat()
     who = Measure(("resident_day",), rows_sql=_new_or_returning(since))
-    # Who is new or returning, by the page's split: its total is the headline.
-    reach = count(db, query, who, k=k)
-    over_time = count(db, Query(query.since, query.until, ALL, query.filters),
-                      REACHED, period, k)  # fmt: skip
+    whole = Query(query.since, query.until, ALL, query.filters)
+    # Every table of resident-day rows from one scan of them.
+    tables = count_many(db, [
+        # Who is new or returning, by the page's split: its total is the headline.
+        Request(query, (who,), k=k),
+        Request(whole, (REACHED,), period, k),
+        # In and out count the same rows (segments count SMS residents only).
+        Request(query, (MESSAGES_IN, MESSAGES_OUT), k=k),
+        Request(query, (SEGMENTS,), k=k),
+    ])  # fmt: skip
+    [reach], [over_time], [messages_in, messages_out], [segments] = tables
     if (reach.total is None) != (over_time.total is None):
         # The same number in two tables: hidden in both, or neither would protect it.
-        reach = count(db, query, who, k=k, hide_total=True)
-        over_time = count(db, Query(query.since, query.until, ALL, query.filters),
-                          REACHED, period, k, hide_total=True)  # fmt: skip
-    # In and out from one scan of the same rows (segments count SMS residents only).
-    messages_in, messages_out = count_each(db, query, [MESSAGES_IN, MESSAGES_OUT], k=k)
-    segments = count(db, query, SEGMENTS, k=k)
+        [reach], [over_time] = count_many(db, [
+            Request(query, (who,), k=k, hide_total=True),
+            Request(whole, (REACHED,), period, k, hide_total=True),
+        ])  # fmt: skip
     opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k)
     headline = Headline(
         reach.total,
