@@ -7,9 +7,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
-import flask
 from flask import Flask, jsonify, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -24,33 +22,6 @@ from .settings import SettingError, load_settings
 #: Twilio sends at most 1,600 characters of text and a few dozen fields; anything much
 #: larger is not Twilio, and is refused (413) before it is read.
 MAX_REQUEST_BYTES = 64 * 1024
-
-
-class Request(flask.Request):
-    """Flask's request, with a url-encoded form (each Twilio webhook: a dozen fields)
-    parsed the way Werkzeug's form parser parses it, without building that parser and
-    reading the content type's parameters for each request: a twentieth of a turn."""
-
-    def _load_form_data(self) -> None:
-        content_type = self.environ.get("CONTENT_TYPE", "")
-        mimetype = content_type.partition(";")[0].strip().lower()
-        if "form" in self.__dict__ or mimetype != "application/x-www-form-urlencoded":
-            super()._load_form_data()
-            return
-        stream = self._get_stream_for_parsing()  # 413 beyond MAX_CONTENT_LENGTH
-        try:
-            # Exactly Werkzeug's call; what it cannot decode leaves the form empty.
-            items = parse_qsl(
-                stream.read().decode(), keep_blank_values=True, errors="werkzeug.url_quote"
-            )
-        except ValueError:
-            items = []
-        # As Werkzeug does: into the instance, where its cached properties look first.
-        self.__dict__.update(
-            stream=stream,
-            form=self.parameter_storage_class(items),
-            files=self.parameter_storage_class(),
-        )
 
 
 def production_problems(settings: Mapping[str, Any]) -> list[str]:
@@ -70,7 +41,6 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``OUTREACH_*`` variables, then ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
-    app.request_class = Request
     settings = load_settings(os.environ, test_config)
     if settings["ENV"] == "production":
         missing = production_problems(settings)

@@ -128,36 +128,3 @@ def test_the_simulator_is_off_in_production_unless_asked_for(tmp_path: Path) -> 
     assert client.get("/").get_data(as_text=True).startswith("outreach is running")
     client = create_app(production | {"SIMULATOR": "on"}).test_client()
     assert client.get("/simulator/").status_code == 200
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"From=%2B50255550100&Body=hola+mundo&Body=&NumMedia=0",
-        b"Body=%ZZ%E0%A4&x=%F0%9F%99%82&empty&=v&a=1=2",
-        b"Body=caf\xc3\xa9;x=1&&y",
-        b"Body=\xff\xfe",  # not UTF-8 at all: Werkzeug gives an empty form
-        b"",
-    ],
-)
-@pytest.mark.parametrize(
-    "content_type",
-    [
-        "application/x-www-form-urlencoded",
-        "Application/X-WWW-Form-Urlencoded; charset=UTF-8",
-        "multipart/form-data; boundary=x",
-        "text/plain",
-    ],
-)
-def test_forms_are_read_as_werkzeug_reads_them(body: bytes, content_type: str) -> None:
-    from werkzeug.test import EnvironBuilder
-    from werkzeug.wrappers import Request as WerkzeugRequest
-
-    from outreach.app import Request
-
-    def form(request_class: type[WerkzeugRequest]) -> list[tuple[str, str]]:
-        environ = EnvironBuilder(method="POST", data=body, content_type=content_type).get_environ()
-        request = request_class(environ)
-        return [*request.form.items(multi=True), ("files", str(len(request.files)))]
-
-    assert form(Request) == form(WerkzeugRequest)
