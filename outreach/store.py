@@ -423,7 +423,15 @@ class Store:
         caller's transaction must then be rolled back."""
         if rows.erases:
             return False
-        if not self.conn.execute(_UPSERT_RESIDENT_IF_UNCHANGED, (*rows.resident, stored)).rowcount:
+        if stored is None:
+            # Never seen: inserted, unless another message of theirs got in first.
+            sql, params = _INSERT_RESIDENT_IF_NEW, rows.resident
+        else:
+            # Only over that session: not over a newer one, and not into a row erased or
+            # forgotten meanwhile (an upsert would bring the erased resident back).
+            resident_id, *values = rows.resident
+            sql, params = _UPDATE_RESIDENT_IF_UNCHANGED, (*values, resident_id, stored)
+        if not self.conn.execute(sql, params).rowcount:
             return False
         self._log_turn(rows)
         return True
@@ -491,8 +499,16 @@ _UPSERT_RESIDENT = (
     "first_seen_on = coalesce(residents.first_seen_on, excluded.first_seen_on), "
     "updated_at = excluded.updated_at"
 )
-#: The same, only over the session the turn was worked out from (NULL: no row then).
-_UPSERT_RESIDENT_IF_UNCHANGED = f"{_UPSERT_RESIDENT} WHERE residents.session IS ?"
+#: A resident's first row, unless one was written meanwhile.
+_INSERT_RESIDENT_IF_NEW = (
+    "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+)
+#: The resident's row, only if it still holds the session the turn was worked out from.
+_UPDATE_RESIDENT_IF_UNCHANGED = (
+    "UPDATE residents SET language = ?, opted_out = ?, session = ?, "
+    "first_seen_on = coalesce(first_seen_on, ?), updated_at = ? WHERE id = ? AND session = ?"
+)
 _EVENT_COLUMNS = ("resident", "at", "kind", "flow", "node", "language", "channel", "run",
                   "field", "segments", "programme")  # fmt: skip
 _INSERT_EVENT = (

@@ -123,6 +123,47 @@ def test_a_turn_that_another_got_ahead_of_starts_from_where_that_one_left(
     assert session["not_understood"] == 2  # not 1: the late turn saw the one that cut in
 
 
+@pytest.mark.parametrize("cut_in", ["BORRAR", "purge"])
+def test_a_turn_worked_out_before_an_erasure_does_not_bring_the_resident_back(
+    tmp_path: Path, cut_in: str
+) -> None:
+    """An erasure (or a purge forgetting the resident) that goes through while another
+    message of theirs is worked out: that message is worked out again, from nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    from outreach.conversation import Conversations
+    from outreach.db import get_db
+    from outreach.metrics.purge import purge
+
+    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
+    cutting_in: list[str] = []
+    start = datetime(2026, 1, 5, 12, tzinfo=UTC)
+    now = [start]
+
+    def clock() -> datetime:
+        if cutting_in:
+            cutting_in.pop()
+            if cut_in == "purge":
+                purge(db, now[0].date(), 90, 10)
+            else:
+                conversations.handle("r1", "BORRAR", channel="sms", message_id="m-cut",
+                                     rendering="sms")  # fmt: skip
+        return now[0]
+
+    with app.app_context():
+        db = get_db()
+        conversations = Conversations(db, app.extensions["outreach.content"], clock=clock)
+        for n, text in enumerate(["hola", "3", "Huehuetenango"]):
+            conversations.handle("r1", text, channel="sms", message_id=f"m{n}", rendering="sms")
+        if cut_in == "purge":
+            now[0] = start + timedelta(days=200)  # silent for longer than the window
+        cutting_in.append(cut_in)
+        conversations.handle("r1", "hola", channel="sms", message_id="m9", rendering="sms")
+        [(session,)] = db.execute("select session from residents where id = 'r1'").fetchall()
+    # The late "hola" was worked out again from a new session: the department is gone.
+    assert json.loads(session)["fields"] == {}
+
+
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
