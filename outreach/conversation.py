@@ -101,6 +101,11 @@ class Conversations:
             except AlreadyProcessed:
                 # Handled meanwhile, and the session is as it left it: all rolled back.
                 earlier = store.processed_reply(message_id)
+                if earlier is None:
+                    # ... and erased since, with the rest of the resident: new again.
+                    return self.handle(resident_id, text, channel=channel,
+                                       message_id=message_id, rendering=rendering,
+                                       language=language)  # fmt: skip
             if earlier is None:
                 if any(e.kind == "erasure_requested" for e in turn.sprint.events):
                     forget_erased(self.db)

@@ -239,3 +239,33 @@ def test_queued_turns_give_up_at_their_own_deadline_behind_a_long_writer(
     with immediate(connect(path), queued=True) as db:  # and the queue is free again
         db.execute("select 1")
     assert (tmp_path / "db.sqlite3.queue").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_message_handled_and_erased_meanwhile_is_handled_as_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The narrowest window: the message was processed by another worker (so this turn's
+    writes are rolled back), and that resident erased before its reply could be read."""
+    from outreach.conversation import Conversations
+    from outreach.db import get_db
+    from outreach.store import AlreadyProcessed, Store
+
+    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
+    raced = [True]
+    save = Store.save_turn_if_unchanged
+
+    def once_already_processed(self: Store, stored: str | None, rows: object) -> bool:
+        if raced:
+            raced.pop()
+            raise AlreadyProcessed("m0")
+        return save(self, stored, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "save_turn_if_unchanged", once_already_processed)
+    with app.app_context():
+        db = get_db()
+        conversations = Conversations(db, app.extensions["outreach.content"])
+        reply = conversations.handle("r1", "hola", channel="sms", message_id="m0",
+                                     rendering="sms")  # fmt: skip
+        stored = db.execute("select reply from processed_messages where id = 'm0'").fetchone()
+    assert not raced and not reply.repeated
+    assert stored is not None and json.loads(stored[0]) == [m.body for m in reply.messages]
