@@ -111,7 +111,11 @@ def flow_messages(
             if node.retry:
                 what = "Said when the answer is not understood"
                 if node.check.kind is CheckKind.ONE_OF:
-                    what += " (when its list is numbered, it heads that list: keep it short)"
+                    what += (
+                        " (when its list is numbered, it heads the list's first SMS: a letter"
+                        " outside GSM-7, such as ë, makes that SMS cost up to 3 segments;"
+                        " `outreach check --costs` shows it)"
+                    )
                 add(f"{context}/retry", node.retry, _budget(node.retry, what), line)
         elif isinstance(node, MessageNode):
             add(context, node.text, _budget(node.text, "Message"), line)

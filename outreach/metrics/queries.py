@@ -66,6 +66,8 @@ class Measure:
     value: str | None = None
     #: Rows are this expression instead of a dimension (e.g. messages in or out).
     rows_sql: str | None = None
+    #: A condition the rows must meet: a comparison, true (1) or false (0 or NULL), as
+    #: :func:`count_many` reads it in the select list, shared with other tables' rows.
     where: str = ""
     params: tuple[str, ...] = field(default=())
 
