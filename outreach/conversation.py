@@ -16,7 +16,7 @@ from .channels.replies import Outgoing, Rendered, render
 from .content import Content
 from .engine import Engine, Inbound, Session, Sprint
 from .sms import segment_info
-from .store import AlreadyProcessed, Store, forget_erased, immediate, turn_rows
+from .store import AlreadyProcessed, Store, TurnRows, forget_erased, immediate, turn_rows
 
 logger = logging.getLogger(__name__)
 
@@ -67,16 +67,7 @@ class Conversations:
         earlier, state = store.turn_state(message_id, resident_id)
         if earlier is None:
             turn = self._turn(engine, state, inbound, rendering)
-            rows = turn_rows(
-                resident_id,
-                turn.sprint.session,
-                turn.sprint.events,
-                channel,
-                message_id,
-                [m.body for m in turn.rendered.messages],
-                turn.rendered.segments,
-                turn.now,
-            )
+            rows = turn.rows(resident_id, channel, message_id)
             try:
                 with immediate(self.db, queued=True):
                     # Most often the session is still the one the turn began from, and
@@ -88,16 +79,8 @@ class Conversations:
                                 # Another message of this resident got in first: start
                                 # from where it left the conversation.
                                 turn = self._turn(engine, latest, inbound, rendering)
-                            store.save_turn(
-                                resident_id,
-                                turn.sprint.session,
-                                turn.sprint.events,
-                                channel,
-                                message_id,
-                                [m.body for m in turn.rendered.messages],
-                                turn.rendered.segments,
-                                turn.now,
-                            )
+                                rows = turn.rows(resident_id, channel, message_id)
+                            store.save_turn(rows)
             except AlreadyProcessed:
                 # Handled meanwhile, and the session is as it left it: all rolled back.
                 earlier = store.processed_reply(message_id)
@@ -107,7 +90,7 @@ class Conversations:
                                        message_id=message_id, rendering=rendering,
                                        language=language)  # fmt: skip
             if earlier is None:
-                if any(e.kind == "erasure_requested" for e in turn.sprint.events):
+                if rows.erases:
                     forget_erased(self.db)
                 return Reply(turn.rendered.messages)
         # Twilio retried, or a double tap: the same answer again, and nothing changes.
@@ -126,6 +109,15 @@ class _Turn(NamedTuple):
     now: datetime
     sprint: Sprint
     rendered: Rendered
+
+    def rows(self, resident_id: str, channel: str, message_id: str) -> TurnRows:
+        """What this turn writes to the store."""
+        sprint, rendered = self.sprint, self.rendered
+        bodies = [m.body for m in rendered.messages]
+        return turn_rows(
+            resident_id, sprint.session, sprint.events, channel, message_id, bodies,
+            rendered.segments, self.now,
+        )  # fmt: skip
 
 
 def _outgoing(body: str, rendering: str) -> Outgoing:

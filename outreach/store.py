@@ -384,32 +384,22 @@ class Store:
         ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def save_turn(
-        self,
-        resident_id: str,
-        session: Session,
-        events: Sequence[Event],
-        channel: str,
-        message_id: str,
-        reply: list[str],
-        segments: Sequence[int | None],
-        now: datetime,
-    ) -> None:
-        """Everything one turn changes, in the caller's transaction.
+    def save_turn(self, rows: TurnRows) -> None:
+        """Everything one turn changes (see :func:`turn_rows`), in the caller's transaction.
 
         Erasure removes every row about the resident and keeps nothing of this turn
         either, except, for a resident who had said STOP, that wish: a bare row so
         nothing is sent to them again. (A retried erasure just erases and confirms again.)
         """
-        rows = turn_rows(resident_id, session, events, channel, message_id, reply, segments, now)
         if rows.erases:
+            resident_id = rows.resident[0]
             self.erase(resident_id)
             self.conn.execute(
                 "INSERT INTO anonymous_counts (day, metric, language, channel, count) "
                 "VALUES (?, 'erasure', ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1",
-                (now.date().isoformat(), session.language, channel),
+                (rows.now.date().isoformat(), rows.language, rows.channel),
             )
-            if session.opted_out:
+            if rows.opted_out:
                 self.conn.execute(_UPSERT_RESIDENT, rows.resident)
             return
         self.conn.execute(_UPSERT_RESIDENT, rows.resident)
@@ -526,6 +516,11 @@ class TurnRows(NamedTuple):
     processed: tuple[str, str, str, str]
     now: datetime
     erases: bool
+    #: What an erasure still needs: the turn's language and channel (counted, with no
+    #: resident), and whether the resident had said STOP (kept).
+    language: str
+    channel: str
+    opted_out: bool
 
 
 def turn_rows(
@@ -548,6 +543,9 @@ def turn_rows(
         (message_id, resident_id, stamp, json.dumps(reply)),
         now,
         any(isinstance(e, ev.ErasureRequested) for e in events),
+        session.language,
+        channel,
+        session.opted_out,
     )  # fmt: skip
 
 

@@ -83,7 +83,7 @@ def test_a_failed_turn_writes_nothing(tmp_path: Path) -> None:
     store = Store(db)
     try:
         with immediate(db):
-            store.save_turn("r1", Session("es"), [], "sms", "m1", ["hola"], [], NOW)
+            store.save_turn(turn_rows("r1", Session("es"), [], "sms", "m1", ["hola"], [], NOW))
             raise RuntimeError("the machine stops here")
     except RuntimeError:
         pass
@@ -125,10 +125,10 @@ def test_processed_ids_are_forgotten_after_the_retention(tmp_path: Path) -> None
     db = connect(tmp_path / "db.sqlite3", migrate=True)
     store = Store(db)
     with immediate(db):
-        store.save_turn("r1", Session("es"), [], "sms", "old", ["a"], [], NOW)
+        store.save_turn(turn_rows("r1", Session("es"), [], "sms", "old", ["a"], [], NOW))
     later = NOW + PROCESSED_RETENTION + timedelta(minutes=1)
     with immediate(db):
-        store.save_turn("r1", Session("es"), [], "sms", "new0", ["b"], [], later)
+        store.save_turn(turn_rows("r1", Session("es"), [], "sms", "new0", ["b"], [], later))
     assert store.processed_reply("old") is None
     assert store.processed_reply("new0") == ["b"]
 
@@ -154,18 +154,22 @@ def test_erasure_keeps_only_an_opt_out(tmp_path: Path) -> None:
     store = Store(db)
     with immediate(db):
         store.save_turn(
-            "r1",
-            Session("es", fields={"department": "Petén"}),
-            [ev.HelpRequested(NOW)],
-            "sms",
-            "m1",
-            ["x"],
-            [],
-            NOW,
+            turn_rows(
+                "r1",
+                Session("es", fields={"department": "Petén"}),
+                [ev.HelpRequested(NOW)],
+                "sms",
+                "m1",
+                ["x"],
+                [],
+                NOW,
+            )
         )
     quiet = Session("es", opted_out=True)
     with immediate(db):
-        store.save_turn("r1", quiet, [ev.ErasureRequested(NOW)], "sms", "m2", ["x"], [], NOW)
+        store.save_turn(
+            turn_rows("r1", quiet, [ev.ErasureRequested(NOW)], "sms", "m2", ["x"], [], NOW)
+        )
     assert db.table("events").count == 0 and db.table("processed_messages").count == 0
     row = db.table("residents").get("r1")
     assert row["opted_out"] == 1 and "Petén" not in row["session"]
