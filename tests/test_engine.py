@@ -387,12 +387,17 @@ nodes:
 """
 
 
-@pytest.fixture
-def survey(tmp_path: Path) -> Resident:
-    folder = write_flows(tmp_path / "flows", {"survey.yaml": QUESTIONS})
+def resident_of(tmp_path: Path, files: dict[str, str]) -> Resident:
+    """A resident talking to these content files (next to a small valid deployment)."""
+    folder = write_flows(tmp_path / "flows", files)
     result = load([folder], TODAY)
     assert result.flowset is not None, result.errors
     return Resident(Engine(result.flowset, new_id=counter_ids()))
+
+
+@pytest.fixture
+def survey(tmp_path: Path) -> Resident:
+    return resident_of(tmp_path, {"survey.yaml": QUESTIONS})
 
 
 def test_number_and_yes_no_questions_and_end(survey: Resident) -> None:
@@ -417,10 +422,7 @@ def test_text_answers_are_saved_as_written(tmp_path: Path) -> None:
     flow = QUESTIONS.replace("check: yes_no", "check: text").replace(
         'text: "Con {age} años, cuídese."', 'text: "Anotado: {travel}."'
     )
-    folder = write_flows(tmp_path / "flows", {"survey.yaml": flow})
-    result = load([folder], TODAY)
-    assert result.flowset is not None, result.errors
-    resident = Resident(Engine(result.flowset, new_id=counter_ids()))
+    resident = resident_of(tmp_path, {"survey.yaml": flow})
     resident.says("encuesta")
     resident.says("40")
     resident.says("  José  Pérez-Núñez! ")
@@ -463,11 +465,8 @@ nodes:
 def test_a_list_that_is_not_numbered_asks_again_and_never_takes_numbers(
     tmp_path: Path,
 ) -> None:
-    folder = write_flows(tmp_path / "flows", {"colours.yaml": COLOURS, "pick.yaml": PICK})
-    result = load([folder], TODAY)
-    assert result.flowset is not None, result.errors
-    assert not result.flowset.lists["colours"].numbered
-    resident = Resident(Engine(result.flowset, new_id=counter_ids()))
+    resident = resident_of(tmp_path, {"colours.yaml": COLOURS, "pick.yaml": PICK})
+    assert not resident.engine.flows.lists["colours"].numbered
     resident.says("color")
     assert resident.says("1") == "No lo conozco.\n¿Qué color?"
     assert not resident.session.list_shown
@@ -476,10 +475,7 @@ def test_a_list_that_is_not_numbered_asks_again_and_never_takes_numbers(
 
 def test_the_same_list_numbered_shows_its_items_instead(tmp_path: Path) -> None:
     numbered = COLOURS.replace("list: colours\n", "list: colours\nnumbered: true\n")
-    folder = write_flows(tmp_path / "flows", {"colours.yaml": numbered, "pick.yaml": PICK})
-    result = load([folder], TODAY)
-    assert result.flowset is not None, result.errors
-    resident = Resident(Engine(result.flowset, new_id=counter_ids()))
+    resident = resident_of(tmp_path, {"colours.yaml": numbered, "pick.yaml": PICK})
     resident.says("color")
     assert resident.says("1") == "No lo conozco.\n1. Rojo\n2. Verde"
     assert resident.says("2") == "Anotado: Verde."
