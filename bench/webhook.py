@@ -11,7 +11,13 @@ flows), then sends signed inbound messages from many fictional residents:
 
 Targets: webhook throughput at least half the bare endpoint's; p99 under 50 ms at 100/s.
 
-    .venv/bin/python bench/webhook.py
+    .venv/bin/python bench/webhook.py            # the figures
+    .venv/bin/python bench/webhook.py --split    # and where a message's CPU goes
+
+``--split`` also measures, in each worker, the CPU spent inside the Flask app, and
+prints it beside the server's whole CPU per message: the rest is gunicorn's HTTP
+handling and the kernel's. Measuring costs each request a little, so its rates and
+ratio are not the ones to quote.
 
 The server is what production runs (docs/deploy.md): sync workers, 2 x cores + 1. That
 is also the best measured for the webhook on two cores (messages/s, bare / webhook):
@@ -48,6 +54,7 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
+from cpu_split import read_totals
 from twilio.request_validator import RequestValidator
 
 from outreach.content import load_flows
@@ -74,7 +81,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int, database: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, database: Path, split: Path | None = None) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")},
         "OUTREACH_DATABASE": str(database),
@@ -82,6 +89,7 @@ def start_server(port: int, database: Path) -> subprocess.Popen[bytes]:
         "OUTREACH_PUBLIC_URL": f"{PUBLIC}:{port}",
         "OUTREACH_PSEUDONYM_KEY": "bench-pseudonym-key-of-at-least-32-bytes",
         "OUTREACH_LOG_LEVEL": "WARNING",
+        **({"BENCH_SPLIT_DIR": str(split)} if split else {}),
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"), "--chdir", str(ROOT / "bench"),
@@ -334,37 +342,55 @@ def client_cpu() -> float:
 class Cost:
     """CPU per message of one endpoint, summed over the rounds: what the ratio comes
     down to when the cores are saturated, and far less noisy on a shared machine than
-    the rates are."""
+    the rates are. With ``split``, also the CPU spent inside the Flask app."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, path: str, split: Path | None = None) -> None:
         self.pid = pid
+        self.path = path
+        self.split = split
         self.server = self.client = self.messages = 0.0
+        self.app = self.app_requests = 0.0
 
     def measure(self, run: Callable[..., float], *args: Any) -> float:
         """``run(*args)``, which returns messages per second over SECONDS."""
         server, client = server_cpu(self.pid), client_cpu()
+        app = read_totals(self.split, self.path) if self.split else (0.0, 0.0)
         rate = run(*args)
         self.server += server_cpu(self.pid) - server
         self.client += client_cpu() - client
         self.messages += rate * SECONDS
+        if self.split:
+            # Read once the workers have written their last request's figures.
+            time.sleep(0.2)
+            requests, seconds = read_totals(self.split, self.path)
+            self.app_requests += requests - app[0]
+            self.app += seconds - app[1]
         return rate
 
     def per_message(self) -> tuple[float, float]:
         """Microseconds of server and of load-generator CPU per message."""
         return self.server / self.messages * 1e6, self.client / self.messages * 1e6
 
+    def inside_app_per_message(self) -> float:
+        """Microseconds of CPU per message inside the Flask app (``split`` only)."""
+        return self.app / self.app_requests * 1e6 if self.app_requests else 0.0
+
 
 def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(port, Path(tmp) / "bench.sqlite3")
+        split = Path(tmp) / "split" if "--split" in sys.argv[1:] else None
+        if split:
+            split.mkdir()
+        server = start_server(port, Path(tmp) / "bench.sqlite3", split)
         try:
             closed_loop(port, "/twilio/bare", 1, 9000)  # warm up both
             closed_loop(port, "/twilio/messages", 1, 9100)
             # Alternate the two, several rounds, and take medians: the machine's noise
             # then falls on both alike.
             bares, webhooks = [], []
-            bare_cost, hook_cost = Cost(server.pid), Cost(server.pid)
+            bare_cost = Cost(server.pid, "/twilio/bare", split)
+            hook_cost = Cost(server.pid, "/twilio/messages", split)
             wrk = shutil.which("wrk")
             for round_ in range(ROUNDS):
                 if wrk:
@@ -418,6 +444,13 @@ def main() -> None:
         f" webhook {hook_server:4.0f} + {hook_client:3.0f} us: ratio at full cores "
         f"{(bare_server + bare_client) / (hook_server + hook_client):4.2f}"
     )
+    if split:
+        bare_app, hook_app = bare_cost.inside_app_per_message(), hook_cost.inside_app_per_message()
+        print(
+            f"of the server's CPU, inside the app:  bare {bare_app:4.0f} us, webhook "
+            f"{hook_app:4.0f} us; gunicorn and the kernel: bare {bare_server - bare_app:4.0f}"
+            f" us, webhook {hook_server - hook_app:4.0f} us (--split: rates not to quote)"
+        )
     print(
         f"at {RATE}/s ({len(latencies)} messages):  p50 {p50:6.1f} ms   p99 {p99:6.1f} ms"
         f"   max {max(latencies) * 1000:6.1f} ms   (target p99 < 50 ms)"

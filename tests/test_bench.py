@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,3 +30,25 @@ def test_the_engine_benchmark_script_walks_the_shipped_flows() -> None:
     engine = Engine(load_or_raise([ROOT / "flows"], TODAY), new_id=counter_ids())
     samples = engine_turn.time_turns(engine, engine_turn.SCRIPT, 1)
     assert len(samples) == len(engine_turn.SCRIPT)
+
+
+def test_the_webhook_bench_split_counts_each_path_over_every_worker(tmp_path: Path) -> None:
+    from cpu_split import CpuInsideApp, read_totals
+
+    def app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        sum(range(20_000))  # some CPU to measure
+        return [b"<Response/>"]
+
+    worker = CpuInsideApp(app, tmp_path)
+    for path in ("/a", "/a", "/b"):
+        assert worker({"PATH_INFO": path}, None) == [b"<Response/>"]
+    # As if that had been another worker process: its file keeps its own name.
+    (tmp_path / str(os.getpid())).rename(tmp_path / "another-worker")
+    worker = CpuInsideApp(app, tmp_path)
+    worker({"PATH_INFO": "/a"}, None)
+    worker({"PATH_INFO": "/a"}, None)  # the file is rewritten, not added to
+    requests, seconds = read_totals(tmp_path, "/a")
+    assert requests == 2 + 2
+    assert seconds > 0
+    assert read_totals(tmp_path, "/b")[0] == 1
+    assert read_totals(tmp_path, "/c") == (0, 0)
