@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import TEST_CONFIG
+from conversation_helpers import DAY, talk
 from flask import Flask
 
 from outreach import create_app
-from outreach.conversation import Conversations
-from outreach.db import get_db
 from outreach.metrics.queries import RESIDENTS_REACHED, Query, count, reached
 from outreach.store import connect
-
-DAY = datetime(2026, 11, 20, 15, tzinfo=UTC)
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
     return create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
-
-
-def talk(
-    app: Flask, residents: dict[str, list[str]], channel: str = "sms", at: datetime = DAY
-) -> list[str]:
-    """Play the conversations; returns every reply body sent."""
-    bodies: list[str] = []
-    with app.app_context():
-        clock = iter(at + timedelta(minutes=n) for n in range(10_000))
-        conversations = Conversations(
-            get_db(), app.extensions["outreach.content"], clock=lambda: next(clock)
-        )
-        for resident, texts in residents.items():
-            for n, text in enumerate(texts):
-                reply = conversations.handle(
-                    resident, text, channel=channel, message_id=f"{resident}-{at:%m%d%H%M}-{n}",
-                    rendering=channel,
-                )  # fmt: skip
-                bodies += [m.body for m in reply.messages]
-    return bodies
 
 
 def test_residents_reached_by_department_and_language(app: Flask) -> None:

@@ -4,48 +4,26 @@ each checked against what the conversations did, before and after their days clo
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import TEST_CONFIG
+from conversation_helpers import DAY, talk
 from flask import Flask
 
 from outreach import create_app
-from outreach.conversation import Conversations
-from outreach.db import get_db
 from outreach.metrics import report
 from outreach.metrics.queries import DIMENSIONS, Query, count, count_each, reached
 from outreach.metrics.rollup import close_days
 from outreach.store import connect
 
-DAY = datetime(2026, 11, 20, 15, tzinfo=UTC)
 RANGE = (date(2026, 11, 1), date(2026, 11, 30))
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
     return create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
-
-
-def talk(
-    app: Flask, residents: dict[str, list[str]], at: datetime = DAY, channel: str = "sms"
-) -> list[str]:
-    """Play the conversations; returns every reply body sent."""
-    bodies: list[str] = []
-    with app.app_context():
-        clock = iter(at + timedelta(minutes=n) for n in range(10_000))
-        conversations = Conversations(
-            get_db(), app.extensions["outreach.content"], clock=lambda: next(clock)
-        )
-        for resident, texts in residents.items():
-            for n, text in enumerate(texts):
-                reply = conversations.handle(
-                    resident, text, channel=channel, message_id=f"{resident}-{at:%d}-{n}",
-                    rendering=channel,
-                )  # fmt: skip
-                bodies += [m.body for m in reply.messages]
-    return bodies
 
 
 def test_closing_a_day_keeps_every_figure_and_drops_the_time_of_day(app: Flask) -> None:
