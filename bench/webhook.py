@@ -353,19 +353,24 @@ class Cost:
 
     def measure(self, run: Callable[..., float], *args: Any) -> float:
         """``run(*args)``, which returns messages per second over SECONDS."""
+        app_requests, app = self.inside_app()
         server, client = server_cpu(self.pid), client_cpu()
-        app = read_totals(self.split, self.path) if self.split else (0.0, 0.0)
         rate = run(*args)
         self.server += server_cpu(self.pid) - server
         self.client += client_cpu() - client
         self.messages += rate * SECONDS
-        if self.split:
-            # Read once the workers have written their last request's figures.
-            time.sleep(0.2)
-            requests, seconds = read_totals(self.split, self.path)
-            self.app_requests += requests - app[0]
-            self.app += seconds - app[1]
+        requests, seconds = self.inside_app()
+        self.app_requests += requests - app_requests
+        self.app += seconds - app
         return rate
+
+    def inside_app(self) -> tuple[float, float]:
+        """Requests and CPU seconds inside the app so far (``split`` only, else zeros),
+        read once the workers have written their last request's figures."""
+        if self.split is None:
+            return 0.0, 0.0
+        time.sleep(0.2)
+        return read_totals(self.split, self.path)
 
     def per_message(self) -> tuple[float, float]:
         """Microseconds of server and of load-generator CPU per message."""
