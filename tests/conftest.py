@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -105,8 +109,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def chromium_path() -> str | None:
-    import shutil
-
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -130,3 +132,40 @@ def serving(app: Flask) -> Iterator[str]:
     finally:
         httpd.shutdown()
         thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class Distributions:
+    """The sdist and the wheel, built as a release would be, from the tracked files only."""
+
+    sdist: Path
+    wheel: Path
+
+
+def tracked_files() -> list[str]:
+    """Every file git tracks in the checkout, as it is in the work tree."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, text=True
+    ).stdout
+    return [name for name in listed.split("\0") if name and (ROOT / name).exists()]
+
+
+@pytest.fixture(scope="session")
+def distributions(tmp_path_factory: pytest.TempPathFactory) -> Distributions:
+    """`python -m build` on a copy of the tracked files: an untracked or stale file of the
+    checkout (build/, *.egg-info) cannot slip into the result, and the wheel is built from
+    the sdist, as pip builds it from a source release."""
+    source = tmp_path_factory.mktemp("source")
+    for name in tracked_files():
+        target = source / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target, follow_symlinks=False)
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
+        capture_output=True,
+        check=True,
+    )
+    (sdist,) = out.glob("*.tar.gz")
+    (wheel,) = out.glob("*.whl")
+    return Distributions(sdist, wheel)
