@@ -40,8 +40,12 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then ``OUTREACH_*`` variables, then ``test_config``."""
-    app = Flask(__name__, instance_relative_config=True)
     settings = load_settings(os.environ, test_config)
+    # The instance folder from the settings, as the commands find it: Flask's own default
+    # lies inside the checkout, or under the virtualenv once the package is installed.
+    instance = Path(settings["INSTANCE_DIR"]).resolve()
+    settings["INSTANCE_DIR"] = str(instance)
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
     if settings["ENV"] == "production":
         missing = production_problems(settings)
         if missing:
@@ -49,7 +53,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     logging.getLogger("outreach").setLevel(settings["LOG_LEVEL"])
-    instance = Path(app.instance_path)
     # Owner only: the key, the database and its -wal and -shm files live here.
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
 

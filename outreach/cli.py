@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .settings import SETTINGS, SettingError, load_settings
+from .settings import SETTINGS, SettingError, database_path, load_settings
 
 if TYPE_CHECKING:
     from .content import Content
@@ -40,9 +40,10 @@ def _content(flows_dir: str | None) -> Content:
     from .engine import counter_ids
     from .flowfile import ContentError
 
+    settings = {**_settings(flows_dir), "CATALOG_CHECK_SECONDS": 0}
+    _require_flows(settings)
     try:
         # One person at a terminal: a catalog saved during a chat is used at the next line.
-        settings = {**_settings(flows_dir), "CATALOG_CHECK_SECONDS": 0}
         return Content(settings, new_id=counter_ids())
     except ContentError as exc:
         for problem in exc.problems:
@@ -50,6 +51,15 @@ def _content(flows_dir: str | None) -> Content:
         raise click.ClickException(
             f"the content has {len(exc.problems)} error(s); run 'outreach check' for details"
         ) from None
+
+
+def _require_flows(settings: dict[str, Any]) -> None:
+    """An installed outreach has no content of its own: say where content comes from."""
+    if not Path(settings["FLOWS_DIR"]).exists():
+        raise click.ClickException(
+            f"no flows folder at {settings['FLOWS_DIR']}: run this in a deployment folder "
+            "('outreach init DIR' creates one) or set OUTREACH_FLOWS_DIR"
+        )
 
 
 def _load(flows_dir: str | None) -> FlowSet:
@@ -84,10 +94,35 @@ def serve(host: str, port: int, debug: bool) -> None:
                 "outreach serve is the development server; in production run "
                 "gunicorn 'outreach:create_app()'"
             )
+        _require_flows(_settings())
         app = create_app()
     except (ContentError, SettingError) as exc:
         raise click.ClickException(f"cannot start:\n{exc}") from None
     app.run(host=host, port=port, debug=debug)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Create a deployment folder for an organisation's own content, from the sample.
+
+    FOLDER gets flows/ (with its tests and the JSON Schema for editors), locales/, an
+    instance/ folder for the database (kept out of git), and a README for the staff.
+    Keep FOLDER in a git repository of its own, and run the service and every command
+    from it; upgrading outreach with pip never touches it.
+
+    Example:
+
+        outreach init /srv/outreach/content
+    """
+    from .deployment_folder import FolderNotEmpty, create
+
+    try:
+        written = create(folder)
+    except FolderNotEmpty as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{len(written)} files -> {folder}; the sample content must be checked before use.")
+    click.echo(f"Next: cd {folder} && outreach check && outreach test-flows  (see README.md)")
 
 
 @main.command()
@@ -391,7 +426,7 @@ def metrics(
     last = until.date() if until else datetime.now(UTC).date()
     first = since.date() if since else last - timedelta(days=29)
     dimensions = [d.strip() for d in by.split(",") if d.strip()] + [ALL, ALL]
-    path = Path(settings["DATABASE"] or Path("instance") / "outreach.sqlite3")
+    path = database_path(settings)
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run the service first")
     db = connect(path, migrate=True)
@@ -481,7 +516,7 @@ def purge(today: datetime | None) -> None:
     from .store import connect
 
     settings = _settings()
-    path = Path(settings["DATABASE"] or Path("instance") / "outreach.sqlite3")
+    path = database_path(settings)
     if not path.exists():
         raise click.ClickException(f"no database at {path}")
     day = today.date() if today else datetime.now(UTC).date()
@@ -502,7 +537,7 @@ def _database() -> Any:
     from .store import connect
 
     settings = _settings()
-    path = Path(settings["DATABASE"] or Path("instance") / "outreach.sqlite3")
+    path = database_path(settings)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return connect(path, migrate=True)
 

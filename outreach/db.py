@@ -13,14 +13,12 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlite_utils import Database
 
+from . import settings
 from .store import connect
-
-DEFAULT_NAME = "outreach.sqlite3"
 
 
 def database_path(app: Flask) -> Path:
-    configured = app.config["DATABASE"]
-    return Path(configured) if configured else Path(app.instance_path) / DEFAULT_NAME
+    return settings.database_path(app.config)
 
 
 def get_db() -> Database:

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "OUTREACH_"
-#: The checkout's folder, where the shipped flows/ and locales/ are.
+#: The checkout's folder, where the shipped flows/ and locales/ are (in a checkout).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Settings that name folders, resolved against the current directory or the checkout.
-FOLDER_SETTINGS = ("FLOWS_DIR", "LOCALES_DIR")
+FOLDER_SETTINGS = ("FLOWS_DIR", "LOCALES_DIR", "INSTANCE_DIR")
+#: The database's file name in the instance folder, unless OUTREACH_DATABASE names one.
+DATABASE_NAME = "outreach.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,17 @@ SETTINGS: tuple[Setting, ...] = (
         "offered that language; untranslated messages are sent in Spanish.",
     ),
     Setting(
+        "INSTANCE_DIR",
+        "instance",
+        "Folder of the service's own files, which never go into git: the database (unless "
+        "DATABASE names one) and, in development, the generated keys. Relative to the "
+        "current directory, or else to the checkout.",
+    ),
+    Setting(
         "DATABASE",
         "",
-        "Path of the SQLite database. Empty: outreach.sqlite3 in the instance/ folder.",
+        "Path of the SQLite database. Empty: outreach.sqlite3 in INSTANCE_DIR. The service "
+        "and every command use the same one.",
     ),
     Setting(
         "PROXY_HOPS",
@@ -217,9 +227,19 @@ def load_settings(
 
 
 def resolve_folder(value: str) -> Path:
-    """A folder as given if it exists (or is absolute), else inside the checkout, so that
-    `outreach chat` and gunicorn work from any directory."""
+    """A folder as given if it exists (or is absolute), else the checkout's if it has
+    one, so that `outreach chat` and gunicorn work from any directory of a checkout; else
+    as given, in the current directory (an installed package has no checkout)."""
     path = Path(value)
     if path.is_absolute() or path.exists():
         return path
-    return PROJECT_ROOT / path
+    if (PROJECT_ROOT / path).exists():
+        return PROJECT_ROOT / path
+    return path
+
+
+def database_path(settings: Mapping[str, Any]) -> Path:
+    """The one database of a deployment: the service and every command open this one."""
+    if settings["DATABASE"]:
+        return Path(settings["DATABASE"])
+    return Path(settings["INSTANCE_DIR"]) / DATABASE_NAME

@@ -11,11 +11,24 @@ import tarfile
 import zipfile
 from pathlib import PurePosixPath
 
-from conftest import Distributions, tracked_files
+from conftest import ROOT, Distributions, tracked_files
 
 
 def package_files() -> set[str]:
-    return {name for name in tracked_files() if name.startswith("outreach/")}
+    """Every tracked file under outreach/; the sample's links to flows/ and locales/ stand
+    for every tracked file in those folders."""
+    tracked = tracked_files()
+    files = set()
+    for name in tracked:
+        if not name.startswith("outreach/"):
+            continue
+        path = ROOT / name
+        if path.is_symlink() and path.is_dir():
+            target = path.resolve().relative_to(ROOT).as_posix() + "/"
+            files |= {name + "/" + t.removeprefix(target) for t in tracked if t.startswith(target)}
+        else:
+            files.add(name)
+    return files
 
 
 def test_the_wheel_holds_every_tracked_file_of_the_package(distributions: Distributions) -> None:
@@ -26,6 +39,9 @@ def test_the_wheel_holds_every_tracked_file_of_the_package(distributions: Distri
     # The dashboard's pages and its Spanish, named, since they are what went missing.
     assert "outreach/templates/dashboard/login.html" in listed
     assert "outreach/translations/es/LC_MESSAGES/dashboard.po" in listed
+    # The sample `outreach init` copies, for an install that has no checkout.
+    assert "outreach/sample/flows/deployment.yaml" in listed
+    assert "outreach/sample/locales/en/LC_MESSAGES/flows.po" in listed
 
 
 def test_the_wheel_holds_nothing_but_the_package(distributions: Distributions) -> None:
