@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test reference-calculator browser lint typecheck pytest check flows-test bench schema clean ui-messages
+.PHONY: run test reference-calculator browser lint typecheck pytest check flows-test install-test bench schema clean ui-messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ flows-test: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+## Only the install test (also part of `make test`): the wheel in a fresh virtualenv,
+## `outreach init`, gunicorn in production mode from the new folder.
+install-test: $(STAMP)
+	$(BIN)/pytest -m install --durations=3
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_turn.py
