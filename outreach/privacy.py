@@ -20,6 +20,10 @@ KEY_FILE = "pseudonym.key"
 
 _NOT_DIGITS = re.compile(r"[\s().\-]")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+#: Meta's business-scoped user id of a WhatsApp user who shows no phone number: a
+#: two-letter country code, a dot, letters and digits (e.g. GT.1502576394655843).
+_BSUID = re.compile(r"^[A-Za-z]{2}\.[A-Za-z0-9]{1,128}$")
+_WHATSAPP = "whatsapp:"
 
 
 class PseudonymKeyError(ValueError):
@@ -38,13 +42,30 @@ def e164(address: str) -> str | None:
     return number if _E164.match(number) else None
 
 
+def resident_address(address: str) -> str | None:
+    """The stable identifier of a Twilio sender, to be pseudonymised: its E.164 number,
+    or, for WhatsApp, the BSUID of a user who shows no number; None if neither.
+
+    A BSUID is kept exactly as sent (Meta: store it as received), and cannot be taken for
+    a number: numbers start with +. It only comes over WhatsApp."""
+    number = e164(address)
+    if number is not None:
+        return number
+    stripped = address.strip()
+    if stripped[: len(_WHATSAPP)].lower() == _WHATSAPP:
+        user_id = stripped[len(_WHATSAPP) :]
+        if _BSUID.match(user_id):
+            return user_id
+    return None
+
+
 def keyed_id(key: bytes, value: str, purpose: str) -> str:
     """A stable id for ``value`` that cannot be reversed without the key."""
     return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def pseudonymise(key: bytes, number: str) -> str:
-    """The resident id of an E.164 number."""
+    """The resident id of an E.164 number (or of a WhatsApp BSUID, see resident_address)."""
     return keyed_id(key, number, "resident")
 
 

@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException
 
 from outreach.conversation import Conversations, utc_now
 from outreach.db import get_db
-from outreach.privacy import e164, keyed_id, pseudonymise
+from outreach.privacy import keyed_id, pseudonymise, resident_address
 from outreach.store import Store, immediate
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,8 @@ def messages() -> Response:
     verify_signature()
     form = request.form
     address = form.get("From", "")
-    number = e164(address)
+    # A number, or a WhatsApp user's business-scoped id (no number shown): both residents.
+    number = resident_address(address)
     message_sid = form.get("MessageSid") or form.get("SmsSid") or ""
     if number is None or not message_sid:
         logger.warning("inbound message without a usable sender or MessageSid: ignored")
@@ -193,7 +194,7 @@ def status() -> Response:
     if not message_sid or not state:
         return twiml()
     key: bytes = current_app.extensions["outreach.pseudonym_key"]
-    number = e164(form.get("To", ""))
+    number = resident_address(form.get("To", ""))
     code_text = form.get("ErrorCode", "")
     error_code = (
         int(code_text)
