@@ -22,8 +22,8 @@ from outreach.flowfile import load
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ROOT / "flows"
 #: Checks run "today" at a fixed date, so a test gives the same answer on any day.
-TODAY = date(2026, 11, 28)
-NOON = datetime(2026, 11, 28, 12, 0)
+TODAY = date(2026, 12, 3)
+NOON = datetime(2026, 12, 3, 12, 0)
 AUTH_TOKEN = "test-auth-token-not-a-real-one"
 PUBLIC_URL = "https://outreach.example.org"
 TEST_CONFIG = {

@@ -25,7 +25,7 @@ def test_healthz(client: FlaskClient) -> None:
     assert response.json == {
         "status": "ok",
         "deployment": "sample_guatemala",
-        "flows": 8,
+        "flows": 11,
         "languages": ["es", "en"],
     }
 

@@ -20,7 +20,7 @@ CASES = sorted((ROOT / BROKEN).glob("*.yaml"))
 
 
 def run_check(
-    cli: CliRunner, *paths: str | Path, today: str = "2026-11-28"
+    cli: CliRunner, *paths: str | Path, today: str = "2026-12-03"
 ) -> tuple[int, list[str]]:
     result = cli.invoke(main, ["check", "-q", "--today", today, *map(str, paths)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
@@ -151,7 +151,7 @@ def test_garbage_gets_a_clear_answer_never_a_traceback(
 ) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(content)
-    result = cli.invoke(main, ["check", "--today", "2026-11-28", str(bad)])
+    result = cli.invoke(main, ["check", "--today", "2026-12-03", str(bad)])
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     assert result.exit_code == 1

@@ -104,7 +104,7 @@ def test_a_listing_page_over_budget_is_a_warning_at_its_entry(folder: Path) -> N
 
 def test_the_summary_counts_listing_pages(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OUTREACH_LOCALES_DIR", str(folder.parent / "locales"))
-    result = CliRunner().invoke(main, ["check", "--costs", "--today", "2026-11-28", str(folder)])
+    result = CliRunner().invoke(main, ["check", "--costs", "--today", "2026-12-03", str(folder)])
     assert result.exit_code == 0, result.output
     assert re.search(r"find/listing\[Alta Verapaz 1/2\] es +UCS-2 2 SMS", result.output)
     summary = re.search(r"es: median 1 SMS per message, (\d+) of (\d+) messages", result.output)

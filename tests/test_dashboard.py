@@ -393,14 +393,15 @@ def test_content_health_lists_flows_messages_and_directory_entries_due_for_revie
 ) -> None:
     import outreach.dashboard
 
-    # The shipped content is due for review on 2027-05-28: ten days before, all of it shows.
+    # Most shipped content is due for review by 2027-05-28 (US policy sooner): ten days
+    # before, all of it shows, the overdue too.
     monkeypatch.setattr(
         outreach.dashboard, "utc_now", lambda: datetime(2027, 5, 18, 12, tzinfo=UTC)
     )
     log_in(client, "beto")
     page = client.get("/dashboard/quality?ui=en&since=2027-05-01&until=2027-05-18")
     text = page.get_data(as_text=True)
-    assert "risks: review by 2027-05-28 (in 10 days)" in text  # a flow
+    assert "main: review by 2027-05-28 (in 10 days)" in text  # a flow
     assert "pathways/h2:" in text  # a message with a source of its own
     # A directory entry (the name as the page escapes it).
     assert "programmes: Trabajo Temporal en el Extranjero (Mintrab): review by" in text

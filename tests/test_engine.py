@@ -28,8 +28,8 @@ def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> Non
 def test_menu_choices_walk_two_levels_and_menu_comes_back(resident: Resident) -> None:
     resident.says("hola")
     assert resident.says("2").startswith("Caminos legales. Elija un tema:")
-    assert resident.says("1").startswith("El Ministerio de Trabajo tiene un programa")
-    assert resident.says("1)").startswith("Un reclutador que le pide dinero")
+    assert resident.says("1").startswith("Trabajo Temporal en el Extranjero, del Ministerio")
+    assert resident.says("1)").startswith("Nadie puede cobrarle por darle un trabajo")
     reply = resident.says("MENÚ")
     assert reply.startswith(MAIN_MENU)
     assert "Hola." not in reply  # the menu command skips the welcome
@@ -143,7 +143,7 @@ def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
     resident.says("1")
     reply = resident.says("AYUDA")
     assert reply.startswith("Responda con el número de una opción.")
-    assert reply.endswith("5. Secuestros en el camino\n6. Coyotes: deudas y abandono")
+    assert reply.endswith("6. Secuestros\n7. Coyotes y deudas")
     assert "help_requested" in resident.kinds()
 
 
@@ -196,7 +196,7 @@ def test_session_within_timeout_continues(resident: Resident) -> None:
     resident.says("hola")
     resident.says("1")
     resident.now = NOON + timedelta(days=2, hours=23)
-    assert resident.says("2").startswith("Si le extorsionan")
+    assert resident.says("2").startswith("Estafas de hoy: CBP One ya no existe")
 
 
 def test_same_inputs_give_the_same_sprint(shipped: FlowSet) -> None:

@@ -155,7 +155,7 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     session, reply = say(fresh, fresh.new_session("mam"), "hola")
     assert reply.startswith("Hola. Un servicio gratuito")
 
-    result = runner.invoke(main, ["check", "--today", "2026-11-28"])
+    result = runner.invoke(main, ["check", "--today", "2026-12-03"])
     assert "mam: fuzzy, not served: the Spanish of welcome/hello changed" in result.output
     line = next(row for row in result.output.splitlines() if "mam: fuzzy" in row)
     assert line.startswith("locales/mam/LC_MESSAGES/flows.po:")
@@ -179,7 +179,7 @@ def test_placeholders_must_match_and_broken_catalogs_are_reported(site: Path) ->
     en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
     set_translation(en, "programmes/kind", "What are you looking for in {departamento}?")
     runner = CliRunner()
-    out = runner.invoke(main, ["check", "--today", "2026-11-28"]).output
+    out = runner.invoke(main, ["check", "--today", "2026-12-03"]).output
     assert (
         "en: placeholders differ from the Spanish (missing {department}; added "
         "{departamento}); this translation is not served"
@@ -192,7 +192,7 @@ def test_placeholders_must_match_and_broken_catalogs_are_reported(site: Path) ->
 
     kek = site / "locales" / "kek" / "LC_MESSAGES" / "flows.po"
     kek.write_text(kek.read_text(encoding="utf-8") + '\nmsgctxt "x"\nmsgid "y"\n', encoding="utf-8")
-    result = runner.invoke(main, ["check", "--today", "2026-11-28"])
+    result = runner.invoke(main, ["check", "--today", "2026-12-03"])
     assert result.exit_code == 1
     assert "locales/kek/LC_MESSAGES/flows.po:" in result.output
     assert "invalid catalog: missing msgstr" in result.output
@@ -210,7 +210,7 @@ def test_what_msgfmt_rejects_is_reported_with_its_line(site: Path) -> None:
         kek.read_text(encoding="utf-8") + 'msgctxt "x"\nmsgid "y"\nmsgstr "z" junk\n',
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
+    result = CliRunner().invoke(main, ["check", "--today", "2026-12-03"])
     assert result.exit_code == 1
     assert (
         f"locales/kek/LC_MESSAGES/flows.po:{lines + 3}:1: error: msgfmt --check: syntax error"
@@ -236,7 +236,7 @@ def test_duplicate_definitions_are_rejected_as_msgfmt_would(site: Path) -> None:
         text + '\nmsgctxt "main/menu"\nmsgid "¿Sobre qué quiere saber?"\nmsgstr "Again"\n',
         encoding="utf-8",
     )
-    result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
+    result = CliRunner().invoke(main, ["check", "--today", "2026-12-03"])
     assert result.exit_code == 1
     assert "duplicate message definition (first at line" in result.output
 
@@ -276,7 +276,7 @@ def test_a_new_resident_chooses_among_offered_languages(site: Path) -> None:
     session, reply = say(engine, session, "riesgos")  # Spanish words always work too
     assert reply.startswith("Risks. Choose a topic:")
     session, reply = say(engine, session, "threat")
-    assert reply.startswith("If someone extorts you")
+    assert reply.startswith("If someone threatens you to get money")
 
 
 def test_a_first_message_in_english_settles_the_language(site: Path) -> None:
@@ -295,7 +295,7 @@ def test_a_translated_command_word_never_overrides_an_answer(site: Path) -> None
     en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
     set_translation(en, "command/stop", "stop, stopall, unsubscribe, cancel, end, quit, no")
     set_translation(en, "risks/menu/option/2/keywords", "threat, help")
-    result = CliRunner().invoke(main, ["check", "--today", "2026-11-28"])
+    result = CliRunner().invoke(main, ["check", "--today", "2026-12-03"])
     assert result.exit_code == 1
     assert (
         "en: 'no' for the 'stop' command is also an answer in the flows; commands win "

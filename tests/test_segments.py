@@ -172,7 +172,7 @@ def test_the_reference_runner_is_committed() -> None:
 
 def test_check_prices_the_shaped_text(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
-    result = cli.invoke(main, ["check", "--costs", "--today", "2026-11-28"])
+    result = cli.invoke(main, ["check", "--costs", "--today", "2026-12-03"])
     rows = [line for line in result.output.splitlines() if "programmes/ask_department es" in line]
     # "¿En qué departamento vive?": é is GSM-7, and the deployment makes Spanish SMS plain.
     assert rows and "GSM-7 1 SMS" in rows[0]
@@ -183,7 +183,7 @@ def test_check_reports_the_median_segments_per_message(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
-    result = cli.invoke(main, ["check", "--costs", "--today", "2026-11-28"])
+    result = cli.invoke(main, ["check", "--costs", "--today", "2026-12-03"])
     summary = [line for line in result.output.splitlines() if line.startswith("es: median ")]
     assert summary == [summary[0]] and " SMS per message, " in summary[0]
     assert summary[0].startswith("es: median 1 SMS per message")
