@@ -12,12 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Start the service on http://127.0.0.1:5000 (shipped flows, SQLite under instance/).
+# Where `make run` listens: `make run PORT=5050`, `make run HOST=0.0.0.0` (other machines).
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+## Start the service on http://$(HOST):$(PORT) (shipped flows, SQLite under instance/).
 run: $(STAMP)
 	$(BIN)/outreach demo-data --if-empty --residents 300
-	@echo "outreach: open http://127.0.0.1:5000/simulator/ to talk to the flows,"
-	@echo "          and http://127.0.0.1:5000/dashboard/ (demo / demo-password) for metrics"
-	$(BIN)/outreach serve --host 127.0.0.1 --port 5000
+	@echo "outreach: open http://$(HOST):$(PORT)/simulator/ to talk to the flows,"
+	@echo "          and http://$(HOST):$(PORT)/dashboard/ (demo / demo-password) for metrics"
+	$(BIN)/outreach serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check, check the shipped content and run the whole test suite.
 test: $(STAMP) reference-calculator browser lint typecheck check flows-test pytest

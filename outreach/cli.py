@@ -544,7 +544,9 @@ def _database() -> Any:
 
 def _password(ask: bool) -> str:
     if not ask:
-        return sys.stdin.readline().rstrip("\n")
+        # The first line of a pipe (printf '%s\n' "$PASSWORD" | ...), with or without its
+        # line end, a Windows one included.
+        return sys.stdin.readline().rstrip("\r\n")
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
@@ -598,11 +600,14 @@ def users() -> None:
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin (scripts).")
 def users_add(name: str, role: str, password_stdin: bool) -> None:
-    """Add a staff account; the password is asked twice (or read from stdin).
+    """Add a staff account; the password is asked twice, or read from a pipe with
+    --password-stdin (its first line).
 
     Example:
 
         outreach users add ana --role viewer
+
+        printf '%s\\n' "$PASSWORD" | outreach users add ana --password-stdin
     """
     from . import staff
 

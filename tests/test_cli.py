@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,27 @@ def test_every_command_has_help_and_an_example(command: click.Command) -> None:
     for param in command.params:
         if isinstance(param, click.Option):
             assert param.help, f"{command.name} {param.opts} has no help"
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", ""])
+def test_users_add_reads_a_piped_password(tmp_path: Path, line_end: str) -> None:
+    from datetime import UTC, datetime
+
+    from outreach.staff import authenticate
+    from outreach.store import connect
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    env["OUTREACH_DATABASE"] = str(tmp_path / "outreach.sqlite3")
+    # A real pipe, as `printf '%s\n' "$PASSWORD" | outreach users add ...` gives it.
+    added = subprocess.run(
+        [*OUTREACH, "users", "add", "ana", "--role", "admin", "--password-stdin"],
+        input="a long piped password" + line_end,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert added.returncode == 0, added.stderr
+    db = connect(tmp_path / "outreach.sqlite3")
+    assert (
+        authenticate(db, "ana", "a long piped password", "127.0.0.1", datetime.now(UTC)) is not None
+    )
