@@ -404,7 +404,9 @@ def test_content_health_lists_flows_messages_and_directory_entries_due_for_revie
     assert "main: review by 2027-05-28 (in 10 days)" in text  # a flow
     assert "pathways/h2:" in text  # a message with a source of its own
     # A directory entry (the name as the page escapes it).
-    assert "programmes: Trabajo Temporal en el Extranjero (Mintrab): review by" in text
+    assert (
+        "programmes: Trabajo Temporal en el Extranjero (Ministerio de Trabajo): review by" in text
+    )
 
 
 def test_the_audit_log_pages_back_to_the_first_entry(app: Flask, client: FlaskClient) -> None:

@@ -18,10 +18,10 @@ NOT_FOUND = "No encontré ese departamento. Responda con su número:"
 
 def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> None:
     reply = resident.says("hola")
-    assert reply.startswith("Hola. Servicio gratuito")
+    assert reply.startswith("Hola. Servicio sobre migración")
     assert "CONTENIDO DE EJEMPLO" in reply
     assert f"{MAIN_MENU}\n1. Riesgos de migrar" in reply
-    assert "No guardamos su número ni sus mensajes" in reply
+    assert "Este servicio no guarda su número ni lo que escribe" in reply
     assert resident.kinds()[:2] == ["flow_started", "node_visited"]
 
 
@@ -189,7 +189,7 @@ def test_idle_session_expires_to_the_welcome(resident: Resident) -> None:
     resident.says("hola")
     resident.says("1")
     resident.now = NOON + timedelta(days=3, minutes=1)
-    assert resident.says("2").startswith("Hola. Servicio gratuito")
+    assert resident.says("2").startswith("Hola. Servicio sobre migración")
 
 
 def test_session_within_timeout_continues(resident: Resident) -> None:

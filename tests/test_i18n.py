@@ -86,10 +86,10 @@ def test_pybabel_extract_finds_every_flow_message_with_its_context(tmp_path: Pat
 
 
 def test_same_words_in_two_places_are_two_messages() -> None:
-    messages = [m for m in all_messages([FLOWS]) if m.text == "Sí"]
+    messages = [m for m in all_messages([FLOWS]) if m.text == "Trata de personas"]
     assert {m.context for m in messages} == {
-        "feedback/useful/option/1",
-        "programmes/confirm_department/option/1",
+        "emergencies/menu/option/2",
+        "risks/menu/option/5",
     }
 
 
@@ -113,7 +113,7 @@ def test_catalogs_are_looked_at_again_once_the_check_interval_has_passed(site: P
         return engine.resume(engine.new_session("mam"), Inbound("hola"), NOON).messages[0]
 
     clock[0] = 100.5
-    assert welcome().startswith("Hola. Servicio gratuito")  # within the interval: not yet
+    assert welcome().startswith("Hola. Servicio sobre migración")  # within the interval: not yet
     clock[0] = 101.0
     assert welcome().startswith("TRADUCCION DE PRUEBA MAM")
 
@@ -123,7 +123,7 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     engine = live.engine()
     session = engine.new_session("mam")
     session, reply = say(engine, session, "hola")
-    assert reply.startswith("Hola. Servicio gratuito")  # nothing translated: Spanish
+    assert reply.startswith("Hola. Servicio sobre migración")  # nothing translated: Spanish
 
     po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
     set_translation(po, "welcome/hello", "TRADUCCION DE PRUEBA MAM")  # a test marker, not Mam
@@ -131,13 +131,13 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     sprint = engine.resume(engine.new_session("mam"), Inbound("hola"), NOON)
     assert sprint.messages[0].startswith("TRADUCCION DE PRUEBA MAM")
     # The welcome is "in Mam" now; what follows is still Spanish, and shaped as such.
-    assert [lang for _, lang in sprint.outgoing] == ["mam", "es", "es"]
+    assert [lang for _, lang in sprint.outgoing] == ["mam", "es", "es", "es"]
 
     # The Spanish source changes: the translation turns fuzzy and Spanish is sent again.
     welcome = site / "flows" / "welcome.yaml"
     welcome.write_text(
         welcome.read_text(encoding="utf-8").replace(
-            "Servicio gratuito sobre", "Un servicio gratuito sobre"
+            "Servicio sobre migración", "Un servicio sobre migración"
         ),
         encoding="utf-8",
     )
@@ -148,12 +148,12 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     assert entry.fuzzy and entry.string == "TRADUCCION DE PRUEBA MAM"
     comments = " ".join(entry.auto_comments)  # wrapped over several lines in the file
     assert (
-        "REVIEW: the Spanish was: Hola. Servicio gratuito sobre migración segura y "
-        "programas cerca de usted. CONTENIDO DE EJEMPLO: verificar antes de usar." in comments
+        "REVIEW: the Spanish was: Hola. Servicio sobre migración segura y "
+        "programas cerca de usted. CONTENIDO DE EJEMPLO." in comments
     )
     fresh = content(site, min_coverage=0).engine()
     session, reply = say(fresh, fresh.new_session("mam"), "hola")
-    assert reply.startswith("Hola. Un servicio gratuito")
+    assert reply.startswith("Hola. Un servicio sobre migración")
 
     result = runner.invoke(main, ["check", "--today", "2026-12-03"])
     assert "mam: fuzzy, not served: the Spanish of welcome/hello changed" in result.output
@@ -271,7 +271,7 @@ def test_a_new_resident_chooses_among_offered_languages(site: Path) -> None:
     session, reply = say(engine, engine.new_session(), "x")
     assert reply == "Elija su idioma: / Choose your language:\n1. Español\n2. English"
     session, reply = say(engine, session, "english")
-    assert reply.startswith("Hello. A free service")
+    assert reply.startswith("Hello. A service about safe migration")
     assert session.language == "en" and session.language_chosen
     session, reply = say(engine, session, "riesgos")  # Spanish words always work too
     assert reply.startswith("Risks. Choose a topic:")
@@ -282,7 +282,7 @@ def test_a_new_resident_chooses_among_offered_languages(site: Path) -> None:
 def test_a_first_message_in_english_settles_the_language(site: Path) -> None:
     engine = content(site).engine()
     session, reply = say(engine, engine.new_session(), "hello")
-    assert reply.startswith("Hello. A free service")
+    assert reply.startswith("Hello. A service about safe migration")
     session, reply = say(engine, session, "IDIOMA")  # the Spanish command works for all
     assert reply.startswith("Choose your language:")
     session, reply = say(engine, session, "1")

@@ -28,7 +28,7 @@ def say(client: FlaskClient, text: str, **extra: Any) -> dict[str, Any]:
 def test_messages_come_back_with_their_sms_cost(client: FlaskClient) -> None:
     reply = say(client, "hola", language="es")
     first = reply["messages"][0]
-    assert first["text"].startswith("Hola. Servicio gratuito sobre migracion")
+    assert first["text"].startswith("Hola. Servicio sobre migracion")
     assert first["encoding"] == "GSM-7"
     assert first["segments"] >= 1 and first["characters"] > 0
     assert "Riesgos" in say(client, "1")["messages"][0]["text"]
@@ -42,7 +42,7 @@ def test_whatsapp_rendering_keeps_accents_and_has_no_segments(client: FlaskClien
 
 def test_the_chosen_language_is_used_from_the_first_message(client: FlaskClient) -> None:
     reply = say(client, "x", language="en")
-    assert reply["messages"][0]["text"].startswith("Hello. A free service")
+    assert reply["messages"][0]["text"].startswith("Hello. A service about safe migration")
 
 
 def test_a_repeated_message_id_is_answered_once(client: FlaskClient) -> None:
@@ -99,7 +99,7 @@ def test_a_newcomer_walks_the_menus_in_a_real_browser(live_server: str) -> None:
         page.get_by_label("Message").fill("hello")
         page.get_by_role("button", name="Send").click()
         bot = page.locator("li.bot")
-        expect(bot.first).to_contain_text("Hello. A free service")
+        expect(bot.first).to_contain_text("Hello. A service about safe migration")
         expect(bot.first.locator(".badge")).to_contain_text("GSM-7")
         page.get_by_label("Message").fill("1")
         page.keyboard.press("Enter")
@@ -142,7 +142,7 @@ def test_a_resident_of_huehuetenango_is_offered_only_programmes_serving_it(
     while True:
         text = "\n".join(m["text"] for m in reply["messages"])
         shown.append(text)
-        if "MAS: ver mas." not in text:
+        if "MAS: ver el siguiente." not in text:
             break
         reply = say(client, "mas")
     listing = "\n".join(shown)
