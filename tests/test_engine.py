@@ -149,13 +149,13 @@ def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
 
 def test_stop_silences_everything_until_start(resident: Resident) -> None:
     resident.says("hola")
-    assert resident.says("BAJA").startswith("No recibirá más mensajes.")
+    assert resident.says("BAJA").startswith("No le enviaremos mensajes.")
     assert "opt_out_requested" in resident.kinds()
     assert resident.says("hola") == ""
     assert resident.says("1") == ""
     assert resident.events == []
     reply = resident.says("alta")
-    assert reply.startswith("Bienvenido de nuevo.")
+    assert reply.startswith("Le damos la bienvenida de nuevo.")
     assert "opt_in_requested" in resident.kinds()
 
 
@@ -241,7 +241,7 @@ def test_loop_guard_ends_a_turn_that_never_waits(shipped: FlowSet) -> None:
     assert "10 steps" in failures[0].reason
     assert sprint.session.stack == []
     # A content fault is not the resident's: they are told so, and offered the menu.
-    assert sprint.messages[-1].startswith("Lo sentimos, algo falló de nuestro lado.")
+    assert sprint.messages[-1].startswith("Lo sentimos, hubo un error de nuestro lado.")
 
 
 def test_loop_guard_also_holds_when_opting_back_in(shipped: FlowSet) -> None:

@@ -216,10 +216,10 @@ def test_a_retried_message_gets_the_same_answer_and_changes_nothing(
 def test_stop_then_silence_until_start(phone: Phone, stop: str, start: str) -> None:
     phone.says("hola")
     confirmation = phone.says(stop)
-    assert confirmation and "No recibira mas mensajes" in confirmation[0]
+    assert confirmation and "No le enviaremos mensajes" in confirmation[0]
     assert phone.says("hola") == []
     assert phone.says("ayuda") == []
-    assert "Bienvenido de nuevo" in "\n".join(phone.says(start))
+    assert "Le damos la bienvenida de nuevo" in "\n".join(phone.says(start))
 
 
 @pytest.mark.parametrize("word", ["HELP", "info", "AYUDA"])
