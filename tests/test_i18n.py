@@ -175,6 +175,30 @@ def test_one_catalog_update_never_leaks_into_the_next(site: Path) -> None:
             assert [m.string for m in read_po(handle) if m.id and m.string] == []
 
 
+def test_old_spanish_nobody_translated_leaves_the_catalog(site: Path) -> None:
+    """An obsolete (#~) entry is kept only for the translation it holds: an empty one is
+    old Spanish that nobody translated, and kept it filled the Mayan catalogs with every
+    superseded sentence."""
+    set_translation(site / "locales" / "mam" / "LC_MESSAGES" / "flows.po", "welcome/hello", "X")
+    welcome = site / "flows" / "welcome.yaml"
+    welcome.write_text(
+        welcome.read_text(encoding="utf-8")
+        .replace("Hola. Servicio", "Buenas. Servicio")
+        .replace("Este servicio no guarda", "El servicio no guarda"),
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(main, ["i18n", "update"]).exit_code == 0
+    for code in ("quc", "kek", "cak"):
+        with (site / "locales" / code / "LC_MESSAGES" / "flows.po").open("rb") as handle:
+            assert list(read_po(handle).obsolete) == []
+    with (site / "locales" / "mam" / "LC_MESSAGES" / "flows.po").open("rb") as handle:
+        catalog = read_po(handle)
+    # The translated welcome came back for review; nothing else of the old Spanish stays.
+    hello = next(m for m in catalog if m.context == "welcome/hello")
+    assert hello.fuzzy and hello.string == "X"
+    assert list(catalog.obsolete) == []
+
+
 def test_placeholders_must_match_and_broken_catalogs_are_reported(site: Path) -> None:
     en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
     set_translation(en, "programmes/kind", "What are you looking for in {departamento}?")

@@ -110,6 +110,15 @@ def update_catalog(catalog: Catalog, template: Catalog) -> None:
         # Babel writes previous ids ("#|") in a wrapped form that msgfmt rejects, so the
         # old Spanish goes into the comment above instead.
         message.previous_id = []
+    # An obsolete entry is kept for the translator's work it holds; one with none is only
+    # old Spanish, and every content edit would add another to each untranslated catalog.
+    for key in [key for key, old in catalog.obsolete.items() if not _translated(old)]:
+        del catalog.obsolete[key]
+
+
+def _translated(message: Message) -> bool:
+    strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    return any(strings)
 
 
 def _offer_old_translation(
