@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings["ENV"] == "production",
+        # The login itself lives on the server (staff_sessions); this only stops Flask
+        # from accepting a signed cookie older than any login can be.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(settings["STAFF_SESSION_HOURS"])),
     )
     hops = int(settings["PROXY_HOPS"])
     if hops > 0:

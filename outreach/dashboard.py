@@ -85,12 +85,25 @@ def in_language(code: str) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def session_rules() -> staff.SessionRules:
+    config = current_app.config
+    return staff.SessionRules(
+        lifetime=timedelta(hours=int(config["STAFF_SESSION_HOURS"])),
+        idle=timedelta(minutes=int(config["STAFF_IDLE_MINUTES"])),
+    )
+
+
 def login_required(role: str = "viewer") -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            name = session.get("staff")
-            account = staff.role_of(get_db(), name) if name else None
+            # The cookie holds a session token only; whether that session still lives
+            # (not logged out, not expired, the account and its password unchanged) is
+            # the server's to say.
+            token = session.get("sid")
+            account = None
+            if isinstance(token, str):
+                account = staff.session_account(get_db(), token, utc_now(), session_rules())
             if account is None:
                 return redirect(url_for("dashboard.login", next=request.path))
             if role == "admin" and not account.is_admin:
@@ -113,7 +126,7 @@ def login() -> Any:
         )  # fmt: skip
         if account is not None:
             session.clear()
-            session["staff"] = account.name
+            session["sid"] = staff.start_session(get_db(), account.name, utc_now(), session_rules())
             csrf_token()
             target = request.args.get("next", "")
             return redirect(target if target.startswith("/dashboard") else url_for(".index"))
@@ -123,6 +136,9 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    token = session.get("sid")
+    if isinstance(token, str):
+        staff.end_session(get_db(), token)
     session.clear()
     return redirect(url_for(".login"))
 

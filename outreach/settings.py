@@ -118,6 +118,18 @@ SETTINGS: tuple[Setting, ...] = (
         "in development one is generated once into instance/.",
     ),
     Setting(
+        "STAFF_SESSION_HOURS",
+        12,
+        "Hours a dashboard login lasts at most, however active; then the staff member logs "
+        "in again. Logging out, a new password or removing the account ends it at once.",
+    ),
+    Setting(
+        "STAFF_IDLE_MINUTES",
+        30,
+        "Minutes without a dashboard request after which a staff login ends (an unattended "
+        "browser, a copied cookie).",
+    ),
+    Setting(
         "SIMULATOR",
         "auto",
         "The web simulator at /simulator/: on, off, or auto (on in development, off in "
@@ -219,6 +231,9 @@ def load_settings(
             raise SettingError(
                 f"{ENV_PREFIX}SMS_SEGMENT_PRICE must be a price such as 0.0450"
             ) from None
+    for name in ("STAFF_SESSION_HOURS", "STAFF_IDLE_MINUTES"):
+        if int(values[name]) < 1:
+            raise SettingError(f"{ENV_PREFIX}{name} must be at least 1")
     if values["SIMULATOR"] not in ("auto", "on", "off"):
         raise SettingError(f"{ENV_PREFIX}SIMULATOR must be on, off or auto")
     if values["ENV"] not in ("development", "production"):

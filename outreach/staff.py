@@ -1,9 +1,12 @@
-"""Staff accounts: hashed passwords (Werkzeug), two roles, throttled failed logins, and
-an audit log of what staff did. Staff see aggregates only; nothing here is about residents.
+"""Staff accounts: hashed passwords (Werkzeug), two roles, throttled failed logins,
+server-side login sessions, and an audit log of what staff did. Staff see aggregates only;
+nothing here is about residents.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,6 +65,8 @@ def remove(db: Database, name: str, now: datetime, actor: str = "cli") -> None:
         if role[0] == "admin" and admins == 1:
             raise StaffError(f"{name!r} is the last admin")
         db.execute("DELETE FROM staff WHERE name = ?", [name])
+        # Its sessions go with it: an account added again under this name starts afresh.
+        end_sessions_of(db, name)
         audit(db, now, actor, "staff_removed", name)
 
 
@@ -75,6 +80,9 @@ def set_password(db: Database, name: str, password: str, now: datetime, actor: s
         ).rowcount
         if not changed:
             raise StaffError(f"no account {name!r}")
+        # A new password is often given because the old one leaked: whoever logged in
+        # with it is logged out everywhere.
+        end_sessions_of(db, name)
         audit(db, now, actor, "password_changed", name)
 
 
@@ -112,6 +120,77 @@ def authenticate(
         db.execute("DELETE FROM login_failures WHERE key = ?", [keys[0]])
         audit(db, now, name, "login", "")
         return Staff(name, row[1])
+
+
+@dataclass(frozen=True)
+class SessionRules:
+    """How long a login lasts: at most ``lifetime`` after logging in, and not past
+    ``idle`` without a request."""
+
+    lifetime: timedelta
+    idle: timedelta
+
+    @property
+    def refresh(self) -> timedelta:
+        """How stale the last-seen time may get before a request writes it again: a write
+        on every page would take the write lock webhook turns queue on, for nothing."""
+        return min(timedelta(minutes=1), self.idle / 10)
+
+
+def _token_hash(token: str) -> str:
+    """Only this is stored: a copy of the database (a backup) opens no session."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(db: Database, name: str, now: datetime, rules: SessionRules) -> str:
+    """A new login session for ``name``; returns its token, for the cookie alone."""
+    token = secrets.token_urlsafe(32)
+    with immediate(db):
+        # Sessions past their lifetime are dropped here, so the table stays small.
+        db.execute(
+            "DELETE FROM staff_sessions WHERE created_at < ?", [(now - rules.lifetime).isoformat()]
+        )
+        db.execute(
+            "INSERT INTO staff_sessions (token_hash, name, created_at, seen_at) "
+            "VALUES (?, ?, ?, ?)",
+            [_token_hash(token), name, now.isoformat(), now.isoformat()],
+        )
+    return token
+
+
+def session_account(db: Database, token: str, now: datetime, rules: SessionRules) -> Staff | None:
+    """The account of a live session, or None if it ended (logout, new password, account
+    removed), is older than its lifetime or was idle too long."""
+    key = _token_hash(token)
+    row = db.execute(
+        "SELECT s.name, s.created_at, s.seen_at, staff.role FROM staff_sessions s "
+        "JOIN staff ON staff.name = s.name WHERE s.token_hash = ?",
+        [key],
+    ).fetchone()
+    if row is None:
+        return None
+    name, created, seen, role = row
+    created_at, seen_at = datetime.fromisoformat(created), datetime.fromisoformat(seen)
+    if now - created_at >= rules.lifetime or now - seen_at >= rules.idle:
+        end_session(db, token)
+        return None
+    if now - seen_at >= rules.refresh:
+        with immediate(db):
+            db.execute(
+                "UPDATE staff_sessions SET seen_at = ? WHERE token_hash = ?",
+                [now.isoformat(), key],
+            )
+    return Staff(name, role)
+
+
+def end_session(db: Database, token: str) -> None:
+    with immediate(db):
+        db.execute("DELETE FROM staff_sessions WHERE token_hash = ?", [_token_hash(token)])
+
+
+def end_sessions_of(db: Database, name: str) -> None:
+    """Every session of an account; call inside a transaction."""
+    db.execute("DELETE FROM staff_sessions WHERE name = ?", [name])
 
 
 def role_of(db: Database, name: str) -> Staff | None:

@@ -298,6 +298,16 @@ def m010_unindexed_log(db: Database) -> None:
         db.execute(f"DROP INDEX IF EXISTS {index}")
 
 
+@MIGRATIONS()
+def m011_staff_sessions(db: Database) -> None:
+    """Staff login sessions kept on the server, so that they can be ended: by logging out,
+    a new password or the account's removal. Only a hash of each session's token is kept."""
+    db.table("staff_sessions").create(
+        {"token_hash": str, "name": str, "created_at": str, "seen_at": str}, pk="token_hash"
+    )
+    db.table("staff_sessions").create_index(["name"])
+
+
 @contextmanager
 def immediate(db: Database, *, queued: bool = False) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.
