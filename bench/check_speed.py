@@ -81,8 +81,11 @@ nodes:
 
 
 def make_corpus(folder: Path) -> None:
-    for name in ("deployment.yaml", "departments.yaml"):
-        shutil.copy(ROOT / "flows" / name, folder / name)
+    shutil.copy(ROOT / "flows" / "departments.yaml", folder / "departments.yaml")
+    deployment = (ROOT / "flows" / "deployment.yaml").read_text(encoding="utf-8")
+    # The danger words lead to a generated flow too (the shipped emergencies flow is not here).
+    deployment = deployment.replace("\n  flow: emergencies\n", "\n  flow: generated_4\n")
+    (folder / "deployment.yaml").write_text(deployment, encoding="utf-8")
     main = (ROOT / "flows" / "main.yaml").read_text(encoding="utf-8")
     # The main menu leads into the generated flows instead of the shipped ones.
     for n, flow in enumerate(["risks", "pathways", "programmes", "returnees", "emergencies"]):

@@ -100,6 +100,19 @@ class InputNotUnderstood(Event):
 
 
 @dataclass(frozen=True)
+class DangerRecognised(Event):
+    """danger_recognised: a message held a danger word; the emergency message was sent.
+
+    ``flow`` and ``node`` are where the conversation was waiting (None outside a flow);
+    which word it was is not kept: it is the resident's own words."""
+
+    kind: ClassVar[str] = "danger_recognised"
+    flow: str | None
+    node: str | None
+    language: str
+
+
+@dataclass(frozen=True)
 class HelpRequested(Event):
     """help_requested: the resident used the help command."""
 

@@ -222,6 +222,13 @@ class ChoiceMatcher(Generic[Key]):
                         self._by_word.setdefault(word, set()).add(choice.key)
         self._long_words = [w for w in self._by_word if len(w) >= TYPO_MIN_LENGTH]
 
+    def exact(self, normalized: str) -> bool:
+        """True if the reply is a choice's number or one of its phrases, as a whole."""
+        number = parse_number(normalized)
+        if number is not None:
+            return number in self._by_number
+        return normalized in self._by_phrase
+
     def match(self, normalized: str) -> Key | None:
         """The choice meant by an already :func:`normalize`-d reply."""
         number = parse_number(normalized)
@@ -315,6 +322,10 @@ class ListMatcher(Generic[Key]):
                 entry = (target, edits, _letters(target), frozenset(keys))
                 self._fuzzy.setdefault(len(target), []).append(entry)
 
+    def exact(self, normalized: str) -> bool:
+        """True if the reply is an entry's name (value or alias), as a whole."""
+        return bool(normalized) and normalized.replace(" ", "") in self._by_name
+
     def match(self, normalized: str) -> Key | None:
         """The entry named by an already :func:`normalize`-d reply."""
         if not normalized or parse_number(normalized) is not None:
@@ -366,6 +377,10 @@ class KeywordMatcher(Generic[Key]):
             if forgiving and len(normalized) >= TYPO_MIN_LENGTH and " " not in normalized:
                 self._forgiving.setdefault(len(normalized), []).append((normalized, key))
 
+    def exact(self, normalized: str) -> bool:
+        """True if the reply is one of the keywords, as a whole, without a typo."""
+        return normalized in self._exact
+
     def match(self, normalized: str) -> Key | None:
         key = self._exact.get(normalized)
         if key is not None or not normalized or " " in normalized:
@@ -378,3 +393,68 @@ class KeywordMatcher(Generic[Key]):
             if is_typo_of(normalized, word)
         }
         return _only(found)
+
+
+#: In free text every word of a message is compared with every word spotted for, not one
+#: whole reply with a few keywords, so a typo is forgiven only in longer words: "trato",
+#: "rata" and "matas" are everyday words, not "trata" and "matar".
+SPOT_TYPO_MIN_LENGTH = TYPO_MIN_LENGTH + 1
+
+
+def _spot_typo(word: str, target: str) -> bool:
+    return (
+        len(target) >= SPOT_TYPO_MIN_LENGTH
+        and len(word) >= SPOT_TYPO_MIN_LENGTH - 1
+        and within_one_edit(word, target)
+    )
+
+
+class PhraseSpotter(Generic[Key]):
+    """Finds words and phrases anywhere in a message ("ayuda por favor mi hijo no
+    aparece" holds "no aparece"), not only as the whole reply.
+
+    Case, accents and punctuation never matter; each word of a phrase may carry one typo
+    when it has :data:`SPOT_TYPO_MIN_LENGTH` letters or more. The words of a phrase must
+    follow each other in the message. Prepared once; a message costs a dictionary look-up
+    per word and, for words that are not exact, a comparison with the spotted words of
+    about the same length.
+    """
+
+    def __init__(self, phrases: Iterable[tuple[str, Key]]) -> None:
+        #: Phrases (as word tuples) by their first word, each with its keys.
+        self._by_first: dict[str, dict[tuple[str, ...], set[Key]]] = {}
+        vocabulary: set[str] = set()
+        for phrase, key in phrases:
+            words = tuple(normalize(phrase).split())
+            if not words:
+                continue
+            self._by_first.setdefault(words[0], {}).setdefault(words, set()).add(key)
+            vocabulary.update(words)
+        self._vocabulary = frozenset(vocabulary)
+        self._long: dict[int, list[str]] = {}
+        for word in vocabulary:
+            if len(word) >= SPOT_TYPO_MIN_LENGTH:
+                self._long.setdefault(len(word), []).append(word)
+
+    def _readings(self, word: str) -> set[str]:
+        """The spotted words a message word may be: itself, or one typo away."""
+        found = {word} if word in self._vocabulary else set()
+        size = len(word)
+        for length in (size - 1, size, size + 1):
+            found.update(t for t in self._long.get(length, ()) if _spot_typo(word, t))
+        return found
+
+    def spot(self, normalized: str) -> set[Key]:
+        """The keys of every phrase found in an already :func:`normalize`-d message."""
+        words = normalized.split()
+        readings = [self._readings(word) for word in words]
+        found: set[Key] = set()
+        for start, first in enumerate(readings):
+            for reading in first:
+                for phrase, keys in self._by_first.get(reading, {}).items():
+                    end = start + len(phrase)
+                    if end <= len(words) and all(
+                        phrase[n] in readings[start + n] for n in range(1, len(phrase))
+                    ):
+                        found |= keys
+        return found

@@ -311,6 +311,23 @@ class SmsSettings:
 
 
 @dataclass(frozen=True)
+class Danger:
+    """Words and phrases that tell a resident may be in danger, and what to answer.
+
+    Found anywhere in a message, whatever the conversation is waiting for, they get
+    ``text`` (one SMS with the numbers to call now) at once; the conversation stays
+    where it was. ``words`` are by language code; every list is searched for every
+    resident, since many write in Spanish whatever their language."""
+
+    text: str
+    words: dict[str, tuple[str, ...]]
+    provenance: Provenance
+    #: The flow with what to do; inside it (and the flows it runs) an answer its menus
+    #: understand ("mi hijo no aparece" at "¿Qué pasa?") wins over a danger word.
+    flow: str | None = None
+
+
+@dataclass(frozen=True)
 class Deployment:
     """Settings of one deployment that NGO staff edit with the flows."""
 
@@ -325,6 +342,8 @@ class Deployment:
     #: Words accepted as "yes" and "no" by yes/no questions.
     yes_words: tuple[str, ...] = ("si", "sí", "s", "yes", "y", "claro", "ok")
     no_words: tuple[str, ...] = ("no", "n")
+    #: Danger words and the emergency message; None: no danger recognition.
+    danger: Danger | None = None
 
     @property
     def first_flow(self) -> str:
@@ -333,6 +352,23 @@ class Deployment:
     @property
     def default_language(self) -> str:
         return self.languages[0].code
+
+
+def flows_run_from(flows: dict[str, Flow], start: str) -> set[str]:
+    """``start`` and every flow it can run, directly or through the flows it runs."""
+    found: set[str] = set()
+    todo = [start]
+    while todo:
+        flow = flows.get(todo.pop())
+        if flow is None or flow.id in found:
+            continue
+        found.add(flow.id)
+        for node in flow.nodes.values():
+            if isinstance(node, FlowNode):
+                todo.append(node.flow)
+            elif isinstance(node, MenuNode):
+                todo += [option.flow for option in node.options if option.flow]
+    return found
 
 
 def menu_options(flows: FlowSet) -> Iterator[tuple[Flow, MenuNode, Option]]:

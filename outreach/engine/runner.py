@@ -18,6 +18,7 @@ from .matching import (
     ChoiceMatcher,
     KeywordMatcher,
     ListMatcher,
+    PhraseSpotter,
     find_integer,
     normalize,
     parse_number,
@@ -40,6 +41,7 @@ from .model import (
     Option,
     Programme,
     QuestionNode,
+    flows_run_from,
     menu_options,
 )
 from .session import Frame, Session
@@ -164,6 +166,18 @@ class Engine:
         )
         self._yes_no: dict[str, KeywordMatcher[str]] = {}
         self._more: dict[str, KeywordMatcher[bool]] = {}
+        # Danger words of every language are searched for every resident: many write
+        # Spanish whatever their language, and a Mayan language has no list of its own
+        # until translators give one.
+        danger = deployment.danger
+        self._danger: PhraseSpotter[str] | None = (
+            PhraseSpotter([(w, code) for code, words in danger.words.items() for w in words])
+            if danger
+            else None
+        )
+        self._danger_flows = (
+            flows_run_from(flows.flows, danger.flow) if danger and danger.flow else set()
+        )
 
     def words(self, words: Sequence[str], context: str, language: str) -> list[str]:
         """Keywords in the source language and, translated, in ``language``."""
@@ -403,6 +417,8 @@ class _Turn:
                 self.say_system("started")
                 self.start_flow(self.deployment.first_flow, replace=True)
             return
+        if self.recognise_danger(text):
+            return
         if command is not None:
             self.run_command(command)
         elif session.pending == LANGUAGE_MENU:
@@ -414,6 +430,79 @@ class _Turn:
         else:
             flow = engine.entry_matcher(session.language).match(text)
             self.start_flow(flow or self.deployment.first_flow, replace=True)
+
+    def recognise_danger(self, text: str) -> bool:
+        """A danger word anywhere in the message: the emergency message at once, and the
+        conversation stays where it was, so the resident can go on (or ask for more).
+
+        A reply that is, as a whole, an answer to what the conversation waits for (an
+        option's label, a department) is that answer: a resident choosing the menu's
+        topic "Secuestro" asked for it. `outreach check` reports such answers."""
+        danger = self.deployment.danger
+        spotter = self.engine._danger
+        if danger is None or spotter is None:
+            return False
+        found = spotter.spot(text)
+        if not found or self.is_exact_answer(text) or self.understood_in_danger_flow(text):
+            return False
+        session = self.session
+        if not session.language_chosen:
+            # The words' language settles the resident's, as a flow keyword does.
+            offered = [lang.code for lang in self.engine.languages]
+            if session.language not in found:
+                code = next((c for c in offered if c in found), None)
+                if code is not None:
+                    self.settle_language(code)
+        frame = session.stack[-1] if session.stack else None
+        self.log(
+            ev.DangerRecognised(
+                self.now, frame.flow if frame else None, frame.node if frame else None,
+                session.language,
+            )
+        )  # fmt: skip
+        self.say(self.text(danger.text, "system/danger"), None, None)
+        return True
+
+    def understood_in_danger_flow(self, text: str) -> bool:
+        """True at a menu of the danger flow (or a flow it runs) that understands
+        ``text``: there the resident already reads what to do, and "mi hijo no aparece"
+        chooses the right topic."""
+        stack = self.session.stack
+        if not stack or stack[-1].flow not in self.engine._danger_flows:
+            return False
+        frame = stack[-1]
+        node = self.flow(frame.flow).nodes.get(frame.node or "")
+        if not isinstance(node, MenuNode):
+            return False
+        matcher = self.engine.menu_matcher(frame.flow, node, self.session.language)
+        return matcher.match(text) is not None
+
+    def is_exact_answer(self, text: str) -> bool:
+        """True if ``text`` is, as a whole, an answer to the current wait."""
+        session = self.session
+        engine = self.engine
+        if session.pending == LANGUAGE_MENU:
+            return engine._languages.exact(text)
+        if not session.stack:
+            return False
+        frame = session.stack[-1]
+        node = self.flow(frame.flow).nodes.get(frame.node or "")
+        if isinstance(node, MenuNode):
+            return engine.menu_matcher(frame.flow, node, session.language).exact(text)
+        if isinstance(node, DirectoryNode):
+            return engine.more_matcher(session.language).exact(text)
+        if not isinstance(node, QuestionNode):
+            return False
+        kind = node.check.kind
+        if kind is CheckKind.YES_NO:
+            return engine.yes_no_matcher(session.language).exact(text)
+        if kind is CheckKind.NUMBER:
+            return parse_number(text) is not None
+        if kind is CheckKind.ONE_OF:
+            if session.list_shown and parse_number(text) is not None:
+                return True
+            return engine._lists[node.check.list_id or ""].exact(text)
+        return False  # a free-text answer is no reason to miss a danger
 
     def drop_stale_frames(self) -> None:
         """A session saved before the flows were edited may point at a node that is gone."""

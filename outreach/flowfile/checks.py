@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from outreach.engine.matching import is_typo_of, normalize, parse_number
+from outreach.engine.matching import PhraseSpotter, is_typo_of, normalize, parse_number
 from outreach.engine.model import (
     BranchNode,
     CheckKind,
@@ -18,6 +18,7 @@ from outreach.engine.model import (
     FlowNode,
     MessageNode,
     Node,
+    flows_run_from,
 )
 
 from .problems import Place, Problem, Severity, did_you_mean
@@ -36,6 +37,7 @@ def check_all(
     problems += check_reachable_flows(index, main_flow)
     problems += check_keywords(index)
     problems += check_menu_words(index)
+    problems += check_danger_words(index, flows)
     problems += check_loops(index, flows)
     problems += check_fields(index)
     problems += check_reviews(index, today)
@@ -190,6 +192,62 @@ def check_keywords(index: SourceIndex) -> list[Problem]:
                 )
             )
         owners.setdefault(key, (flow_id, place))
+    return problems
+
+
+def check_danger_words(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
+    """Danger words are looked for before anything else, except a reply that is, as a
+    whole, an answer to the current wait. So a command word or a flow keyword holding a
+    danger word would never work (an error), and a danger word that is an answer as a
+    whole (an option's label or keyword, a list's value) gets no emergency message at
+    that menu or question (a warning: say it some other way, or drop the answer word).
+    The danger flow's own menus, and those of the flows it runs, are meant to answer
+    danger words: nothing is reported there."""
+    problems: list[Problem] = []
+    if not index.danger_words:
+        return problems
+    places = {normalize(word): place for word, _, place in index.danger_words}
+    danger_flows = flows_run_from(flows, index.danger_flow) if index.danger_flow else set()
+    spotter = PhraseSpotter([(word, normalize(word)) for word, _, _ in index.danger_words])
+    for word, command, place in index.command_words:
+        for found in sorted(spotter.spot(normalize(word))):
+            problems.append(
+                _error(
+                    place,
+                    f"the '{command.value}' command word '{word}' holds the danger word "
+                    f"'{found}' ({places[found]}): residents typing it get the emergency "
+                    "message, never the command",
+                )
+            )
+    for word, flow_id, place in index.keywords:
+        for found in sorted(spotter.spot(normalize(word))):
+            problems.append(
+                _error(
+                    place,
+                    f"keyword '{word}' of flow '{flow_id}' holds the danger word '{found}' "
+                    f"({places[found]}): residents typing it get the emergency message, "
+                    "never the flow",
+                )
+            )
+    answers: list[tuple[str, str, Place]] = [
+        (word, f"an answer of {flow_id}/{node_id}", place)
+        for flow_id, node_id, words in index.menu_words
+        if flow_id not in danger_flows
+        for word, _, place in words
+    ]
+    for list_id, values in index.list_values.items():
+        answers += [(value, f"a value of list '{list_id}'", index.list_places[list_id])
+                    for value in values]  # fmt: skip
+    for word, what, place in answers:
+        key = normalize(word)
+        if key in places:
+            problems.append(
+                _warning(
+                    places[key],
+                    f"danger word '{word}' is also {what} ({place}): typed alone there it "
+                    "is that answer, and the resident gets no emergency message",
+                )
+            )
     return problems
 
 

@@ -26,6 +26,7 @@ from outreach.engine.model import (
     CheckKind,
     ChoiceList,
     Command,
+    Danger,
     Deployment,
     Directory,
     DirectoryNode,
@@ -118,6 +119,10 @@ class SourceIndex:
     refs: list[Ref] = field(default_factory=list)
     keywords: list[tuple[str, str, Place]] = field(default_factory=list)
     command_words: list[tuple[str, Command, Place]] = field(default_factory=list)
+    #: Danger words: (word, language, place).
+    danger_words: list[tuple[str, str, Place]] = field(default_factory=list)
+    #: The danger section's flow, if any.
+    danger_flow: str | None = None
     texts: list[Text] = field(default_factory=list)
     saves: list[tuple[str, str, str, Place]] = field(default_factory=list)
     save_checks: dict[str, list[Check]] = field(default_factory=dict)
@@ -706,6 +711,7 @@ class FileReader:
         sms = self.read_sms(f.get("sms"), [lang.code for lang in languages])
         yes_words = self.words(f.get("yes_words"), "yes_words")
         no_words = self.words(f.get("no_words"), "no_words")
+        danger = self.read_danger(f.get("danger"), [lang.code for lang in languages])
         complete = (
             deployment_id
             and main_flow
@@ -715,13 +721,50 @@ class FileReader:
         )
         if not complete:
             return None
-        extra: dict[str, Any] = {"welcome_flow": welcome_flow, "sms": sms}
+        extra: dict[str, Any] = {"welcome_flow": welcome_flow, "sms": sms, "danger": danger}
         if yes_words:
             extra["yes_words"] = yes_words
         if no_words:
             extra["no_words"] = no_words
         assert deployment_id and main_flow
         return Deployment(deployment_id, main_flow, tuple(languages), commands, texts, **extra)
+
+    def read_danger(self, node: yaml.Node | None, codes: list[str]) -> Danger | None:
+        if node is None:
+            return None
+        f = self.fields(node, spec.DANGER, "danger")
+        if f is None:
+            return None
+        text = self.text(f.get("text"), "the danger text")
+        if text is not None:
+            self.index.system_text_lines["danger"] = f.place("text").line
+            if placeholders(text):
+                self.error(
+                    f.place("text"),
+                    f"the danger text cannot use placeholders ({{{placeholders(text)[0]}}}):"
+                    " it is sent at any point, when no field is sure to be known",
+                )
+        provenance = self.provenance(f.get("provenance"), "the danger text")
+        flow = self.flow_ref(f.get("flow"))
+        self.index.danger_flow = flow
+        words: dict[str, tuple[str, ...]] = {}
+        for item in self.sequence(f.get("words"), "danger words"):
+            wf = self.fields(item, spec.DANGER_WORDS, "danger words")
+            if wf is None:
+                continue
+            found = self.known_words(wf.get("language"), "language", codes, "language")
+            if not found:
+                continue
+            code = found[0]
+            if code in words:
+                self.error(wf.place("language"), f"the danger words of '{code}' are given twice")
+                continue
+            words[code] = self.words(wf.get("words"), "danger words")
+            for word, place in self.word_places(wf.get("words")):
+                self.index.danger_words.append((word, code, place))
+        if text is None or provenance is None or not words:
+            return None
+        return Danger(text, words, provenance, flow)
 
     def read_sms(self, node: yaml.Node | None, codes: list[str]) -> SmsSettings:
         default = SmsSettings()

@@ -154,6 +154,39 @@ DEPLOYMENT = {
     "sms": Key(Kind.OBJECT, "How SMS text is shaped and the cost budget.", of="sms"),
     "yes_words": Key(Kind.WORDS, "Words yes/no questions accept as yes."),
     "no_words": Key(Kind.WORDS, "Words yes/no questions accept as no."),
+    "danger": Key(
+        Kind.OBJECT,
+        "Words that tell a resident may be in danger, and the emergency message they get.",
+        of="danger",
+    ),
+}
+
+DANGER = {
+    "text": Key(
+        Kind.TEXT,
+        "The emergency message, sent at once when a danger word is found anywhere in a "
+        "message: one SMS that names the numbers to call now.",
+        True,
+    ),
+    "words": Key(Kind.LIST, "The danger words and phrases, by language.", True, "danger_words"),
+    "flow": Key(
+        Kind.ID,
+        "The flow with what to do (the one the text's last word opens). In it and the "
+        "flows it runs, an answer its menus understand wins over a danger word.",
+    ),
+    "provenance": Key(
+        Kind.OBJECT, "Source and review dates of the numbers in the text.", True, "provenance"
+    ),
+}
+
+DANGER_WORDS = {
+    "language": Key(Kind.ID, "A language of the deployment (es, en...).", True),
+    "words": Key(
+        Kind.WORDS,
+        "Words and phrases found anywhere in a message, forgiving case, accents and one "
+        "typo in words of six or more letters. Every language's words work for everyone.",
+        True,
+    ),
 }
 
 SMS = {
@@ -245,6 +278,8 @@ TABLES: dict[str, dict[str, Key]] = {
     "deployment": DEPLOYMENT,
     "language": LANGUAGE,
     "sms": SMS,
+    "danger": DANGER,
+    "danger_words": DANGER_WORDS,
     "commands": COMMANDS,
     "texts": TEXTS,
     "list": LIST,

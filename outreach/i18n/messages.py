@@ -183,6 +183,21 @@ def deployment_messages(
         )
         for name in SYSTEM_TEXTS
     ]
+    if deployment.danger is not None:
+        found.append(
+            SourceMessage(
+                "system/danger",
+                deployment.danger.text,
+                _budget(
+                    deployment.danger.text,
+                    "The emergency message, sent when a resident writes a danger word. Keep "
+                    "every phone number exactly as written; the last word is the emergency "
+                    "conversation's keyword in your language",
+                ),
+                path,
+                lines.get("danger", line),
+            )
+        )
     words_lists = (
         ("yes_words", deployment.yes_words),
         ("no_words", deployment.no_words),

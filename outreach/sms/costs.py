@@ -101,7 +101,10 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
     fields = widest_fields(flows)
     settings = flows.deployment.sms
     source_language = engine.source_language
-    for name, source in flows.deployment.texts.items():
+    texts = dict(flows.deployment.texts)
+    if flows.deployment.danger is not None:
+        texts["danger"] = flows.deployment.danger.text
+    for name, source in texts.items():
         for language in languages:
             text = engine.translate(source, f"{SYSTEM}/{name}", language)
             translated = language == source_language or text is not source

@@ -1,0 +1,149 @@
+"""Danger words anywhere in a message: the emergency message at once, the conversation
+left where it was, a typed event, and `outreach check` reporting collisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FLOWS, NOON, TODAY, Resident, write_flows
+
+from outreach.engine import Engine, FlowSet, Inbound, counter_ids
+from outreach.engine import events as ev
+from outreach.engine.matching import PhraseSpotter, normalize
+from outreach.flowfile import load
+from outreach.sms import segment_info
+from outreach.sms.shaping import shape
+
+EMERGENCY = "En peligro, llame ya a la Policía: 110."
+
+
+def spot(spotter: PhraseSpotter[str], text: str) -> set[str]:
+    return spotter.spot(normalize(text))
+
+
+def test_words_and_phrases_are_found_anywhere_forgiving_case_accents_and_a_typo() -> None:
+    spotter = PhraseSpotter([("no aparece", "missing"), ("secuestro", "kidnap"), ("trata", "t")])
+    assert spot(spotter, "ayuda por favor mi hijo NO APARECE") == {"missing"}
+    assert spot(spotter, "fue un secuestró") == {"kidnap"}
+    assert spot(spotter, "un secuestor") == {"kidnap"}  # two letters swapped
+    assert spot(spotter, "es trata, no aparece") == {"t", "missing"}
+    # The words of a phrase must follow each other.
+    assert spot(spotter, "no sé si aparece") == set()
+
+
+def test_short_words_are_never_read_as_typos_in_free_text() -> None:
+    spotter = PhraseSpotter([("trata", "t"), ("matar", "m")])
+    assert spot(spotter, "buen trato, una rata, matas") == set()
+    assert spot(spotter, "tratar") == set()
+
+
+def test_danger_as_the_first_message_gets_the_emergency_message_only(resident: Resident) -> None:
+    reply = resident.says("secuestraron a mi hijo")
+    assert reply.startswith(EMERGENCY)
+    assert "No entendí" not in reply
+    danger = [e for e in resident.events if isinstance(e, ev.DangerRecognised)]
+    assert [(e.flow, e.node, e.language) for e in danger] == [(None, None, "es")]
+    # The event keeps where it happened, never the resident's words.
+    assert "secuestr" not in str(danger[0].to_dict())
+
+
+def test_danger_mid_question_leaves_the_question_waiting(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("3")
+    waiting = [(f.flow, f.node) for f in resident.session.stack]
+    assert resident.says("me tienen encerrada en Huehuetenango").startswith(EMERGENCY)
+    assert [(f.flow, f.node) for f in resident.session.stack] == waiting
+    assert "department" not in resident.session.fields
+    assert resident.says("huehue").startswith("¿Qué busca en Huehuetenango?")
+
+
+def test_a_whole_answer_of_the_current_menu_stays_that_answer(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("1")
+    # "Secuestros" is the label of the risks menu's option 6: the resident chose it.
+    assert "US$10,000" in resident.says("Secuestros")
+    assert "danger_recognised" not in resident.kinds()
+    resident.says("riesgo")
+    # Anything else holding a danger word is danger, even at that menu.
+    assert resident.says("secuestro").startswith(EMERGENCY)
+
+
+def test_in_the_emergency_flow_the_menu_understands_the_words_first(resident: Resident) -> None:
+    resident.says("emergencia")
+    reply = resident.says("mi hijo no aparece")
+    assert "no deposite dinero" in reply
+    assert "danger_recognised" not in resident.kinds()
+    resident.says("emergencia")
+    # Words the emergencies menu does not understand still get the emergency message.
+    assert resident.says("me quieren matar").startswith(EMERGENCY)
+
+
+def test_an_opted_out_resident_gets_nothing(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("BAJA")
+    assert resident.says("auxilio") == ""
+
+
+def test_the_words_language_settles_a_new_residents_language(shipped: FlowSet) -> None:
+    engine = Engine(shipped, new_id=counter_ids(), languages=["es", "en"])
+    sprint = engine.resume(None, Inbound("they kidnapped my son"), NOON)
+    assert sprint.session.language == "en" and sprint.session.language_chosen
+    assert [e.kind for e in sprint.events] == ["language_changed", "danger_recognised",
+                                               "msg_created"]  # fmt: skip
+    sprint = engine.resume(None, Inbound("secuestraron a mi hijo"), NOON)
+    assert sprint.session.language == "es"
+
+
+def test_the_emergency_message_is_one_sms_in_every_shaped_language(shipped: FlowSet) -> None:
+    danger = shipped.deployment.danger
+    assert danger is not None
+    sent = shape(danger.text, "es", "sms", shipped.deployment.sms)
+    assert segment_info(sent).segments == 1
+    assert "110" in sent and "911" in sent and "1-888-373-7888" in sent
+
+
+def _with_flow(tmp_path: Path, flow: str) -> Path:
+    deployment = (FLOWS / "deployment.yaml").read_text(encoding="utf-8")
+    files = {"deployment.yaml": deployment.replace("  flow: emergencies\n", "")}
+    for name in ("main.yaml", "departments.yaml"):
+        files[name] = (FLOWS / name).read_text(encoding="utf-8")
+    files["case.yaml"] = flow
+    return write_flows(tmp_path, files)
+
+
+CASE = """
+flow: case
+name: Case
+keywords: [{keyword}]
+provenance: {{source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}}
+nodes:
+  a:
+    type: menu
+    text: Elija
+    options:
+      - label: Uno
+        keywords: [{answer}]
+        go: b
+      - label: Dos
+        go: b
+  b:
+    type: message
+    text: B
+"""
+
+
+def test_check_reports_an_answer_that_is_a_danger_word(tmp_path: Path) -> None:
+    folder = _with_flow(tmp_path, CASE.format(keyword="caso", answer="secuestro"))
+    result = load([folder], TODAY)
+    warnings = [str(p) for p in result.problems if "danger word" in p.message]
+    assert len(warnings) == 1
+    assert "deployment.yaml:" in warnings[0] and "case.yaml:12:20" in warnings[0]
+    assert "typed alone there it is that answer" in warnings[0]
+
+
+def test_check_reports_a_flow_keyword_holding_a_danger_word(tmp_path: Path) -> None:
+    folder = _with_flow(tmp_path, CASE.format(keyword="pedir auxilio", answer="uno mas"))
+    result = load([folder], TODAY)
+    errors = [str(p) for p in result.errors if "danger word" in p.message]
+    assert len(errors) == 1 and "case.yaml:4:" in errors[0]
+    assert "never the flow" in errors[0]
