@@ -13,7 +13,7 @@ from flask import Flask, jsonify, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import dashboard, db
+from . import dashboard, db, http_headers
 from .channels import simulator, twilio
 from .content import Content
 from .i18n import ui
@@ -80,6 +80,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     content = Content(settings)
     app.extensions["outreach.content"] = content
     db.init_app(app)
+    http_headers.init_app(app)
     twilio.init_app(app)
     with_simulator = settings["SIMULATOR"] == "on" or (
         settings["SIMULATOR"] == "auto" and settings["ENV"] == "development"

@@ -4,9 +4,7 @@ and the audit log. Thin views over :mod:`outreach.metrics` and :mod:`outreach.st
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 import secrets
 from collections.abc import Callable
@@ -38,6 +36,7 @@ from .i18n.ui import gettext
 from .metrics import charts, report
 from .metrics.queries import ALL, FILTERS, PERIODS, SPLITS, Query
 from .metrics.rollup import close_days
+from .spreadsheet import csv_text
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -128,10 +127,24 @@ def login() -> Any:
             session.clear()
             session["sid"] = staff.start_session(get_db(), account.name, utc_now(), session_rules())
             csrf_token()
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/dashboard") else url_for(".index"))
+            return redirect(_after_login(request.args.get("next", "")))
         error = gettext("Wrong name or password, or too many attempts: wait 15 minutes.")
     return render_template("dashboard/login.html", error=error)
+
+
+def _after_login(target: str) -> str:
+    """Where a login goes on: a dashboard path of this site, or the overview.
+
+    A control character (CR/LF would split the Location header) is a forged link, refused
+    with a 400; anything that is not a plain dashboard path (another host, ``//host``,
+    a backslash that browsers read as a slash) falls back to the overview.
+    """
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        abort(400, gettext("This link is not valid: open the dashboard from its address."))
+    plain = target == "/dashboard" or target.startswith("/dashboard/")
+    if plain and "\\" not in target and "/../" not in target:
+        return target
+    return url_for(".index")
 
 
 @bp.post("/logout")
@@ -356,11 +369,8 @@ def export(fmt: str) -> Response:
     if fmt == "json":
         return Response(json.dumps(rows, ensure_ascii=False, indent=2),
                         mimetype="application/json", headers=headers)  # fmt: skip
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["page"])
-    writer.writeheader()
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv", headers=headers)
+    # Nothing a donor opens in a spreadsheet runs as a formula (see outreach.spreadsheet).
+    return Response(csv_text(rows), mimetype="text/csv", headers=headers)
 
 
 def _demo_data(db: Any) -> bool:

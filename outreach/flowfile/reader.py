@@ -46,6 +46,7 @@ from outreach.engine.model import (
     placeholders,
 )
 from outreach.languages import LANGUAGES
+from outreach.spreadsheet import starts_like_formula
 
 from . import spec
 from .problems import Place, Problem, Severity, did_you_mean
@@ -948,6 +949,13 @@ class FileReader:
                         place, f"'{word}' is in this list twice (first at line {seen[key].line})"
                     )
                 seen.setdefault(key, place)
+            if value and starts_like_formula(value):
+                # The value is published as a label in CSV exports: never a formula there.
+                self.error(
+                    itf.place("value"),
+                    f"'{value}' starts with {value[0]!r}, which a spreadsheet runs as a formula"
+                    " when staff open an export: start it with a letter or a digit",
+                )
             if value:
                 items.append(ListItem(value, aliases))
         if list_id is None or not items:

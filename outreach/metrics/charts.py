@@ -48,6 +48,6 @@ def bar_chart(series: Sequence[tuple[str, int | None]], label: str, empty: str) 
 
 
 def share(value: int | None, values: Sequence[int | None]) -> int:
-    """A value as a percentage of the largest shown one, for a bar drawn in CSS."""
+    """A value as a percentage of the largest shown one, for a bar drawn in SVG."""
     top = max((v for v in values if v), default=0)
     return 0 if not value or not top else round(100 * value / top)
