@@ -233,3 +233,20 @@ def test_topics_are_every_message_and_listing_of_the_flows_a_menu_offers() -> No
     assert {"emergencies/numbers", "returnees/reception", "risks/consular_scams",
             "pathways/closed", "programmes/jobs"} <= set(topics)  # fmt: skip
     assert not [t for t in topics if t.split("/")[0] in ("welcome", "feedback", "main")]
+
+
+def test_the_overview_counts_messages_that_named_a_danger(app: Flask) -> None:
+    # Twelve residents, one of whom writes two danger messages; the other words are not.
+    talk(app, {f"r{n}": ["hola", "me quieren secuestrar", "1"] for n in range(11)}
+         | {"r11": ["auxilio", "hola", "mi hija no aparece"]})  # fmt: skip
+    db = connect(app.config["DATABASE"])
+    _, sections = report.overview(db, Query(*RANGE), "day", 10)
+    danger = next(s for s in sections if s.id == "danger")
+    assert danger.unit == "messages" and danger.table.total == 13
+    # The words themselves are nowhere in the log.
+    assert (
+        db.execute("select count(*) from events where kind = 'danger_recognised'").fetchone()[0]
+        == 13
+    )
+    for row in db.execute("select * from events"):
+        assert not any("secuestr" in str(value) for value in row)

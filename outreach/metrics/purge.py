@@ -26,7 +26,7 @@ from .suppression import suppress_series
 FOLDED_DIMENSIONS = ("language", "channel", "department")
 FOLDED_KINDS = ("msg_received", "msg_created", "node_visited", "flow_started",
                 "flow_completed", "input_not_understood", "referral_given",
-                "opt_out_requested")  # fmt: skip
+                "opt_out_requested", "danger_recognised")  # fmt: skip
 
 
 @dataclass(frozen=True)

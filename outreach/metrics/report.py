@@ -81,6 +81,7 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
             Request(whole, (REACHED,), period, k, hide_total=True),
         ])  # fmt: skip
     opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k)
+    danger = count(db, query, Measure(("danger_recognised",), value="events"), k=k)
     headline = Headline(
         reach.total,
         # A row that is missing counted no one: zero, not hidden.
@@ -103,6 +104,9 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
         Section("segments", _("SMS segments sent"), _("segments"), segments,
                 _("What an SMS costs is paid per segment. WhatsApp has no segments.")),
         Section("opt_outs", _("Residents who opted out (STOP)"), _("residents"), opt_outs),
+        Section("danger", _("Messages naming a danger, answered with the emergency message"),
+                _("messages"), danger,
+                _("A danger word of deployment.yaml was found; the words are not kept.")),
     ]  # fmt: skip
     return headline, sections
 
