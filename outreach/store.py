@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -122,6 +123,7 @@ class _Database(Database):
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         super().__init__(conn)
+        self.path = path
         # Not the migrations' .lock: a migration holds that one for as long as it runs.
         self.queue_path = Path(f"{path}.queue")
         self._queue: tuple[int, int] | None = None
@@ -165,10 +167,77 @@ def _begin_immediate(conn: sqlite3.Connection, deadline: float | None = None) ->
         pause = min(pause * 2, 0.002)
 
 
-def forget_erased(db: Database) -> None:
-    """After an erasure: copy the WAL into the database and empty it, so old frames that
-    held the erased rows leave the files too (best effort: a reader can hold it up)."""
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+log = logging.getLogger(__name__)
+
+#: How long, after an erasure, the WAL's truncation is retried while a reader (a backup,
+#: `outreach metrics`, another worker's open read) holds a snapshot that still needs it.
+FORGET_RETRY_SECONDS = 600.0
+
+#: Database files whose WAL a thread is already retrying to empty.
+_FORGETTING: set[Path] = set()
+_FORGETTING_LOCK = threading.Lock()
+
+
+def forget_erased(db: Database) -> threading.Thread | None:
+    """After an erasure: copy the WAL into the database and empty it, so the old frames
+    that held the erased rows leave the files too.
+
+    A reader holding an older snapshot keeps those frames needed, and the truncation
+    fails as long as it does; then a thread retries, with its own connection and
+    growing pauses, until the reader is done (for :data:`FORGET_RETRY_SECONDS` at
+    most), so the resident's confirmation is never held up by somebody's backup. That
+    thread is returned (None when the WAL is empty already)."""
+    path = getattr(db, "path", None)
+    if path is None:  # not a database file of ours (a test's in-memory one)
+        _truncate_wal(db.conn)
+        return None
+    if _truncate_wal_of(path):
+        return None
+    with _FORGETTING_LOCK:
+        if path in _FORGETTING:
+            return None
+        _FORGETTING.add(path)
+    thread = threading.Thread(
+        target=_keep_truncating, args=(path, time.monotonic() + FORGET_RETRY_SECONDS),
+        name="outreach-forget-erased", daemon=True,
+    )  # fmt: skip
+    thread.start()
+    return thread
+
+
+def _truncate_wal(conn: sqlite3.Connection) -> bool:
+    """One truncating checkpoint; True if the WAL is now empty (no reader held it up)."""
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return bool(busy == 0)
+
+
+def _truncate_wal_of(path: Path) -> bool:
+    # A connection of its own that never waits: the caller's may sit inside a busy
+    # handler of seconds, and a checkpoint blocked by a reader would wait that long.
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=0)
+    try:
+        return _truncate_wal(conn)
+    except sqlite3.OperationalError:  # another checkpoint or writer at that instant
+        return False
+    finally:
+        conn.close()
+
+
+def _keep_truncating(path: Path, deadline: float) -> None:
+    pause = 0.01
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(pause)
+            if _truncate_wal_of(path):
+                return
+            pause = min(pause * 2, 1.0)
+        log.warning(
+            "an erased resident's rows stay in %s-wal until the next checkpoint: a reader "
+            "kept an older snapshot open for more than %d s", path.name, FORGET_RETRY_SECONDS,
+        )  # fmt: skip
+    finally:
+        with _FORGETTING_LOCK:
+            _FORGETTING.discard(path)
 
 
 @MIGRATIONS()
@@ -399,7 +468,7 @@ class Store:
 
         Erasure removes every row about the resident and keeps nothing of this turn
         either, except, for a resident who had said STOP, that wish: a bare row so
-        nothing is sent to them again. (A retried erasure just erases and confirms again.)
+        nothing is sent to them again; and the message id, so that a retry changes nothing.
         """
         if rows.erases:
             resident_id = rows.resident[0]
@@ -411,6 +480,15 @@ class Store:
             )
             if rows.opted_out:
                 self.conn.execute(_UPSERT_RESIDENT, rows.resident)
+            # The erasure's own message id stays, linked to no one, as long as any
+            # processed id does: a retry of this BORRAR, however late, gets the same
+            # answer, is not counted again and erases nothing written since.
+            message_id, _, received_at, reply = rows.processed
+            self.conn.execute(
+                "INSERT INTO processed_messages (id, resident, received_at, reply)"
+                " VALUES (?, NULL, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (message_id, received_at, reply),
+            )
             return
         self.conn.execute(_UPSERT_RESIDENT, rows.resident)
         self._log_turn(rows)
