@@ -112,7 +112,10 @@ def test_wrong_answer_retries_then_offers_help_and_menu(resident: Resident) -> N
     assert "1. Alta Verapaz" in first  # the numbered list stands for the question
     second = resident.says("Narnia otra vez")
     assert "MENU" in second and "AYUDA" in second
-    assert "¿En qué departamento vive?" not in second
+    # What is asked comes again, so the resident knows what to answer (issue 14).
+    assert second.endswith(
+        "¿En qué departamento vive? Escriba el nombre, por ejemplo Huehuetenango."
+    )
     attempts = [e.attempt for e in resident.events if isinstance(e, ev.InputNotUnderstood)]
     assert attempts == [2]
     # A right answer resets the count.
@@ -479,3 +482,24 @@ def test_the_same_list_numbered_shows_its_items_instead(tmp_path: Path) -> None:
     resident.says("color")
     assert resident.says("1") == "No lo conozco.\n1. Rojo\n2. Verde"
     assert resident.says("2") == "Anotado: Verde."
+
+
+def test_sigo_sin_entender_repeats_the_options_of_the_menu(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("xyz")
+    second = resident.says("abc")
+    assert second.startswith("Sigo sin entender.")
+    assert second.endswith("4. Personas deportadas o retornadas\n5. Emergencias y números")
+
+
+def test_a_global_word_never_chooses_an_option_by_one_word_of_its_label(
+    resident: Resident,
+) -> None:
+    resident.says("hola")
+    resident.says("1")
+    assert "¿Le fue útil esta información?" in resident.says("4")  # extortion
+    # "mas o menos" is option 2's keyword, but a leftover MAS is not that answer.
+    reply = resident.says("MAS")
+    assert reply.startswith("No entendí su respuesta.")
+    assert "useful_somewhat" not in [getattr(e, "node", None) for e in resident.events]
+    assert "Gracias por su respuesta." in resident.says("más o menos")

@@ -205,7 +205,10 @@ class Choice(Generic[Key]):
 class ChoiceMatcher(Generic[Key]):
     """Finds which of several choices a reply means, or None if it is not clear."""
 
-    def __init__(self, choices: Iterable[Choice[Key]]) -> None:
+    def __init__(self, choices: Iterable[Choice[Key]], reserved: Iterable[str] = ()) -> None:
+        #: Replies that are global words ("mas" asks for more): alone they choose a
+        #: choice only by a whole phrase, never as one word of a label ("Más o menos").
+        self._reserved = frozenset(normalize(word) for word in reserved)
         self._by_number: dict[int, Key] = {}
         self._by_phrase: dict[str, set[Key]] = {}
         self._by_word: dict[str, set[Key]] = {}
@@ -237,6 +240,8 @@ class ChoiceMatcher(Generic[Key]):
         exact = self._by_phrase.get(normalized)
         if exact is not None:
             return _only(exact)
+        if normalized in self._reserved:
+            return None
         words = [w for w in normalized.split() if w not in _STOPWORDS]
         if not words:
             return None

@@ -225,7 +225,9 @@ class Engine:
                 if language != self.source_language:
                     phrases.append(self.translate(option.label, context, language))
                 choices.append(Choice(option, _as_int(option.number), tuple(phrases)))
-            self._menus[key] = ChoiceMatcher(choices)
+            # A leftover "MAS" after the last page of a listing is not "Más o menos".
+            reserved = self.words(MORE_WORDS, "system/more_words", language)
+            self._menus[key] = ChoiceMatcher(choices, reserved)
         return self._menus[key]
 
     def preview(
@@ -687,8 +689,10 @@ class _Turn:
             )
         )
         if attempt > 1:
-            # The options did not help twice: offer a way out instead of repeating them.
+            # The options did not help twice: offer a way out, and show again what is
+            # asked, so the resident need not scroll back to find the options.
             self.say_system("not_understood_again")
+            self.prompt_again()
             return
         if isinstance(node, QuestionNode):
             retry = (
