@@ -429,13 +429,20 @@ def metrics(
     path = database_path(settings)
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run the service first")
+    configured = int(settings["METRICS_K"])
+    if k is not None and k < configured:
+        raise click.ClickException(
+            f"--k {k} is below the configured k ({configured}, OUTREACH_METRICS_K): "
+            "a smaller k could single people out"
+        )
+    k = k or configured
+    noise = _cell_keys(settings)
     db = connect(path, migrate=True)
     close_days(db, datetime.now(UTC).date())
-    k = k or int(settings["METRICS_K"])
     try:
         query = Query(first, last, dimensions[1] if page is None else ALL)
         if page is not None:
-            sections = _page(db, page, query, k)
+            sections = _page(db, page, query, k, noise)
             figures = pages.rows_of(sections)
             if as_json:
                 click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -447,7 +454,7 @@ def metrics(
                         f"{figure['column']!s:<12} {shown}"
                     )
             return
-        table = reached(db, query, dimensions[0], k)
+        table = reached(db, query, dimensions[0], k, noise)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -486,20 +493,42 @@ def metrics(
     click.echo(f"{'total':<{width}}{totals}{show(table.total):>12}")
 
 
-def _page(db: Any, page: str, query: Any, k: int) -> list[Any]:
+def _page(db: Any, page: str, query: Any, k: int, noise: Any) -> list[Any]:
     """A dashboard page's tables, outside the dashboard (the first flow's funnel)."""
     from .content import Content
     from .metrics import report as pages
 
     if page == "overview":
-        return pages.overview(db, query, "day", k)[1]
+        return pages.overview(db, query, "day", k, noise)[1]
     if page == "quality":
-        return pages.quality(db, query, k)
+        return pages.quality(db, query, k, noise)
     flows = Content(_settings()).flows.flows
     if page == "flows":
         first = next(iter(flows.values()))
-        return pages.flows(db, query, first.id, pages.node_order(first), k)
-    return pages.topics(db, query, pages.topic_nodes(flows.values()), k)
+        return pages.flows(db, query, first.id, pages.node_order(first), k, noise)
+    return pages.topics(db, query, pages.topic_nodes(flows.values()), k, noise)
+
+
+def _cell_keys(settings: dict[str, Any]) -> Any:
+    """The deployment's cell keys, from the pseudonym key the service uses (the setting,
+    or the development key the service generated in its instance folder), so that the
+    command prints the very figures the dashboard shows."""
+    from flask import Flask
+
+    from .metrics.cellkey import CellKeys
+    from .privacy import KEY_FILE, check_key
+
+    if settings["PSEUDONYM_KEY"]:
+        return CellKeys(check_key(str(settings["PSEUDONYM_KEY"]).encode()))
+    # Where the service keeps its development key (Flask's instance folder).
+    instance = Path(Flask("outreach.app", instance_relative_config=True).instance_path)
+    path = instance / KEY_FILE
+    if not path.exists():
+        raise click.ClickException(
+            "no pseudonym key (OUTREACH_PSEUDONYM_KEY): published figures are perturbed "
+            "with keys derived from it"
+        )
+    return CellKeys(check_key(path.read_text(encoding="ascii").strip().encode()))
 
 
 @main.command()
@@ -525,6 +554,7 @@ def purge(today: datetime | None) -> None:
         day,
         int(settings["RETENTION_DAYS"]),
         int(settings["METRICS_K"]),
+        _cell_keys(settings),
     )
     click.echo(
         f"{report.days} day(s) folded into {report.aggregates_written} aggregates; "

@@ -34,6 +34,7 @@ from .engine.model import QuestionNode
 from .i18n import ui
 from .i18n.ui import gettext
 from .metrics import charts, report
+from .metrics.cellkey import MAX_NOISE, CellKeys
 from .metrics.queries import ALL, FILTERS, PERIODS, SPLITS, Query
 from .metrics.rollup import close_days
 from .spreadsheet import csv_text
@@ -198,11 +199,23 @@ def _fresh_db() -> Any:
     return db
 
 
+def cell_keys() -> CellKeys:
+    """The deployment's record keys, derived from the pseudonym key: one per app, so that
+    each resident's key is computed once per worker."""
+    extensions = current_app.extensions
+    if "outreach.cell_keys" not in extensions:
+        extensions["outreach.cell_keys"] = CellKeys(extensions["outreach.pseudonym_key"])
+    keys: CellKeys = extensions["outreach.cell_keys"]
+    return keys
+
+
 def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dict[str, Any]:
-    """What one page shows: the only place that decides it, for the page and its exports."""
+    """What one page shows: the only place that decides it, for the page and its exports.
+    Every figure is perturbed by the deployment's cell keys (see outreach.metrics.cellkey)."""
     content = current_app.extensions["outreach.content"]
+    noise = cell_keys()
     if page == "overview":
-        headline, sections = report.overview(db, query, period, k)
+        headline, sections = report.overview(db, query, period, k, noise)
         return {"headline": headline, "sections": sections}
     if page == "flows":
         flows = content.flows.flows
@@ -210,7 +223,7 @@ def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dic
         if chosen not in flows:
             abort(400, gettext("Unknown flow."))
         order = report.node_order(flows[chosen])
-        return {"sections": report.flows(db, query, chosen, order, k), "flow": chosen,
+        return {"sections": report.flows(db, query, chosen, order, k, noise), "flow": chosen,
                 "flow_ids": list(flows)}  # fmt: skip
     if page == "topics":
         nodes = report.topic_nodes(content.flows.flows.values())
@@ -219,11 +232,11 @@ def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dic
             for directory in content.flows.directories.values()
             for programme in directory.programmes
         }
-        return {"sections": report.topics(db, query, nodes, k), "labels": names}
+        return {"sections": report.topics(db, query, nodes, k, noise), "labels": names}
     if page == "quality":
-        return {"sections": report.quality(db, query, k),
-                "rates": report.not_understood_rates(db, query, k),
-                "node_rates": report.not_understood_rates(db, query, k, "node"),
+        return {"sections": report.quality(db, query, k, noise),
+                "rates": report.not_understood_rates(db, query, k, noise=noise),
+                "node_rates": report.not_understood_rates(db, query, k, "node", noise),
                 "health": content_health()}  # fmt: skip
     abort(404)
 
@@ -283,6 +296,7 @@ def index(page: str) -> Any:
         currency=current_app.config["SMS_PRICE_CURRENCY"],
         args=_args(query, period),
         demo_data=_demo_data(db),
+        perturbation=MAX_NOISE,
         **shown,
     )
 
@@ -361,7 +375,7 @@ def export(fmt: str) -> Response:
     rows = [
         {"page": page, "since": query.since.isoformat(), "until": query.until.isoformat(),
          "split": query.split, "filters": _describe_filters(query), "k": k,
-         "synthetic_demo_data": demo, **row}
+         "perturbed_by_up_to": MAX_NOISE, "synthetic_demo_data": demo, **row}
         for row in figures
     ]  # fmt: skip
     name = f"outreach-{page}-{query.since}-{query.until}.{fmt}"

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from outreach import create_app, staff
 from outreach.cli import main
+from outreach.metrics.cellkey import MAX_NOISE, CellKeys
 from outreach.store import connect
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
@@ -241,7 +242,12 @@ def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_pat
         reach = page.locator("#reach table")
         expect(reach).to_contain_text("Huehuetenango")
         expect(reach).to_contain_text("×")  # Petén's 3 are hidden
-        expect(page.locator(".tile").first).to_contain_text("14")
+        # 14 residents, shown perturbed by their cell key (never by more than MAX_NOISE).
+        keys = CellKeys(TEST_CONFIG["PSEUDONYM_KEY"].encode())
+        shown = keys.count(14, keys.cell_key(f"r{n}" for n in range(14)))
+        assert abs(shown - 14) <= MAX_NOISE
+        expect(page.locator(".tile").first).to_contain_text(str(shown))
+        expect(page.locator(".perturbed")).to_contain_text("perturbed by a small amount")
         expect(page.locator("svg.chart")).to_be_visible()
         page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
         with page.expect_download() as download:

@@ -12,6 +12,7 @@ from conversation_helpers import DAY, talk
 from flask import Flask
 
 from outreach import create_app
+from outreach.metrics.cellkey import MAX_NOISE, CellKeys
 from outreach.metrics.queries import RESIDENTS_REACHED, Query, count, reached
 from outreach.store import connect
 
@@ -72,7 +73,10 @@ def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
 
     talk(app, {f"r{n}": ["hola"] for n in range(11)})
     talk(app, {f"w{n}": ["hola"] for n in range(2)}, channel="whatsapp")
-    runner = CliRunner(env={"OUTREACH_DATABASE": app.config["DATABASE"]})
+    key = TEST_CONFIG["PSEUDONYM_KEY"]
+    runner = CliRunner(
+        env={"OUTREACH_DATABASE": app.config["DATABASE"], "OUTREACH_PSEUDONYM_KEY": key}
+    )
     result = runner.invoke(
         main,
         ["metrics", "--by", "channel", "--since", "2026-11-01", "--until", "2026-11-30", "--json"],
@@ -82,7 +86,15 @@ def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
     values = {cell["row"]: cell["value"] for cell in data["cells"]}
     # 2 WhatsApp users: hidden, and SMS with them (13 - 11 would give the 2 away).
     assert values == {"sms": None, "whatsapp": None}
-    assert data["total"] == 13
+    # The total is perturbed by the cell key of its 13 residents, as on the dashboard.
+    keys = CellKeys(key.encode())
+    everyone = [f"r{n}" for n in range(11)] + ["w0", "w1"]
+    assert data["total"] == keys.count(13, keys.cell_key(everyone))
+    assert abs(data["total"] - 13) <= MAX_NOISE
+    # A k below the configured one is refused: it could single people out.
+    lower = runner.invoke(main, ["metrics", "--k", "5"])
+    assert lower.exit_code != 0 and "below the configured k (10" in lower.output
+    assert runner.invoke(main, ["metrics", "--k", "12", "--json"]).exit_code == 0
     text = runner.invoke(
         main, ["metrics", "--by", "channel", "--since", "2026-11-01", "--until", "2026-11-30"]
     ).output
@@ -126,7 +138,9 @@ def test_the_purge_command(app: Flask) -> None:
     from outreach.cli import main
 
     talk(app, {f"r{n}": ["hola"] for n in range(12)})
-    runner = CliRunner(env={"OUTREACH_DATABASE": app.config["DATABASE"]})
+    env = {"OUTREACH_DATABASE": app.config["DATABASE"],
+           "OUTREACH_PSEUDONYM_KEY": TEST_CONFIG["PSEUDONYM_KEY"]}  # fmt: skip
+    runner = CliRunner(env=env)
     result = runner.invoke(main, ["purge", "--today", "2027-03-01"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 day(s) folded into ")

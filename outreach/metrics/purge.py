@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from outreach.engine import Session
 from outreach.store import immediate
 
+from .cellkey import CellKeys
 from .queries import DIMENSIONS
 from .rollup import close_days
 from .suppression import suppress_series
@@ -38,9 +39,13 @@ class PurgeReport:
     residents_forgotten: int = 0
 
 
-def purge(db: Database, today: date, retention_days: int, k: int) -> PurgeReport:
+def purge(
+    db: Database, today: date, retention_days: int, k: int, noise: CellKeys | None = None
+) -> PurgeReport:
     """Fold and delete every day before ``today - retention_days``, in one transaction.
-    Days not yet closed are closed first, so nothing is purged without being folded."""
+    Days not yet closed are closed first, so nothing is purged without being folded.
+    ``noise``: the deployment's cell keys, so that what is kept is perturbed exactly as
+    the dashboard showed it while the details were there."""
     close_days(db, today)
     cutoff = (today - timedelta(days=retention_days)).isoformat()
     days = [
@@ -52,7 +57,7 @@ def purge(db: Database, today: date, retention_days: int, k: int) -> PurgeReport
     written = 0
     with immediate(db):
         for day in days:
-            written += _fold_day(db, day, k)
+            written += _fold_day(db, day, k, noise)
         deleted = db.execute("DELETE FROM daily_activity WHERE day < ?", [cutoff]).rowcount
         forgotten = _forget_silent_residents(db, cutoff)
     return PurgeReport(len(days), deleted, written, forgotten)
@@ -80,18 +85,25 @@ def _forget_silent_residents(db: Database, cutoff: str) -> int:
     return forgotten + len(stopped)
 
 
-def _fold_day(db: Database, day: str, k: int) -> int:
+def _fold_day(db: Database, day: str, k: int, noise: CellKeys | None) -> int:
     rows: list[tuple[str, str, str, str, int | None]] = []
     base = "FROM daily_activity WHERE day = ? AND kind = 'msg_received'"
-    total = int(db.execute(f"SELECT count(DISTINCT resident) {base}", [day]).fetchone()[0])
+
+    def counted(residents: set[str]) -> int:
+        return (
+            len(residents)
+            if noise is None
+            else noise.count(len(residents), noise.cell_key(residents))
+        )
+
+    everyone = {r for (r,) in db.execute(f"SELECT DISTINCT resident {base}", [day])}
+    total = counted(everyone)
     for dimension in FOLDED_DIMENSIONS:
         expression = DIMENSIONS[dimension]
-        counts = {
-            str(value): int(n)
-            for value, n in db.execute(
-                f"SELECT {expression}, count(DISTINCT resident) {base} GROUP BY 1", [day]
-            )
-        }
+        members: dict[str, set[str]] = {}
+        for value, resident in db.execute(f"SELECT DISTINCT {expression}, resident {base}", [day]):
+            members.setdefault(str(value), set()).add(resident)
+        counts = {value: counted(found) for value, found in members.items()}
         series, _ = suppress_series(counts, total, k)
         rows += [(day, "residents_reached", dimension, v, n) for v, n in series.items()]
     rows.append((day, "residents_reached", "all", "all", None if 0 < total < k else total))

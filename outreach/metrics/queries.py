@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from .cellkey import CellKeys
 from .suppression import DEFAULT_K, Published, Table, suppress, suppress_rows, suppress_series
 
 #: What a row or a column can be, as SQL over the ``activity`` view. Days are UTC.
@@ -84,11 +85,14 @@ def count(
     k: int = DEFAULT_K,
     hide_total: bool = False,
     totals: bool = True,
+    noise: CellKeys | None = None,
 ) -> Published:
     """One table: ``rows`` by the query's split, with totals, small cells suppressed.
     With no split it is a one-dimensional series with its total. ``totals=False`` is for
-    rows that overlap (flows, steps, topics, programmes): row totals only."""
-    return count_each(db, query, [measure], rows, k, hide_total, totals)[0]
+    rows that overlap (flows, steps, topics, programmes): row totals only. ``noise``:
+    every figure perturbed by its cell key (see :mod:`.cellkey`); everything published
+    passes it, and only tests of the counting itself leave it out."""
+    return count_each(db, query, [measure], rows, k, hide_total, totals, noise)[0]
 
 
 def count_each(
@@ -99,6 +103,7 @@ def count_each(
     k: int = DEFAULT_K,
     hide_total: bool = False,
     totals: bool = True,
+    noise: CellKeys | None = None,
 ) -> list[Published]:
     """A table for each of ``measures``, which count the same rows (same kinds, rows and
     condition) and differ only in the value summed: one scan for all of them. The
@@ -106,7 +111,8 @@ def count_each(
 
     One scan: the residents of every (row, column) are gathered once, and the cells,
     both margins and the total are counted from them."""
-    return count_many(db, [Request(query, tuple(measures), rows, k, hide_total, totals)])[0]
+    request = Request(query, tuple(measures), rows, k, hide_total, totals, noise)
+    return count_many(db, [request])[0]
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,8 @@ class Request:
     k: int = DEFAULT_K
     hide_total: bool = False
     totals: bool = True
+    #: The deployment's cell keys: every figure perturbed (None: exact, for tests only).
+    noise: CellKeys | None = None
 
 
 def count_many(db: Database, requests: Sequence[Request]) -> list[list[Published]]:
@@ -146,7 +154,9 @@ def count_many(db: Database, requests: Sequence[Request]) -> list[list[Published
     return [_tables(*gathered[n], requests[n]) for n in range(len(requests))]
 
 
-#: The residents behind each (row, column) cell, and each cell's sums of the values.
+#: The residents behind each (row, column) cell, and each cell's sums of the values,
+#: followed by the largest amount one row of the cell contributed to each (the scale of
+#: a sum's noise).
 _Cells = dict[tuple[str, str], set[str]]
 _Amounts = dict[tuple[str, str], list[int]]
 
@@ -216,12 +226,15 @@ def _scan(db: Database, requests: Sequence[Request]) -> list[tuple[_Cells, _Amou
         members = fine.get(key)
         if members is None:
             members = fine[key] = set()
-            fine_sums[key] = [0] * len(values)
+            fine_sums[key] = [0] * (2 * len(values))
         members.add(row[0])
         if values:
             totals = fine_sums[key]
+            summed = len(values)
             for n, amount in enumerate(row[width + 1 :]):
                 totals[n] += amount or 0
+                if (amount or 0) > totals[summed + n]:
+                    totals[summed + n] = amount
     found: list[tuple[_Cells, _Amounts]] = []
     for row_at, column_at, condition, sums in layout:
         residents: _Cells = {}
@@ -231,14 +244,20 @@ def _scan(db: Database, requests: Sequence[Request]) -> list[tuple[_Cells, _Amou
                 continue
             cell = (str(key[row_at]), str(key[column_at]))
             gathered = residents.get(cell)
+            fine_sum = fine_sums[key]
             if gathered is None:
                 residents[cell] = set(members)
-                amounts[cell] = [fine_sums[key][n] for n in sums]
+                amounts[cell] = [fine_sum[n] for n in sums] + [
+                    fine_sum[len(values) + n] for n in sums
+                ]
             else:
                 gathered.update(members)
                 cell_sums = amounts[cell]
                 for i, n in enumerate(sums):
-                    cell_sums[i] += fine_sums[key][n]
+                    cell_sums[i] += fine_sum[n]
+                    cell_sums[len(sums) + i] = max(
+                        cell_sums[len(sums) + i], fine_sum[len(values) + n]
+                    )
         found.append((residents, amounts))
     return found
 
@@ -254,19 +273,47 @@ def _tables(residents: _Cells, amounts: _Amounts, request: Request) -> list[Publ
         2: {},
         3: {("", ""): set()},
     }
+    summing = [m for m in measures if m.value]
     added: list[dict[int, dict[tuple[str, str], int]]] = [
-        {0: {}, 1: {}, 2: {}, 3: {("", ""): 0}} for m in measures if m.value
+        {0: {}, 1: {}, 2: {}, 3: {("", ""): 0}} for m in summing
+    ]
+    largest: list[dict[int, dict[tuple[str, str], int]]] = [
+        {0: {}, 1: {}, 2: {}, 3: {("", ""): 0}} for m in summing
     ]
     for (r, c), members in residents.items():
+        cell_amounts = amounts[r, c]
         for level, key in ((0, (r, c)), (1, (r, "")), (2, ("", c)), (3, ("", ""))):
             gathered[level].setdefault(key, set()).update(members)
-            for n, amount in enumerate(amounts[r, c]):
-                added[n][level][key] = added[n][level].get(key, 0) + amount
+            for n in range(len(summing)):
+                added[n][level][key] = added[n][level].get(key, 0) + cell_amounts[n]
+                top = cell_amounts[len(summing) + n]
+                largest[n][level][key] = max(largest[n][level].get(key, 0), top)
     people = {level: {key: len(m) for key, m in cells.items()} for level, cells in gathered.items()}
+    noise = request.noise
+    if noise is not None:
+        # Every cell, margin and total is perturbed by its own residents' cell key.
+        cell_keys = {
+            level: {key: noise.cell_key(m) for key, m in cells.items()}
+            for level, cells in gathered.items()
+        }
+        people = {
+            level: {key: noise.count(n, cell_keys[level][key]) for key, n in cells.items()}
+            for level, cells in people.items()
+        }
+        added = [
+            {
+                level: {
+                    key: noise.amount(v, cell_keys[level][key], largest[n][level][key])
+                    for key, v in cells.items()
+                }
+                for level, cells in sums.items()
+            }
+            for n, sums in enumerate(added)
+        ]
     # Measures without a value sum nothing; the others have their column, in order.
-    summing = iter(added)
+    summed = iter(added)
     values: list[dict[int, dict[tuple[str, str], int]]] = [
-        next(summing) if m.value else {0: {}, 1: {}, 2: {}, 3: {}} for m in measures
+        next(summed) if m.value else {0: {}, 1: {}, 2: {}, 3: {}} for m in measures
     ]
     return [
         _publish(people, values[n], measure, query, k, hide_total, totals)
@@ -354,7 +401,13 @@ def _pick(
     return values[level][key] if measure.value else residents
 
 
-def reached(db: Database, query: Query, rows: str = ALL, k: int = DEFAULT_K) -> Published:
+def reached(
+    db: Database,
+    query: Query,
+    rows: str = ALL,
+    k: int = DEFAULT_K,
+    noise: CellKeys | None = None,
+) -> Published:
     """Distinct residents who sent at least one message, per cell. ``rows`` is a
     resident's dimension or a period (:data:`SPLITS`): what flows, steps and programmes
     residents reached are the dashboard's flows and topics pages."""
@@ -363,4 +416,4 @@ def reached(db: Database, query: Query, rows: str = ALL, k: int = DEFAULT_K) -> 
             f"residents reached are split by {', '.join(SPLITS)}, not {rows!r} "
             "(flows, steps and programmes: the flows and topics pages)"
         )
-    return count(db, query, RESIDENTS_REACHED, rows, k)
+    return count(db, query, RESIDENTS_REACHED, rows, k, noise=noise)

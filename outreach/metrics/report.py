@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from outreach.engine.model import DirectoryNode, Flow, MenuNode, MessageNode
 
+from .cellkey import CellKeys
 from .queries import ALL, Measure, Query, Request, count, count_many
 from .suppression import Published, suppress_series
 
@@ -59,29 +60,33 @@ class Headline:
     erasures: int | None
 
 
-def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline, list[Section]]:
-    """Reach (new and returning), reach over time, messages, SMS segments, opt-outs."""
+def overview(
+    db: Database, query: Query, period: str, k: int, noise: CellKeys | None = None
+) -> tuple[Headline, list[Section]]:
+    """Reach (new and returning), reach over time, messages, SMS segments, opt-outs.
+    ``noise``: the deployment's cell keys, for every published figure (see
+    :mod:`.cellkey`); without them the counts are exact, for tests of the counting."""
     since = query.since.isoformat()
     who = Measure(("resident_day",), rows_sql=_new_or_returning(since))
     whole = Query(query.since, query.until, ALL, query.filters)
     # Every table of resident-day rows from one scan of them.
     tables = count_many(db, [
         # Who is new or returning, by the page's split: its total is the headline.
-        Request(query, (who,), k=k),
-        Request(whole, (REACHED,), period, k),
+        Request(query, (who,), k=k, noise=noise),
+        Request(whole, (REACHED,), period, k, noise=noise),
         # In and out count the same rows (segments count SMS residents only).
-        Request(query, (MESSAGES_IN, MESSAGES_OUT), k=k),
-        Request(query, (SEGMENTS,), k=k),
+        Request(query, (MESSAGES_IN, MESSAGES_OUT), k=k, noise=noise),
+        Request(query, (SEGMENTS,), k=k, noise=noise),
     ])  # fmt: skip
     [reach], [over_time], [messages_in, messages_out], [segments] = tables
     if (reach.total is None) != (over_time.total is None):
         # The same number in two tables: hidden in both, or neither would protect it.
         [reach], [over_time] = count_many(db, [
-            Request(query, (who,), k=k, hide_total=True),
-            Request(whole, (REACHED,), period, k, hide_total=True),
+            Request(query, (who,), k=k, hide_total=True, noise=noise),
+            Request(whole, (REACHED,), period, k, hide_total=True, noise=noise),
         ])  # fmt: skip
-    opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k)
-    danger = count(db, query, Measure(("danger_recognised",), value="events"), k=k)
+    opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k, noise=noise)
+    danger = count(db, query, Measure(("danger_recognised",), value="events"), k=k, noise=noise)
     headline = Headline(
         reach.total,
         # A row that is missing counted no one: zero, not hidden.
@@ -91,7 +96,7 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
         messages_out.total,
         segments.total,
         opt_outs.total,
-        erasures(db, query, k),
+        erasures(db, query, k, noise),
     )
     sections = [
         Section("reach", _("Residents reached, new and returning"), _("residents"), reach,
@@ -111,24 +116,33 @@ def overview(db: Database, query: Query, period: str, k: int) -> tuple[Headline,
     return headline, sections
 
 
-def flows(db: Database, query: Query, flow: str, order: Sequence[str], k: int) -> list[Section]:
+def flows(
+    db: Database,
+    query: Query,
+    flow: str,
+    order: Sequence[str],
+    k: int,
+    noise: CellKeys | None = None,
+) -> list[Section]:
     """Conversations started and completed per flow, and one flow's funnel."""
     funnel = Measure(("node_visited",), where="flow = ?", params=(flow,))
     return [
         Section("started", _("Conversations started, by flow"), _("conversations"),
                 count(db, query, Measure(("flow_started",), value="events"), "flow", k,
-                      totals=False)),
+                      totals=False, noise=noise)),
         Section("completed", _("Conversations completed, by flow"), _("conversations"),
                 count(db, query, Measure(("flow_completed",), value="events"), "flow", k,
-                      totals=False)),
+                      totals=False, noise=noise)),
         Section("funnel", _("How far residents get in a flow (the funnel)"), _("residents"),
-                count(db, query, funnel, "node", k, totals=False),
+                count(db, query, funnel, "node", k, totals=False, noise=noise),
                 _("Residents who reached each step, in the flow's order: where the numbers "
                   "drop, people stop."), order=order),
     ]  # fmt: skip
 
 
-def topics(db: Database, query: Query, topic_nodes: Sequence[str], k: int) -> list[Section]:
+def topics(
+    db: Database, query: Query, topic_nodes: Sequence[str], k: int, noise: CellKeys | None = None
+) -> list[Section]:
     """Which information residents read, and the programmes they were referred to."""
     marks = ", ".join("?" for _ in topic_nodes) or "NULL"
     viewed = Measure(
@@ -136,27 +150,27 @@ def topics(db: Database, query: Query, topic_nodes: Sequence[str], k: int) -> li
     )
     return [
         Section("topics", _("Topics viewed"), _("residents"),
-                count(db, query, viewed, "node", k, totals=False)),
+                count(db, query, viewed, "node", k, totals=False, noise=noise)),
         Section("referrals", _("Referrals, by programme"), _("referrals"),
                 count(db, query, Measure(("referral_given",), value="events"), "programme", k,
-                      totals=False)),
+                      totals=False, noise=noise)),
     ]  # fmt: skip
 
 
-def quality(db: Database, query: Query, k: int) -> list[Section]:
+def quality(db: Database, query: Query, k: int, noise: CellKeys | None = None) -> list[Section]:
     """Where residents were not understood: a keyword or a translation to improve."""
     not_understood = Measure(("input_not_understood",), value="events")
     return [
         Section("not_understood_language", _("Messages not understood, by language"),
-                _("messages"), count(db, query, not_understood, "language", k)),
+                _("messages"), count(db, query, not_understood, "language", k, noise=noise)),
         Section("not_understood_node", _("Messages not understood, by step"), _("messages"),
-                count(db, query, not_understood, "node", k, totals=False),
+                count(db, query, not_understood, "node", k, totals=False, noise=noise),
                 _("The steps where a keyword list or a translation needs work.")),
     ]  # fmt: skip
 
 
 def not_understood_rates(
-    db: Database, query: Query, k: int, by: str = "language"
+    db: Database, query: Query, k: int, by: str = "language", noise: CellKeys | None = None
 ) -> dict[str, float | None]:
     """Messages not understood as a percentage: per language, of the messages received;
     per node (``by="node"``), of the visits to that step. Hidden where either count is."""
@@ -164,12 +178,12 @@ def not_understood_rates(
     overlapping = by == "node"  # one resident, several steps: rows only, as on the page
     # The very table the page shows (same split), so a rate never reveals what it hides.
     lost = count(db, query, Measure(("input_not_understood",), value="events"), by, k,
-                 totals=not overlapping)  # fmt: skip
+                 totals=not overlapping, noise=noise)  # fmt: skip
     if overlapping:
         whole = count(db, whole_query, Measure(("node_visited",), value="events"), by, k,
-                      totals=False)  # fmt: skip
+                      totals=False, noise=noise)  # fmt: skip
     else:
-        whole = count(db, whole_query, MESSAGES_IN, by, k)
+        whole = count(db, whole_query, MESSAGES_IN, by, k, noise=noise)
     rates: dict[str, float | None] = {}
     for name in lost.rows:
         part, base = lost.row_totals[name], whole.row_totals.get(name)
@@ -177,9 +191,10 @@ def not_understood_rates(
     return dict(sorted(rates.items(), key=lambda item: -(item[1] or 0)))
 
 
-def erasures(db: Database, query: Query, k: int) -> int | None:
+def erasures(db: Database, query: Query, k: int, noise: CellKeys | None = None) -> int | None:
     """Residents who deleted their data (anonymous counts: nothing else is left of them).
-    Filters on language and channel apply; the department went with the data."""
+    Filters on language and channel apply; the department went with the data. Perturbed
+    by keys of the counted buckets (day, language, channel), as a cell of residents is."""
     where = ["metric = 'erasure'", "day >= ?", "day <= ?"]
     params = [query.since.isoformat(), query.until.isoformat()]
     for name, wanted in query.filters:
@@ -187,11 +202,15 @@ def erasures(db: Database, query: Query, k: int) -> int | None:
             return None
         where.append(f"{name} = ?")
         params.append(wanted)
-    row = db.execute(
-        f"SELECT coalesce(sum(count), 0) FROM anonymous_counts WHERE {' AND '.join(where)}",
-        params,
-    ).fetchone()
-    erased = int(row[0])
+    buckets = [
+        (f"{day}:{language}:{channel}", int(n))
+        for day, language, channel, n in db.execute(
+            "SELECT day, language, channel, count FROM anonymous_counts"
+            f" WHERE {' AND '.join(where)}",
+            params,
+        )
+    ]
+    erased = sum(n for _, n in buckets) if noise is None else noise.anonymous_count(buckets)
     return None if 0 < erased < k else erased
 
 
