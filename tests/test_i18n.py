@@ -163,6 +163,47 @@ def test_a_new_mam_translation_is_served_at_once_and_stale_ones_never(site: Path
     assert po.read_text(encoding="utf-8").splitlines()[number - 1] == 'msgctxt "welcome/hello"'
 
 
+def test_a_save_landing_while_catalogs_are_read_is_read_at_the_next_check(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A translator saves again just as the service reads the catalogs (a fixed phone
+    number, say): the second save must not be taken as read while the first is served."""
+    import outreach.i18n as i18n
+
+    live = content(site, min_coverage=0)
+    po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
+    real_read = i18n.read_catalog
+    saves = iter(["SEGUNDA VERSION DE PRUEBA"])
+
+    def read_then_save_lands(code: str, path: Path) -> object:
+        loaded = real_read(code, path)
+        if code == "mam" and (text := next(saves, None)):
+            set_translation(po, "welcome/hello", text)  # a test marker, not Mam
+        return loaded
+
+    monkeypatch.setattr(i18n, "read_catalog", read_then_save_lands)
+    set_translation(po, "welcome/hello", "PRIMERA VERSION DE PRUEBA")
+
+    def welcome() -> str:
+        engine = live.engine()
+        return engine.resume(engine.new_session("mam"), Inbound("hola"), NOON).messages[0]
+
+    assert welcome().startswith("PRIMERA VERSION DE PRUEBA")  # read; the second save landed
+    assert welcome().startswith("SEGUNDA VERSION DE PRUEBA")
+
+
+def test_quick_successive_saves_are_each_served(site: Path) -> None:
+    """Saves in quick succession, as an editor's autosave makes them: each is served."""
+    live = content(site, min_coverage=0)
+    po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
+    for n in range(8):
+        marker = f"VERSION {n} DE PRUEBA" + "!" * (n % 2)  # test markers, not Mam
+        set_translation(po, "welcome/hello", marker)
+        engine = live.engine()
+        served = engine.resume(engine.new_session("mam"), Inbound("hola"), NOON).messages[0]
+        assert served.startswith(marker), n
+
+
 def test_one_catalog_update_never_leaks_into_the_next(site: Path) -> None:
     welcome = site / "flows" / "welcome.yaml"
     welcome.write_text(

@@ -45,6 +45,12 @@ class Translations:
         return catalog.get((context, text), text)
 
 
+#: What tells one version of a file from another without reading it: modification time,
+#: size and inode (an editor's save-by-rename gives a new inode within the same tick of a
+#: coarse clock); None for a missing file.
+Stamp = tuple[int, int, int] | None
+
+
 @dataclass
 class TranslationState:
     """Everything known about the catalogs at one moment."""
@@ -55,22 +61,24 @@ class TranslationState:
     #: The codes offered to residents: the source language, then every language whose
     #: catalog covers at least the minimum share of messages.
     offered: list[str] = field(default_factory=list)
-    #: Modification times of the catalog files, to notice an edit.
-    stamps: dict[Path, float] = field(default_factory=dict)
+    #: The catalog files' stamps as they were before they were read, to notice an edit.
+    stamps: dict[Path, Stamp] = field(default_factory=dict)
 
 
-def catalog_stamps(locales_dir: Path, codes: Sequence[str]) -> dict[Path, float]:
+def catalog_stamps(locales_dir: Path, codes: Sequence[str]) -> dict[Path, Stamp]:
     return file_stamps([catalog_path(locales_dir, code) for code in codes])
 
 
-def file_stamps(paths: Sequence[Path]) -> dict[Path, float]:
-    """Modification times (-1 for a missing file): cheap enough to ask on every message."""
-    stamps: dict[Path, float] = {}
+def file_stamps(paths: Sequence[Path]) -> dict[Path, Stamp]:
+    """Each file's :data:`Stamp`: cheap enough to ask on every message."""
+    stamps: dict[Path, Stamp] = {}
     for path in paths:
         try:
-            stamps[path] = os.stat(path).st_mtime_ns  # noqa: PTH116 - on every message; cheaper
+            found = os.stat(path)  # noqa: PTH116 - on every message; cheaper
         except OSError:
-            stamps[path] = -1
+            stamps[path] = None
+        else:
+            stamps[path] = (found.st_mtime_ns, found.st_size, found.st_ino)
     return stamps
 
 
@@ -81,6 +89,10 @@ def load_translations(
     min_coverage_percent: int,
 ) -> TranslationState:
     codes = [lang.code for lang in flows.deployment.languages]
+    # Stamped before reading: a save landing while the catalogs are read then differs
+    # from the stamp and is read at the next check. Stamped after, it would count as
+    # read while the old text is served.
+    stamps = catalog_stamps(locales_dir, codes)
     served: dict[str, dict[Key, str]] = {}
     loaded: dict[str, LoadedCatalog] = {}
     covered: dict[str, Coverage] = {}
@@ -110,6 +122,4 @@ def load_translations(
         for code in codes
         if code == SOURCE_LANGUAGE or covered[code].percent >= min_coverage_percent
     ]
-    return TranslationState(
-        Translations(served), covered, loaded, offered, catalog_stamps(locales_dir, codes)
-    )
+    return TranslationState(Translations(served), covered, loaded, offered, stamps)
