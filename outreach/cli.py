@@ -685,6 +685,22 @@ def users_passwd(name: str, password_stdin: bool) -> None:
     click.echo(f"{name}: password changed")
 
 
+@users.command("unlock")
+@click.argument("name")
+def users_unlock(name: str) -> None:
+    """Let NAME log in again at once, from every address, after failed logins slowed it
+    down (a new password does this too).
+
+    Example:
+
+        outreach users unlock ana
+    """
+    from . import staff
+
+    cleared = staff.unlock(_database(), name, datetime.now(UTC))
+    click.echo(f"{name}: unlocked ({cleared} address(es) had been slowed down)")
+
+
 @users.command("list")
 def users_list() -> None:
     """List staff accounts and their roles.

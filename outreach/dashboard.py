@@ -52,6 +52,7 @@ SHOWN_WORDS = (
     N_("language"), N_("channel"), N_("department"), N_("day"), N_("week"), N_("month"),
     N_("viewer"), N_("admin"), N_("login"), N_("login_failed"), N_("login_throttled"),
     N_("view"), N_("export"), N_("staff_added"), N_("staff_removed"), N_("password_changed"),
+    N_("unlocked"),
 )  # fmt: skip
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -129,7 +130,7 @@ def login() -> Any:
             session["sid"] = staff.start_session(get_db(), account.name, utc_now(), session_rules())
             csrf_token()
             return redirect(_after_login(request.args.get("next", "")))
-        error = gettext("Wrong name or password, or too many attempts: wait 15 minutes.")
+        error = gettext("Wrong name or password, or too many attempts: wait a few minutes.")
     return render_template("dashboard/login.html", error=error)
 
 

@@ -5,6 +5,7 @@ nothing here is about residents.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -17,9 +18,6 @@ from .store import immediate
 
 ROLES = ("viewer", "admin")
 MIN_PASSWORD = 10
-#: After this many failed logins for one account or one address in the window, refuse.
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 
 
 class StaffError(ValueError):
@@ -81,8 +79,10 @@ def set_password(db: Database, name: str, password: str, now: datetime, actor: s
         if not changed:
             raise StaffError(f"no account {name!r}")
         # A new password is often given because the old one leaked: whoever logged in
-        # with it is logged out everywhere.
+        # with it is logged out everywhere. Its owner may also have been slowed down by
+        # someone guessing: that ends too.
         end_sessions_of(db, name)
+        db.execute("DELETE FROM login_throttle WHERE name = ?", [name])
         audit(db, now, actor, "password_changed", name)
 
 
@@ -91,35 +91,114 @@ def listing(db: Database) -> list[tuple[str, str, str]]:
     return [(row[0], row[1], row[2]) for row in db.execute(sql)]
 
 
+#: Longest name and password a login reads: anything longer is refused before the
+#: database is touched (the audit log holds names) or a hash is computed.
+MAX_NAME = 64
+MAX_PASSWORD = 1024
+#: Failed logins allowed without delay, per name from one address and per address.
+FREE_FAILURES_PER_NAME = 3
+FREE_FAILURES_PER_ADDRESS = 10
+#: Each failure past those doubles the wait before the next try, up to this.
+MAX_DELAY = timedelta(minutes=15)
+#: Refused attempts are counted per such window, one row per window and key.
+REFUSAL_WINDOW = timedelta(minutes=15)
+#: Failure counters untouched this long are forgotten.
+FAILURE_MEMORY = timedelta(days=1)
+
+
+def delay_after(failures: int, free: int) -> timedelta:
+    """How long after the last failure the next try is refused: growing delays slow a
+    guesser down without locking the account for its owner, who logs in from elsewhere."""
+    if failures < free:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - free, 20)), MAX_DELAY)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, made like real ones: a login takes as long
+    for a name that does not exist as for one that does."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _throttled_by(db: Database, name: str, address: str, now: datetime) -> str | None:
+    """Which key refuses this attempt now ('' for the whole address, else the name), or
+    None. Reads only: nothing is written before the throttle has had its say."""
+    rows = db.execute(
+        "SELECT name, failures, last_failure_at FROM login_throttle "
+        "WHERE address = ? AND name IN ('', ?)",
+        [address, name],
+    ).fetchall()
+    for key, failures, last in sorted(rows):
+        free = FREE_FAILURES_PER_ADDRESS if key == "" else FREE_FAILURES_PER_NAME
+        if now < datetime.fromisoformat(last) + delay_after(failures, free):
+            return str(key)
+    return None
+
+
 def authenticate(
     db: Database, name: str, password: str, address: str, now: datetime
 ) -> Staff | None:
-    """The account, if the password is right and neither the account nor the address has
-    failed too often lately. Every attempt is audited; failures are counted."""
-    since = (now - FAILURE_WINDOW).isoformat()
-    keys = [f"name:{name}", f"address:{address}"]
-    with immediate(db):
-        db.execute("DELETE FROM login_failures WHERE at < ?", [since])
-        recent = max(
+    """The account, if the password is right and neither the name from this address nor
+    the address has failed too often lately. A refused attempt is counted, not logged one
+    row each; a failure is logged and counted; the password is checked outside any write
+    transaction (the hash takes ~0.1 s, and webhook turns queue on the write lock)."""
+    if not name or len(name) > MAX_NAME or len(password) > MAX_PASSWORD:
+        return None
+    key = _throttled_by(db, name, address, now)
+    if key is not None:
+        window = _window(now).isoformat()
+        with immediate(db):
             db.execute(
-                "SELECT count(*) FROM login_failures WHERE key = ? AND at >= ?", [key, since]
-            ).fetchone()[0]
-            for key in keys
-        )
-        if recent >= MAX_FAILURES:
-            audit(db, now, name, "login_throttled", "")
-            return None
-        row = db.execute("SELECT password_hash, role FROM staff WHERE name = ?", [name]).fetchone()
-        if row is None or not check_password_hash(row[0], password):
-            db.conn.executemany(
-                "INSERT INTO login_failures (key, at) VALUES (?, ?)",
-                [(key, now.isoformat()) for key in keys],
+                "INSERT INTO login_refusals (window_start, name, address, count) "
+                "VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1",
+                [window, key, address],
             )
-            audit(db, now, name, "login_failed", "")
-            return None
-        db.execute("DELETE FROM login_failures WHERE key = ?", [keys[0]])
-        audit(db, now, name, "login", "")
-        return Staff(name, row[1])
+        return None
+    row = db.execute("SELECT password_hash, role FROM staff WHERE name = ?", [name]).fetchone()
+    stored = row[0] if row else _dummy_hash()
+    right = check_password_hash(stored, password) and row is not None
+    forget = (now - FAILURE_MEMORY).isoformat()
+    with immediate(db):
+        db.execute("DELETE FROM login_throttle WHERE last_failure_at < ?", [forget])
+        # The password may have changed while it was checked: then the old one won't do.
+        current = db.execute("SELECT password_hash FROM staff WHERE name = ?", [name]).fetchone()
+        if right and current is not None and current[0] == stored:
+            db.execute("DELETE FROM login_throttle WHERE name = ? AND address = ?", [name, address])
+            audit(db, now, name, "login", "")
+            return Staff(name, row[1])
+        db.conn.executemany(
+            "INSERT INTO login_throttle (name, address, failures, last_failure_at) "
+            "VALUES (?, ?, 1, ?) ON CONFLICT DO UPDATE SET failures = failures + 1, "
+            "last_failure_at = excluded.last_failure_at",
+            [(name, address, now.isoformat()), ("", address, now.isoformat())],
+        )
+        audit(db, now, name, "login_failed", address)
+        return None
+
+
+def _window(now: datetime) -> datetime:
+    seconds = int(REFUSAL_WINDOW.total_seconds())
+    return datetime.fromtimestamp(now.timestamp() // seconds * seconds, now.tzinfo)
+
+
+def unlock(db: Database, name: str, now: datetime, actor: str = "cli") -> int:
+    """Forget the failed logins of ``name`` from every address; returns how many
+    addresses were slowed down for it."""
+    with immediate(db):
+        cleared = db.execute("DELETE FROM login_throttle WHERE name = ?", [name]).rowcount
+        audit(db, now, actor, "unlocked", name)
+    return int(cleared)
+
+
+def refusals(db: Database, since: datetime) -> list[tuple[str, str, str, int]]:
+    """Login attempts refused by the throttle: window, name ('' for a whole address),
+    address and how many, newest first."""
+    sql = (
+        "SELECT window_start, name, address, count FROM login_refusals WHERE window_start >= ? "
+        "ORDER BY window_start DESC, count DESC LIMIT 100"
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in db.execute(sql, [since.isoformat()])]
 
 
 @dataclass(frozen=True)

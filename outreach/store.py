@@ -377,6 +377,22 @@ def m011_staff_sessions(db: Database) -> None:
     db.table("staff_sessions").create_index(["name"])
 
 
+@MIGRATIONS()
+def m012_login_throttle(db: Database) -> None:
+    """Failed logins as one counter per name and address (and per address), with growing
+    delays instead of a lockout; attempts the throttle refuses as one count per window
+    and key, so that nobody can fill the database by hammering the login page. The old
+    login_failures rows are no longer read (they only ever mattered for 15 minutes)."""
+    db.table("login_throttle").create(
+        {"name": str, "address": str, "failures": int, "last_failure_at": str},
+        pk=("name", "address"),
+    )
+    db.table("login_refusals").create(
+        {"window_start": str, "name": str, "address": str, "count": int},
+        pk=("window_start", "name", "address"),
+    )
+
+
 @contextmanager
 def immediate(db: Database, *, queued: bool = False) -> Iterator[Database]:
     """One write transaction that holds SQLite's write lock from its first statement.
