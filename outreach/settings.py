@@ -163,7 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
-        "Hours without a message after which a conversation starts again at the welcome.",
+        "Hours without a message after which a conversation starts again at the main menu.",
     ),
     Setting(
         "MAX_STEPS_PER_TURN",

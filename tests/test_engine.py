@@ -22,7 +22,9 @@ def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> Non
     assert "CONTENIDO DE EJEMPLO" in reply
     assert f"{MAIN_MENU}\n1. Riesgos de migrar" in reply
     assert "Este servicio no guarda su número ni lo que escribe" in reply
-    assert resident.kinds()[:2] == ["flow_started", "node_visited"]
+    # The welcome runs first; the main menu waits under it and follows.
+    assert resident.kinds()[:3] == ["flow_started", "flow_started", "node_visited"]
+    assert [f.flow for f in resident.session.stack] == ["main"]
 
 
 def test_menu_choices_walk_two_levels_and_menu_comes_back(resident: Resident) -> None:
@@ -54,7 +56,7 @@ def test_sub_flow_completes_and_returns_to_the_calling_menu(resident: Resident) 
     assert MAIN_MENU in reply
     completed = [e.flow for e in resident.events if isinstance(e, ev.FlowCompleted)]
     assert completed == ["feedback", "risks"]
-    assert [f.flow for f in resident.session.stack] == ["welcome", "main"]
+    assert [f.flow for f in resident.session.stack] == ["main"]
 
 
 def test_question_with_a_list_saves_the_canonical_value(resident: Resident) -> None:
@@ -188,11 +190,14 @@ def test_language_command_lists_languages(resident: Resident) -> None:
     assert MAIN_MENU in reply
 
 
-def test_idle_session_expires_to_the_welcome(resident: Resident) -> None:
+def test_idle_session_expires_to_the_main_menu_without_the_notice_again(
+    resident: Resident,
+) -> None:
     resident.says("hola")
     resident.says("1")
     resident.now = NOON + timedelta(days=3, minutes=1)
-    assert resident.says("2").startswith("Hola. Servicio sobre migración")
+    assert resident.says("2").startswith(MAIN_MENU)
+    assert resident.says("hola").startswith(f"Qué bueno que volvió.\n{MAIN_MENU}")
 
 
 def test_session_within_timeout_continues(resident: Resident) -> None:
@@ -250,7 +255,8 @@ def test_loop_guard_ends_a_turn_that_never_waits(shipped: FlowSet) -> None:
 def test_loop_guard_also_holds_when_opting_back_in(shipped: FlowSet) -> None:
     engine = Engine(shipped, new_id=counter_ids(), max_steps=2, languages=["es"])
     session = None
-    for text in ["hola", "baja", "alta"]:
+    # Opted out before any greeting: opting in runs the whole welcome, too many steps.
+    for text in ["baja", "alta"]:
         sprint = engine.resume(session, Inbound(text), NOON)
         session = sprint.session
     assert "run_failed" in [e.kind for e in sprint.events]
@@ -503,3 +509,28 @@ def test_a_global_word_never_chooses_an_option_by_one_word_of_its_label(
     assert reply.startswith("No entendí su respuesta.")
     assert "useful_somewhat" not in [getattr(e, "node", None) for e in resident.events]
     assert "Gracias por su respuesta." in resident.says("más o menos")
+
+
+def test_a_new_resident_gets_the_notice_first_whatever_the_first_message(
+    resident: Resident,
+) -> None:
+    reply = resident.says("caminos")
+    assert reply.startswith("Hola. Servicio sobre migración")
+    assert "Este servicio no guarda su número" in reply
+    assert reply.endswith("3. Lo que ya no existe") or "Caminos legales. Elija un tema:" in reply
+    assert MAIN_MENU not in reply
+    assert [f.flow for f in resident.session.stack] == ["pathways"]
+    # Only once: the keyword again gives its menu alone.
+    assert resident.says("caminos").startswith("Caminos legales. Elija un tema:")
+
+
+def test_sessions_saved_before_the_welcome_flag_count_as_welcomed(engine: Engine) -> None:
+    old = Session.from_dict({"language": "es", "language_chosen": True})
+    sprint = engine.resume(old, Inbound("hola"), NOON)
+    assert sprint.messages[0] == "Qué bueno que volvió."
+
+
+def test_after_erasure_the_resident_is_new_again_and_gets_the_notice(resident: Resident) -> None:
+    resident.says("hola")
+    resident.says("borrar")
+    assert "Este servicio no guarda su número" in resident.says("hola")

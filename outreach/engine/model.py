@@ -295,6 +295,12 @@ SYSTEM_TEXTS = (
 )
 
 
+#: Texts a deployment may set; without one the engine says nothing at that point.
+#: ``welcome_back``: a resident already welcomed who greets again ("hola") gets it and the
+#: main menu, not the whole welcome and notice again.
+OPTIONAL_TEXTS = ("welcome_back",)
+
+
 @dataclass(frozen=True)
 class SmsSettings:
     """How SMS text is shaped to stay cheap, and the cost budget `outreach check` warns at."""

@@ -351,6 +351,7 @@ def _copy(session: Session) -> Session:
         list_shown=session.list_shown,
         not_understood=session.not_understood,
         opted_out=session.opted_out,
+        welcomed=session.welcomed,
         last_seen=session.last_seen,
     )
 
@@ -417,7 +418,7 @@ class _Turn:
                 session.opted_out = False
                 self.log(ev.OptInRequested(self.now))
                 self.say_system("started")
-                self.start_flow(self.deployment.first_flow, replace=True)
+                self.begin(None)
             return
         if self.recognise_danger(text):
             return
@@ -430,8 +431,42 @@ class _Turn:
         elif not session.language_chosen:
             self.first_contact(text)
         else:
-            flow = engine.entry_matcher(session.language).match(text)
-            self.start_flow(flow or self.deployment.first_flow, replace=True)
+            self.begin(engine.entry_matcher(session.language).match(text))
+
+    def begin(self, target: str | None) -> None:
+        """Start ``target`` (None: the main menu) as a new conversation.
+
+        A resident never welcomed gets the welcome flow (greeting and privacy notice)
+        first, whatever they wrote, and then what they asked for, which waits under it.
+        A resident already welcomed who asks for the welcome again ("hola") gets the short
+        ``welcome_back`` text and the main menu, not the whole notice again."""
+        session = self.session
+        deployment = self.deployment
+        welcome = deployment.welcome_flow
+        if welcome is None:
+            self.start_flow(target or deployment.main_flow, replace=True)
+            return
+        if target == welcome:
+            target = None
+            if session.welcomed and "welcome_back" in deployment.texts:
+                self.say_system("welcome_back")
+        if session.welcomed:
+            self.start_flow(target or deployment.main_flow, replace=True)
+            return
+        session.welcomed = True
+        session.stack.clear()
+        session.pending = None
+        session.not_understood = 0
+        greeting = self.flow(welcome)
+        asked = self.flow(target or deployment.main_flow)
+        greeting_run, asked_run = self.engine.new_id(), self.engine.new_id()
+        # The asked-for flow waits under the welcome, at its start, and runs as soon as
+        # the welcome completes.
+        session.stack.append(Frame(asked.id, asked.start, asked_run))
+        session.stack.append(Frame(greeting.id, greeting.start, greeting_run))
+        self.log(ev.FlowStarted(self.now, greeting.id, greeting_run))
+        self.log(ev.FlowStarted(self.now, asked.id, asked_run))
+        self.walk()
 
     def recognise_danger(self, text: str) -> bool:
         """A danger word anywhere in the message: the emergency message at once, and the
@@ -541,9 +576,13 @@ class _Turn:
         session.not_understood = 0
         if command in (Command.MENU, Command.START):
             session.pending = None
-            self.start_flow(self.deployment.main_flow, replace=True)
+            self.begin(None)
         elif command is Command.HELP:
             self.log(ev.HelpRequested(self.now))
+            if not session.welcomed and self.deployment.welcome_flow:
+                self.begin(None)  # the welcome and notice come before anything else
+                self.say_system("help")
+                return
             self.say_system("help")
             self.prompt_again()
         elif command is Command.LANGUAGE:
@@ -565,12 +604,12 @@ class _Turn:
             flow = engine.entry_matcher(lang.code).match(text)
             if flow is not None:
                 self.settle_language(lang.code)
-                self.start_flow(flow, replace=True)
+                self.begin(flow)
                 return
         named = engine._language_names.match(text)
         if named is not None or len(engine.languages) < 2:
             self.settle_language(named or session.language)
-            self.start_flow(self.deployment.first_flow, replace=True)
+            self.begin(None)
             return
         session.pending = LANGUAGE_MENU
         self.show_language_menu()
@@ -602,10 +641,10 @@ class _Turn:
             self.say_system("language_changed")
             self.prompt_again()
         elif first_time:
-            self.start_flow(self.deployment.first_flow, replace=True)
+            self.begin(None)
         else:
             self.say_system("language_changed")
-            self.start_flow(self.deployment.main_flow, replace=True)
+            self.begin(None)
 
     # -- answers at a wait -------------------------------------------------------
 
@@ -641,7 +680,7 @@ class _Turn:
                 return
         entry = self.engine.entry_matcher(self.session.language).match(text)
         if entry is not None:
-            self.start_flow(entry, replace=True)
+            self.begin(entry)
             return
         self.not_understood(frame.flow, node)
 

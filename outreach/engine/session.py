@@ -42,6 +42,9 @@ class Session:
     list_shown: bool = False
     not_understood: int = 0
     opted_out: bool = False
+    #: True once the resident got the welcome and privacy notice: it comes before
+    #: anything else for a new resident, and only once.
+    welcomed: bool = False
     last_seen: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +58,7 @@ class Session:
             "list_shown": self.list_shown,
             "not_understood": self.not_understood,
             "opted_out": self.opted_out,
+            "welcomed": self.welcomed,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
         }
 
@@ -71,5 +75,7 @@ class Session:
             list_shown=bool(data.get("list_shown", False)),
             not_understood=int(data.get("not_understood", 0)),
             opted_out=bool(data.get("opted_out", False)),
+            # Sessions saved before this flag existed belong to residents already greeted.
+            welcomed=bool(data.get("welcomed", True)),
             last_seen=datetime.fromisoformat(last_seen) if last_seen else None,
         )

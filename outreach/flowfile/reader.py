@@ -17,6 +17,7 @@ import yaml
 
 from outreach.engine.matching import normalize
 from outreach.engine.model import (
+    OPTIONAL_TEXTS,
     PLACEHOLDER,
     PROGRAMME_KINDS,
     SYSTEM_TEXTS,
@@ -697,7 +698,9 @@ class FileReader:
         if texts_node is not None:
             tf = self.fields(texts_node, spec.TEXTS, "texts")
             if tf is not None:
-                for name in SYSTEM_TEXTS:
+                for name in SYSTEM_TEXTS + OPTIONAL_TEXTS:
+                    if name in OPTIONAL_TEXTS and tf.get(name) is None:
+                        continue
                     value = self.text(tf.get(name), name)
                     if value is not None:
                         texts[name] = value
@@ -718,7 +721,7 @@ class FileReader:
             and main_flow
             and languages
             and len(commands) == len(Command)
-            and len(texts) == len(SYSTEM_TEXTS)
+            and all(name in texts for name in SYSTEM_TEXTS)
         )
         if not complete:
             return None

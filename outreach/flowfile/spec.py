@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from outreach.engine.model import PROGRAMME_KINDS, SYSTEM_TEXTS, Command
+from outreach.engine.model import OPTIONAL_TEXTS, PROGRAMME_KINDS, SYSTEM_TEXTS, Command
 
 
 class Kind(Enum):
@@ -217,7 +217,9 @@ _COMMAND_HELP = {
 }
 COMMANDS = {command.value: Key(Kind.WORDS, _COMMAND_HELP[command], True) for command in Command}
 
-TEXTS = {name: Key(Kind.TEXT, f"The service's '{name}' text.", True) for name in SYSTEM_TEXTS}
+TEXTS = {name: Key(Kind.TEXT, f"The service's '{name}' text.", True) for name in SYSTEM_TEXTS} | {
+    name: Key(Kind.TEXT, f"The service's '{name}' text (optional).") for name in OPTIONAL_TEXTS
+}
 
 LIST = {
     "list": Key(Kind.ID, "The list's id, used by one_of checks.", True),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from outreach.engine.model import (
+    OPTIONAL_TEXTS,
     SYSTEM_TEXTS,
     CheckKind,
     Command,
@@ -181,7 +182,8 @@ def deployment_messages(
             path,
             lines.get(name, line),
         )
-        for name in SYSTEM_TEXTS
+        for name in SYSTEM_TEXTS + OPTIONAL_TEXTS
+        if name in deployment.texts
     ]
     if deployment.danger is not None:
         found.append(
