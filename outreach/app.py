@@ -19,6 +19,7 @@ from .content import Content
 from .i18n import ui
 from .privacy import check_key, development_key
 from .settings import SettingError, load_settings
+from .store import connect
 
 #: Twilio sends at most 1,600 characters of text and a few dozen fields; anything much
 #: larger is not Twilio, and is refused (413) before it is read.
@@ -36,6 +37,49 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
         problems.append("OUTREACH_PUBLIC_URL is not set (the https address Twilio calls)")
     if not settings["SECRET_KEY"]:
         problems.append("OUTREACH_SECRET_KEY is not set (32+ random bytes, for staff logins)")
+    url = str(settings["PUBLIC_URL"])
+    if url and not url.lower().startswith("https://"):
+        problems.append(
+            f"OUTREACH_PUBLIC_URL is {url!r}: it must be an https:// address (staff "
+            "passwords and session cookies must not cross the network in clear)"
+        )
+    new_key = "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+    for name in ("PSEUDONYM_KEY", "SECRET_KEY"):
+        value = str(settings[name])
+        # A placeholder copied from an example: anyone could compute every pseudonym.
+        if value and set(value) <= {"0", "\0"}:
+            problems.append(f"OUTREACH_{name} is all zeros: {new_key}")
+    if settings["SECRET_KEY"] and settings["SECRET_KEY"] == settings["PSEUDONYM_KEY"]:
+        problems.append(
+            "OUTREACH_SECRET_KEY is the same as OUTREACH_PSEUDONYM_KEY: give each its own "
+            f"random value ({new_key}); change the secret key, not the pseudonym key, which "
+            "would unlink every earlier record"
+        )
+    return problems
+
+
+def demo_problems(database: Any) -> list[str]:
+    """What `outreach demo-data` left in a database production is about to use: a login
+    anyone can read in the README, and made-up residents counted as real."""
+    from .demo import DEMO_LOGIN
+
+    problems = []
+    found = database.execute("SELECT 1 FROM staff WHERE name = ?", [DEMO_LOGIN[0]]).fetchone()
+    if found:
+        problems.append(
+            f"the demo account {DEMO_LOGIN[0]!r} (password in the README) exists: remove it "
+            f"with: outreach users remove {DEMO_LOGIN[0]}"
+        )
+    demo = "id >= 'demo-' AND id < 'demo.'"
+    if database.execute(
+        f"SELECT 1 FROM residents WHERE {demo} UNION ALL SELECT 1 FROM daily_activity "
+        f"WHERE {demo.replace('id', 'resident')} LIMIT 1"
+    ).fetchone():
+        problems.append(
+            "the database holds demo-data's synthetic residents (ids demo-...): point "
+            "OUTREACH_DATABASE at a new database (or delete this one if it never held real "
+            "data)"
+        )
     return problems
 
 
@@ -80,6 +124,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     content = Content(settings)
     app.extensions["outreach.content"] = content
     db.init_app(app)
+    if settings["ENV"] == "production":
+        checked = connect(db.database_path(app))
+        try:
+            demo = demo_problems(checked)
+        finally:
+            checked.conn.close()
+        if demo:
+            raise SettingError("refusing to start in production: " + "; ".join(demo))
     http_headers.init_app(app)
     twilio.init_app(app)
     with_simulator = settings["SIMULATOR"] == "on" or (

@@ -89,8 +89,8 @@ SETTINGS: tuple[Setting, ...] = (
         "PUBLIC_URL",
         "",
         "The address Twilio calls, e.g. https://outreach.example.org, used to check "
-        "webhook signatures behind proxies and tunnels. Required in production; in "
-        "development the request's own address is used.",
+        "webhook signatures behind proxies and tunnels. Required in production, and https "
+        "there; in development the request's own address is used.",
     ),
     Setting(
         "TWILIO_AUTH_TOKEN",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,55 @@ def test_the_simulator_is_off_in_production_unless_asked_for(tmp_path: Path) -> 
     assert client.get("/").get_data(as_text=True).startswith("outreach is running")
     client = create_app(production | {"SIMULATOR": "on"}).test_client()
     assert client.get("/simulator/").status_code == 200
+
+
+def production_settings(tmp_path: Path) -> dict[str, object]:
+    """A correctly configured production, as docs/deploy.md sets it."""
+    from conftest import TEST_CONFIG
+
+    return TEST_CONFIG | {"ENV": "production", "DATABASE": str(tmp_path / "db.sqlite3")}
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"PUBLIC_URL": "http://outreach.example.org"}, "must be an https:// address"),
+        ({"PSEUDONYM_KEY": "0" * 64}, "OUTREACH_PSEUDONYM_KEY is all zeros: generate one"),
+        ({"SECRET_KEY": "0" * 64}, "OUTREACH_SECRET_KEY is all zeros: generate one"),
+        ({"SECRET_KEY": "the-same-key-for-both-of-32-bytes-x",
+          "PSEUDONYM_KEY": "the-same-key-for-both-of-32-bytes-x"},
+         "OUTREACH_SECRET_KEY is the same as OUTREACH_PSEUDONYM_KEY: give each its own"),
+    ],
+)  # fmt: skip
+def test_production_refuses_unsafe_settings_and_says_what_to_do(
+    tmp_path: Path, change: dict[str, str], says: str
+) -> None:
+    settings = production_settings(tmp_path)
+    assert create_app(settings)  # correctly configured, it starts
+    with pytest.raises(SettingError, match="refusing to start in production") as refused:
+        create_app(settings | change)
+    assert says in str(refused.value)
+
+
+def test_production_refuses_a_database_with_demo_data(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from outreach import staff
+    from outreach.cli import main
+    from outreach.store import connect
+
+    settings = production_settings(tmp_path)
+    runner = CliRunner(env={"OUTREACH_DATABASE": str(settings["DATABASE"])})
+    assert runner.invoke(main, ["demo-data", "--residents", "3"]).exit_code == 0
+    with pytest.raises(SettingError) as refused:
+        create_app(settings)
+    assert "the demo account 'demo' (password in the README) exists" in str(refused.value)
+    assert "outreach users remove demo" in str(refused.value)
+    assert "synthetic residents" in str(refused.value)
+    db = connect(str(settings["DATABASE"]))
+    staff.add(db, "ana", "a long password", "admin", datetime.now(UTC))
+    staff.remove(db, "demo", datetime.now(UTC))
+    with pytest.raises(SettingError) as still:
+        create_app(settings)
+    assert "demo account" not in str(still.value) and "synthetic residents" in str(still.value)
+    assert create_app(settings | {"DATABASE": str(tmp_path / "new.sqlite3")})
