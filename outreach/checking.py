@@ -19,6 +19,7 @@ from .i18n import load_translations
 from .i18n.check import check_keyword_clashes, check_translations
 from .i18n.messages import flowset_messages
 from .sms.costs import SYSTEM, Cost, listing_costs, message_costs
+from .sms.misreading import misreadings
 
 
 @dataclass
@@ -73,6 +74,16 @@ def check_content(
             line = result.index.system_text_lines.get(cost.node, deployment_place.line)
             place = Place(deployment_place.path, line, 3)
         report.costs.append((place, cost))
+        if place is not None and cost.translated and cost.written is not None:
+            for found in misreadings(cost.written, cost.language, flows.deployment.sms):
+                report.problems.append(
+                    Problem(
+                        place,
+                        Severity.WARNING,
+                        f"{what}: SMS shaping sends '{found.written}' as '{found.sent}': "
+                        f"{found.why}; reword it",
+                    )
+                )
         if place is None or not cost.translated or cost.info.segments <= budget:
             continue
         info = cost.info

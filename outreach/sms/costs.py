@@ -62,6 +62,8 @@ class Cost:
     #: The node whose file place this cost belongs to, when ``node`` is a label such as
     #: ``ask_department[list 2/3]`` (a part of a numbered list).
     place_node: str | None = None
+    #: The text as written (before shaping), when it is one of the content's messages.
+    written: str | None = None
 
 
 def widest_fields(flows: FlowSet) -> dict[str, str]:
@@ -109,7 +111,8 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
             text = engine.translate(source, f"{SYSTEM}/{name}", language)
             translated = language == source_language or text is not source
             sent = shape(text, language if translated else source_language, "sms", settings)
-            yield Cost(SYSTEM, name, language, sent, segment_info(sent), translated)
+            info = segment_info(sent)
+            yield Cost(SYSTEM, name, language, sent, info, translated, written=text)
     menu = shape(engine.language_menu(), source_language, "sms", settings)
     yield Cost(SYSTEM, "first_language_menu", source_language, menu, segment_info(menu), True)
     for flow in flows.flows.values():
@@ -121,7 +124,8 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
                 text = engine.preview(flow.id, node.id, language, fields) or ""
                 translated = language == source_language or text != original
                 sent = shape(text, language if translated else source_language, "sms", settings)
-                yield Cost(flow.id, node.id, language, sent, segment_info(sent), translated)
+                info = segment_info(sent)
+                yield Cost(flow.id, node.id, language, sent, info, translated, written=text)
             if isinstance(node, QuestionNode):
                 yield from _numbered_list_costs(engine, flow.id, node, languages)
 
@@ -148,7 +152,16 @@ def _numbered_list_costs(
             sent = shape(part.text, text_language, "sms", settings)
             label = f"{node.id}[list {number}/{len(parts)}]"
             info = segment_info(sent)
-            yield Cost(flow_id, label, language, sent, info, translated, place_node=node.id)
+            yield Cost(
+                flow_id,
+                label,
+                language,
+                sent,
+                info,
+                translated,
+                place_node=node.id,
+                written=part.text,
+            )
 
 
 def field_values(flows: FlowSet, field: str, directory: str) -> list[str]:
