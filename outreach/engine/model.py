@@ -348,6 +348,9 @@ class Deployment:
     #: Words accepted as "yes" and "no" by yes/no questions.
     yes_words: tuple[str, ...] = ("si", "sí", "s", "yes", "y", "claro", "ok")
     no_words: tuple[str, ...] = ("no", "n")
+    #: Flows run at most once per conversation (the usefulness question): a flow node
+    #: or option that would run one again goes straight on.
+    once_per_conversation: frozenset[str] = frozenset()
     #: Danger words and the emergency message; None: no danger recognition.
     danger: Danger | None = None
 

@@ -352,6 +352,7 @@ def _copy(session: Session) -> Session:
         not_understood=session.not_understood,
         opted_out=session.opted_out,
         welcomed=session.welcomed,
+        ran_once=list(session.ran_once),
         last_seen=session.last_seen,
     )
 
@@ -399,6 +400,7 @@ class _Turn:
             session.stack.clear()
             session.pending = None
             session.not_understood = 0
+            session.ran_once.clear()  # a new conversation
         self.drop_stale_frames()
         if (
             message.language
@@ -685,7 +687,9 @@ class _Turn:
         self.not_understood(frame.flow, node)
 
     def choose(self, frame: Frame, menu: MenuNode, option: Option) -> None:
-        if option.flow:
+        if option.flow and self.already_ran(option.flow):
+            self.continue_at(option.next or menu.id)
+        elif option.flow:
             # Come back to the option's ``next`` or, by default, to this menu.
             frame.node = option.next or menu.id
             self.start_flow(option.flow, replace=False)
@@ -774,10 +778,20 @@ class _Turn:
             session.pending = None
             session.not_understood = 0
         flow = self.flow(flow_id)
+        self.mark_once(flow.id)
         run = self.engine.new_id()
         session.stack.append(Frame(flow.id, flow.start, run))
         self.log(ev.FlowStarted(self.now, flow.id, run))
         self.walk()
+
+    def already_ran(self, flow_id: str) -> bool:
+        """True for a once-per-conversation flow already run in this conversation."""
+        return flow_id in self.deployment.once_per_conversation and flow_id in self.session.ran_once
+
+    def mark_once(self, flow_id: str) -> None:
+        once = self.deployment.once_per_conversation
+        if flow_id in once and flow_id not in self.session.ran_once:
+            self.session.ran_once.append(flow_id)
 
     def continue_at(self, node_id: str | None) -> None:
         if node_id is None:
@@ -815,7 +829,10 @@ class _Turn:
                 self.advance(node.next)
             elif isinstance(node, BranchNode):
                 self.advance(self.branch(node))
+            elif isinstance(node, FlowNode) and self.already_ran(node.flow):
+                self.advance(node.next)
             elif isinstance(node, FlowNode):
+                self.mark_once(node.flow)
                 frame.node = node.next
                 target = self.flow(node.flow)
                 run = self.engine.new_id()

@@ -45,6 +45,8 @@ class Session:
     #: True once the resident got the welcome and privacy notice: it comes before
     #: anything else for a new resident, and only once.
     welcomed: bool = False
+    #: The once-per-conversation flows already run in this conversation.
+    ran_once: list[str] = field(default_factory=list)
     last_seen: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +61,7 @@ class Session:
             "not_understood": self.not_understood,
             "opted_out": self.opted_out,
             "welcomed": self.welcomed,
+            "ran_once": list(self.ran_once),
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
         }
 
@@ -77,5 +80,6 @@ class Session:
             opted_out=bool(data.get("opted_out", False)),
             # Sessions saved before this flag existed belong to residents already greeted.
             welcomed=bool(data.get("welcomed", True)),
+            ran_once=[str(flow) for flow in data.get("ran_once", [])],
             last_seen=datetime.fromisoformat(last_seen) if last_seen else None,
         )

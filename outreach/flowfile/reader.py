@@ -338,6 +338,12 @@ class FileReader:
                     words.append(word.strip())
         return tuple(words)
 
+    def sequence_or_word(self, node: yaml.Node | None) -> list[yaml.Node]:
+        """The items of a list of words, or the one word written alone."""
+        if node is None:
+            return []
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else [node]
+
     def word_places(self, node: yaml.Node | None) -> list[tuple[str, Place]]:
         if node is None:
             return []
@@ -716,6 +722,11 @@ class FileReader:
         yes_words = self.words(f.get("yes_words"), "yes_words")
         no_words = self.words(f.get("no_words"), "no_words")
         danger = self.read_danger(f.get("danger"), [lang.code for lang in languages])
+        once = frozenset(
+            flow
+            for item in self.sequence_or_word(f.get("once_per_conversation"))
+            if (flow := self.flow_ref(item)) is not None
+        )
         complete = (
             deployment_id
             and main_flow
@@ -725,7 +736,10 @@ class FileReader:
         )
         if not complete:
             return None
-        extra: dict[str, Any] = {"welcome_flow": welcome_flow, "sms": sms, "danger": danger}
+        extra: dict[str, Any] = {
+            "welcome_flow": welcome_flow, "sms": sms, "danger": danger,
+            "once_per_conversation": once,
+        }  # fmt: skip
         if yes_words:
             extra["yes_words"] = yes_words
         if no_words:

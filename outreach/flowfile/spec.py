@@ -154,6 +154,11 @@ DEPLOYMENT = {
     "sms": Key(Kind.OBJECT, "How SMS text is shaped and the cost budget.", of="sms"),
     "yes_words": Key(Kind.WORDS, "Words yes/no questions accept as yes."),
     "no_words": Key(Kind.WORDS, "Words yes/no questions accept as no."),
+    "once_per_conversation": Key(
+        Kind.WORDS,
+        "Flows run at most once per conversation, such as the usefulness question; "
+        "afterwards the flow or option that would run one goes straight on.",
+    ),
     "danger": Key(
         Kind.OBJECT,
         "Words that tell a resident may be in danger, and the emergency message they get.",
