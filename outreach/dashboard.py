@@ -427,8 +427,10 @@ def staff_add() -> Any:
     role = request.form.get("role", "")
     password = _new_password()
     if password is not None:
-        if not name or len(name) > 64 or role not in staff.ROLES:
-            flash(gettext("Give a name of 1 to 64 characters and a role."), "error")
+        if not staff.valid_name(name) or role not in staff.ROLES:
+            flash(gettext("Give a name of 1 to 64 letters, digits, dots, dashes or "
+                          "underscores, starting with a letter or digit, and a role."),
+                  "error")  # fmt: skip
         elif staff.role_of(get_db(), name) is not None:
             flash(gettext("%(name)s has an account already.", name=name), "error")
         else:
@@ -437,7 +439,7 @@ def staff_add() -> Any:
     return redirect(url_for(".staff_page"))
 
 
-@bp.post("/staff/<name>/password")
+@bp.post("/staff/<path:name>/password")
 @login_required("admin")
 def staff_password(name: str) -> Any:
     password = _new_password()
@@ -450,7 +452,7 @@ def staff_password(name: str) -> Any:
     return redirect(url_for(".staff_page"))
 
 
-@bp.post("/staff/<name>/remove")
+@bp.post("/staff/<path:name>/remove")
 @login_required("admin")
 def staff_remove(name: str) -> Any:
     if name == g.staff.name:

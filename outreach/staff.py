@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .store import immediate
 
 ROLES = ("viewer", "admin")
+#: Account names: ASCII letters, digits, dot, dash and underscore, starting with a letter
+#: or digit. A name is part of the staff page's addresses (a slash broke them; "." and
+#: ".." are read by browsers as path steps), and look-alike Unicode letters or two ways
+#: of writing "é" would make two accounts that look the same.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MIN_PASSWORD = 10
 
 
@@ -39,8 +45,11 @@ def add(
 ) -> None:
     if role not in ROLES:
         raise StaffError(f"role must be one of {', '.join(ROLES)}")
-    if not name.strip() or len(name) > 64:
-        raise StaffError("a name is 1 to 64 characters")
+    if not valid_name(name):
+        raise StaffError(
+            "a name is 1 to 64 letters (a-z, A-Z), digits, '.', '_' or '-', and starts "
+            "with a letter or digit"
+        )
     if len(password) < MIN_PASSWORD:
         raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
     with immediate(db):
@@ -51,6 +60,12 @@ def add(
             [name, generate_password_hash(password), role, now.isoformat()],
         )
         audit(db, now, actor, "staff_added", f"{name} ({role})")
+
+
+def valid_name(name: str) -> bool:
+    """Whether a new account may have this name. Accounts named otherwise before this
+    rule keep working: they log in, and can be given a password or removed."""
+    return NAME_PATTERN.fullmatch(name) is not None
 
 
 def remove(db: Database, name: str, now: datetime, actor: str = "cli") -> None:

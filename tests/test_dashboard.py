@@ -11,11 +11,12 @@ from click.testing import CliRunner
 from conftest import TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from outreach import create_app, staff
 from outreach.cli import main
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
-from outreach.store import connect
+from outreach.store import connect, immediate
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -442,3 +443,48 @@ def test_the_audit_log_pages_back_to_the_first_entry(app: Flask, client: FlaskCl
         assert seen == [f"entry {n}" for n in range(6, -1, -1)]
     finally:
         outreach.dashboard.AUDIT_PAGE = saved
+
+
+@pytest.mark.parametrize("name", ["a/b", "..", ".hidden", "ana lópez", "ana\u200b", "x" * 65, ""])
+def test_account_names_are_letters_digits_dots_dashes_and_underscores(
+    tmp_path: Path, name: str
+) -> None:
+    runner = CliRunner(env={"OUTREACH_DATABASE": str(tmp_path / "db.sqlite3")})
+    refused = runner.invoke(main, ["users", "add", name, "--password-stdin"], input=PASSWORD)
+    assert refused.exit_code == 1 and "letters (a-z, A-Z), digits" in refused.output
+    fine = runner.invoke(main, ["users", "add", "ana.lopez_2-b", "--password-stdin"],
+                         input=PASSWORD)  # fmt: skip
+    assert fine.exit_code == 0, fine.output
+
+
+def test_the_dashboard_refuses_a_bad_name_but_manages_an_old_one(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Accounts named before the rule (here "a/b", as an old database holds it) log in,
+    get a new password and are removed from the staff page."""
+    db = connect(app.config["DATABASE"])
+    with immediate(db):
+        db.execute(
+            "INSERT INTO staff (name, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
+            ["a/b", generate_password_hash(PASSWORD), "viewer", NOW.isoformat()],
+        )
+    assert log_in(app.test_client(), "a/b") == 302
+    log_in(client, "ana")
+
+    def post(path: str, **fields: str) -> str:
+        response = client.post(
+            path, data={"csrf": token(client, "/dashboard/staff?ui=en"), **fields}
+        )
+        assert response.status_code == 302, (path, response.status_code)
+        return client.get("/dashboard/staff?ui=en").get_data(as_text=True)
+
+    new = "a long new password"
+    page = post("/dashboard/staff/add", name="c/d", role="viewer", password=new,
+                password_again=new)  # fmt: skip
+    assert "Give a name of 1 to 64 letters, digits" in page
+    assert "New password set for a/b." in post(
+        "/dashboard/staff/a/b/password", password=new, password_again=new
+    )
+    assert log_in(app.test_client(), "a/b", new) == 302
+    assert "Account a/b removed." in post("/dashboard/staff/a/b/remove")
+    assert [n for n, _, _ in staff.listing(db)] == ["ana", "beto"]
