@@ -121,7 +121,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Werkzeug's ProxyFix trusts exactly this many X-Forwarded-* values, so a client
         # cannot pose as another address by sending the header itself.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    content = Content(settings)
+    content = Content(settings, serve_last_good=True)
     app.extensions["outreach.content"] = content
     db.init_app(app)
     if settings["ENV"] == "production":
@@ -144,12 +144,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
+        # Serving the last good copy is not an outage: residents get answers. It is
+        # said here, for monitoring, without the errors themselves (they are in the log).
+        served = content.served
         return jsonify(
             status="ok",
+            content="last good copy: the files on disk have errors" if served.is_last_good
+            else "current",
+            content_errors=len(served.disk_errors),
+            reviews_overdue=served.reviews_overdue,
             deployment=content.flows.deployment.id,
             flows=len(content.flows.flows),
             languages=content.state.offered,
-        )
+        )  # fmt: skip
 
     @app.get("/")
     def index() -> Response | tuple[str, int, dict[str, str]]:

@@ -15,6 +15,7 @@ from .engine import Engine, FlowSet
 from .flowfile import load_or_raise
 from .i18n import TranslationState, catalog_stamps, file_stamps, load_translations
 from .i18n.messages import flowset_messages
+from .last_good import ServedContent, load_served
 
 
 def today() -> date:
@@ -29,6 +30,9 @@ def load_flows(flows_dir: str | Path) -> FlowSet:
 class Content:
     """Flows, translations and the engine, as one consistent snapshot.
 
+    The service builds it with ``serve_last_good`` (see :mod:`outreach.last_good`);
+    commands read the files on disk as they are.
+
     :meth:`engine` checks the catalogs' modification times (a few ``stat`` calls) and
     rebuilds the engine when one changed, so an edited ``.po`` file is served at once,
     or within ``CATALOG_CHECK_SECONDS``: the stat calls were a twentieth of a webhook turn.
@@ -40,6 +44,7 @@ class Content:
         *,
         new_id: Any = None,
         monotonic: Callable[[], float] = time.monotonic,
+        serve_last_good: bool = False,
     ) -> None:
         self.flows_dir = Path(config["FLOWS_DIR"])
         self.locales_dir = Path(config["LOCALES_DIR"])
@@ -47,7 +52,15 @@ class Content:
         self.max_steps = int(config["MAX_STEPS_PER_TURN"])
         self.session_timeout = timedelta(hours=int(config["SESSION_TIMEOUT_HOURS"]))
         self.new_id = new_id or (lambda: uuid.uuid4().hex)
-        self.flows = load_flows(self.flows_dir)
+        if serve_last_good:
+            # The service: the files on disk, or the last good copy of them if a save or
+            # a pull broke them, so a worker starting mid-edit keeps serving; passed
+            # review dates are warnings (see outreach.last_good).
+            self.served = load_served(self.flows_dir, Path(config["INSTANCE_DIR"]), today())
+        else:
+            # A command: exactly the files on disk, every error an error.
+            self.served = ServedContent(load_flows(self.flows_dir), self.flows_dir)
+        self.flows = self.served.flows
         self.messages = flowset_messages(self.flows)
         self._lock = threading.Lock()
         self.check_interval = float(config["CATALOG_CHECK_SECONDS"])

@@ -77,7 +77,13 @@ def check_csrf() -> None:
 
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "share": charts.share, "in_language": in_language}
+    return {
+        "csrf_token": csrf_token,
+        "share": charts.share,
+        "in_language": in_language,
+        # Which content residents are getting: the files, or the last good copy of them.
+        "content_served": current_app.extensions["outreach.content"].served,
+    }
 
 
 def in_language(code: str) -> str:

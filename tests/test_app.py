@@ -25,6 +25,9 @@ def test_healthz(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert response.json == {
         "status": "ok",
+        "content": "current",
+        "content_errors": 0,
+        "reviews_overdue": 0,
         "deployment": "sample_guatemala",
         "flows": 11,
         "languages": ["es", "en"],

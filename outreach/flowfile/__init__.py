@@ -58,11 +58,14 @@ class ContentError(Exception):
         super().__init__("\n".join(map(str, problems)))
 
 
-def load(paths: Iterable[str | Path], today: date) -> LoadResult:
+def load(
+    paths: Iterable[str | Path], today: date, *, passed_review: Severity = Severity.ERROR
+) -> LoadResult:
     """Read and check every content file; never raises for a problem in the content.
 
     ``today`` decides which review dates have passed; it is passed in so that a check
-    gives the same answer in a test whatever the day.
+    gives the same answer in a test whatever the day. A passed review date is an error
+    for ``outreach check``; the running service makes it a warning (``passed_review``).
     """
     index = SourceIndex()
     problems: list[Problem] = []
@@ -115,7 +118,8 @@ def load(paths: Iterable[str | Path], today: date) -> LoadResult:
                 "no deployment file (a file starting with deployment:)",
             )
         )
-    problems += check_all(index, flows, deployment.main_flow if deployment else None, today)
+    main_flow = deployment.main_flow if deployment else None
+    problems += check_all(index, flows, main_flow, today, passed_review=passed_review)
     problems.sort(key=sort_key)
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     flowset = None

@@ -29,7 +29,12 @@ REVIEW_NOTICE_DAYS = 30
 
 
 def check_all(
-    index: SourceIndex, flows: dict[str, Flow], main_flow: str | None, today: date
+    index: SourceIndex,
+    flows: dict[str, Flow],
+    main_flow: str | None,
+    today: date,
+    *,
+    passed_review: Severity = Severity.ERROR,
 ) -> list[Problem]:
     problems: list[Problem] = []
     problems += check_references(index)
@@ -40,7 +45,7 @@ def check_all(
     problems += check_danger_words(index, flows)
     problems += check_loops(index, flows)
     problems += check_fields(index)
-    problems += check_reviews(index, today)
+    problems += check_reviews(index, today, passed_review)
     problems += check_directories(index)
     return problems
 
@@ -509,7 +514,16 @@ def check_branch_values(index: SourceIndex) -> list[Problem]:
     return problems
 
 
-def check_reviews(index: SourceIndex, today: date) -> list[Problem]:
+PASSED_REVIEW = "has passed: check the content against its source and set new dates"
+
+
+def is_passed_review(problem: Problem) -> bool:
+    return problem.message.endswith(PASSED_REVIEW)
+
+
+def check_reviews(
+    index: SourceIndex, today: date, passed: Severity = Severity.ERROR
+) -> list[Problem]:
     problems = []
     for provenance, place, what in index.reviews:
         if provenance.verified_on > today:
@@ -523,11 +537,10 @@ def check_reviews(index: SourceIndex, today: date) -> list[Problem]:
         days = (provenance.review_by - today).days
         if days < 0:
             problems.append(
-                _error(
+                Problem(
                     place,
-                    f"the review date of {what} "
-                    f"({provenance.review_by}) has passed: check the content "
-                    "against its source and set new dates",
+                    passed,
+                    f"the review date of {what} ({provenance.review_by}) {PASSED_REVIEW}",
                 )
             )
         elif days <= REVIEW_NOTICE_DAYS:
