@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/check_speed.py
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/webhook_under_dashboard.py
 
 ## Regenerate flows/schema.json after changing outreach/flowfile/spec.py.
 schema: $(STAMP)

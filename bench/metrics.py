@@ -39,12 +39,12 @@ DEPARTMENTS = ["Huehuetenango", "San Marcos", "Quiché", "Alta Verapaz", "Guatem
 PROGRAMMES = ["intecap_training", "mintrab_employment_service", "plan_retorno_al_hogar"]
 
 
-def sessions(now: datetime, rng: random.Random) -> Any:
-    """Rows of the events table, session by session, until there are enough."""
+def sessions(now: datetime, rng: random.Random, count: int = INTERACTIONS) -> Any:
+    """Rows of the events table, session by session, until there are ``count``."""
     flows = load_flows(ROOT / "flows").flows
     paths = [(flow.id, list(flow.nodes)) for flow in flows.values()]
     made = resident = 0
-    while made < INTERACTIONS:
+    while made < count:
         resident += 1
         # Keyed ids as the service stores them (64 hex characters): sorting and counting
         # distinct residents costs more with these than with short made-up ids.
@@ -78,12 +78,12 @@ def sessions(now: datetime, rng: random.Random) -> Any:
         yield ("resident", who, rng.choice(DEPARTMENTS) if rng.random() < 0.5 else None)
 
 
-def fill(path: Path, now: datetime) -> tuple[int, int]:
+def fill(path: Path, now: datetime, count: int = INTERACTIONS) -> tuple[int, int]:
     db = connect(path, migrate=True)
     rng = random.Random(1)
     events: list[tuple[Any, ...]] = []
     residents: list[tuple[Any, ...]] = []
-    for row in sessions(now, rng):
+    for row in sessions(now, rng, count):
         if row[0] == "resident":
             fields = {"department": row[2]} if row[2] else {}
             residents.append((row[1], "es", json.dumps({"language": "es", "fields": fields}),

@@ -81,7 +81,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(port: int, database: Path, split: Path | None = None) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, database: Path, split: Path | None = None, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """gunicorn as production runs it; ``extra``: more environment (e.g. settings)."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")},
         "OUTREACH_DATABASE": str(database),
@@ -90,6 +93,7 @@ def start_server(port: int, database: Path, split: Path | None = None) -> subpro
         "OUTREACH_PSEUDONYM_KEY": "bench-pseudonym-key-of-at-least-32-bytes",
         "OUTREACH_LOG_LEVEL": "WARNING",
         **({"BENCH_SPLIT_DIR": str(split)} if split else {}),
+        **(extra or {}),
     }
     command = [
         str(Path(sys.executable).parent / "gunicorn"), "--chdir", str(ROOT / "bench"),

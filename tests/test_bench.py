@@ -52,3 +52,22 @@ def test_the_webhook_bench_split_counts_each_path_over_every_worker(tmp_path: Pa
     assert seconds > 0
     assert read_totals(tmp_path, "/b")[0] == 1
     assert read_totals(tmp_path, "/c") == (0, 0)
+
+
+def test_the_webhook_under_dashboard_bench_runs_in_its_tiny_mode() -> None:
+    """The whole bench, small: a real log, gunicorn, signed webhooks, two logged-in
+    viewers. Only that it ran and printed its figures is checked, never a timing."""
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "webhook_under_dashboard.py"), "--tiny"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "webhook alone:" in run.stdout
+    assert "2 viewers loading:" in run.stdout
+    assert "p99 under load / alone:" in run.stdout
+    assert "page loads (" in run.stdout
