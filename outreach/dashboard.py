@@ -416,7 +416,9 @@ def staff_page() -> Any:
     # One more than shown, to know whether there are older entries to link to.
     entries = staff.audit_page(db, AUDIT_PAGE + 1, before)
     shown = entries[:AUDIT_PAGE]
+    refused = staff.refusals(db, utc_now() - timedelta(days=7))
     return render_template("dashboard/staff.html", accounts=staff.listing(db), page="staff",
+                           refused=refused,
                            entries=[entry[1:] for entry in shown], roles=staff.ROLES,
                            min_password=staff.MIN_PASSWORD, paged=before is not None,
                            older=shown[-1][0] if len(entries) > AUDIT_PAGE else None)  # fmt: skip

@@ -195,3 +195,16 @@ def test_a_right_password_changed_during_the_check_does_not_log_in(
 
     monkeypatch.setattr(staff, "check_password_hash", meanwhile)
     assert log_in(client, "ana") == 200
+
+
+def test_admins_see_the_refused_attempts_counted(app: Flask, clock: Clock) -> None:
+    attacker = app.test_client()
+    csrf = token(attacker)
+    for n in range(staff.FREE_FAILURES_PER_ADDRESS + 25):
+        post_login(attacker, f"guess{n}", "wrong password!", csrf)
+    admin = app.test_client()
+    admin.environ_base["REMOTE_ADDR"] = "203.0.113.20"
+    assert log_in(admin, "ana") == 302
+    page = admin.get("/dashboard/staff?ui=en").get_data(as_text=True)
+    assert "Login attempts refused by the throttle" in page
+    assert "<td>any name</td><td>127.0.0.1</td><td>25</td>" in page
