@@ -298,7 +298,12 @@ class ListMatcher(Generic[Key]):
     business), and before that "1" is more likely a late menu choice.
     """
 
-    def __init__(self, entries: Iterable[tuple[Key, Sequence[str]]]) -> None:
+    def __init__(
+        self, entries: Iterable[tuple[Key, Sequence[str]]], *, by_word: bool = True
+    ) -> None:
+        """``by_word=False``: only a whole name (or one typo in it) names an entry, for
+        names of places where one word names too much ("santo tomas" is in two
+        departments but only one municipality's name)."""
         #: Each name (value or alias) without spaces.
         self._by_name: dict[str, set[Key]] = {}
         #: Each word of a name, and each name of several words without spaces.
@@ -312,6 +317,8 @@ class ListMatcher(Generic[Key]):
                 compact = "".join(words)
                 self._by_name.setdefault(compact, set()).add(key)
                 fuzzy.setdefault(compact, set()).add(key)
+                if not by_word:
+                    continue
                 if len(words) > 1:
                     self._by_word.setdefault(compact, set()).add(key)
                 for word in words:

@@ -249,6 +249,16 @@ class ListItem:
 
 
 @dataclass(frozen=True)
+class PlaceName:
+    """A place inside one item of a list: a municipality, in its department."""
+
+    name: str
+    #: The value of the list item it is in.
+    item: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ChoiceList:
     """A named list of accepted answers, such as Guatemala's 22 departments."""
 
@@ -257,6 +267,10 @@ class ChoiceList:
     #: When a reply names no item, show the items numbered (in this order) with the
     #: question's retry text; from then on a number also chooses its item.
     numbered: bool = False
+    #: Places within the items (Guatemala's municipalities): a reply that names no item
+    #: but names a place chooses the place's item, when only one item has a place so
+    #: named. Read from the list's ``places`` file by the content reader.
+    places: tuple[PlaceName, ...] = ()
 
 
 class Command(Enum):

@@ -157,6 +157,17 @@ class Engine:
             )
             for choice_list in flows.lists.values()
         }
+        # A reply that names no item may name a place in one (a municipality in its
+        # department) by its whole name or an alias, forgiving accents and typos; never a
+        # guess between two items that both have a place so named.
+        self._places = {
+            choice_list.id: ListMatcher(
+                ((place.item, (place.name, *place.aliases)) for place in choice_list.places),
+                by_word=False,
+            )
+            for choice_list in flows.lists.values()
+            if choice_list.places
+        }
         self._languages = ChoiceMatcher(
             Choice(lang.code, number, (lang.code, lang.name))
             for number, lang in enumerate(self.languages, start=1)
@@ -720,7 +731,16 @@ class _Turn:
             if number is not None:
                 in_range = 1 <= number <= len(choice_list.items)
                 return choice_list.items[number - 1].value if in_range else None
-        return self.engine._lists[choice_list.id].match(text)
+        items = self.engine._lists[choice_list.id]
+        places = self.engine._places.get(choice_list.id)
+        if places is None or items.exact(text):
+            return items.match(text)
+        if places.exact(text):
+            # A place's whole name beats one word of an item's: "Antigua Guatemala" is
+            # in Sacatepéquez. A name two items share stays unchosen (None).
+            return places.match(text)
+        found = items.match(text)
+        return found if found is not None else places.match(text)
 
     def not_understood(self, flow: str | None, node: Node | None) -> None:
         session = self.session

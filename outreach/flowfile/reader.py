@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -40,6 +41,7 @@ from outreach.engine.model import (
     MessageNode,
     Node,
     Option,
+    PlaceName,
     Programme,
     Provenance,
     QuestionNode,
@@ -50,6 +52,7 @@ from outreach.languages import LANGUAGES
 from outreach.spreadsheet import starts_like_formula
 
 from . import spec
+from .places import read_places
 from .problems import Place, Problem, Severity, did_you_mean
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -984,4 +987,13 @@ class FileReader:
         self.index.list_places[list_id] = f.place("list")
         self.index.list_values[list_id] = [v for item in items for v in (item.value, *item.aliases)]
         self.index.list_canonical[list_id] = [item.value for item in items]
-        return ChoiceList(list_id, tuple(items), numbered=bool(numbered))
+        place_names: list[PlaceName] = []
+        file = self.text(f.get("places"), "places")
+        if file is not None:
+            count = self.integer(f.get("places_count"), "places_count")
+            path = Path(self.path).parent / file
+            place_names, problems = read_places(
+                path, str(path), [item.value for item in items], count, f.place("places")
+            )
+            self.problems += problems
+        return ChoiceList(list_id, tuple(items), numbered=bool(numbered), places=tuple(place_names))

@@ -234,6 +234,15 @@ LIST = {
         "true: a reply that names no item gets the items, numbered, with the question's "
         "retry text, and a number then chooses its item (false).",
     ),
+    "places": Key(
+        Kind.TEXT,
+        "A CSV file, relative to this file, of places inside the items (columns codigo, "
+        "municipio, departamento, alias, nota; # lines are comments): a reply naming a "
+        "place chooses the item it is in, e.g. Cobán chooses Alta Verapaz.",
+    ),
+    "places_count": Key(
+        Kind.INT, "How many places the file must hold (the official count, e.g. 340)."
+    ),
 }
 
 ITEM = {
