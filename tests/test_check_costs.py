@@ -68,6 +68,7 @@ nodes:
 def folder(tmp_path: Path) -> Path:
     folder = write_flows(tmp_path / "flows", {"directory.yaml": DIRECTORY, "find.yaml": FLOW})
     shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    shutil.copytree(FLOWS / "data", folder / "data", dirs_exist_ok=True)  # its places
     (tmp_path / "locales").mkdir()
     return folder
 

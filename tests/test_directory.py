@@ -86,6 +86,7 @@ nodes:
 def resident(tmp_path: Path) -> Resident:
     folder = write_flows(tmp_path / "flows", {"directory.yaml": DIRECTORY, "find.yaml": FLOW})
     shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    shutil.copytree(FLOWS / "data", folder / "data", dirs_exist_ok=True)  # its places
     result = load([folder], TODAY)
     assert result.flowset is not None, result.errors
     return Resident(Engine(result.flowset, new_id=counter_ids(), languages=["es"]))
@@ -136,6 +137,7 @@ def test_a_kind_narrows_the_list(tmp_path: Path) -> None:
     flow = FLOW.replace("    page_size: 2\n", "    page_size: 2\n    kind: training\n")
     folder = write_flows(tmp_path / "flows", {"directory.yaml": DIRECTORY, "find.yaml": flow})
     shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    shutil.copytree(FLOWS / "data", folder / "data", dirs_exist_ok=True)  # its places
     result = load([folder], TODAY)
     assert result.flowset is not None, result.errors
     resident = Resident(Engine(result.flowset, new_id=counter_ids(), languages=["es"]))
@@ -178,6 +180,7 @@ def test_directory_mistakes_are_reported_with_their_place(
         flow = flow.replace(old, new, 1)
     folder = write_flows(tmp_path / "flows", {"directory.yaml": directory, "find.yaml": flow})
     shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    shutil.copytree(FLOWS / "data", folder / "data", dirs_exist_ok=True)  # its places
     result = load([folder], TODAY)
     assert any(message in p.message for p in result.errors), result.errors
     assert all(p.place.line > 0 for p in result.errors)
@@ -186,6 +189,7 @@ def test_directory_mistakes_are_reported_with_their_place(
 def test_referrals_are_logged_for_the_metrics(tmp_path: Path) -> None:
     folder = write_flows(tmp_path / "flows", {"directory.yaml": DIRECTORY, "find.yaml": FLOW})
     shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    shutil.copytree(FLOWS / "data", folder / "data", dirs_exist_ok=True)  # its places
     result = load([folder], TODAY)
     assert result.flowset is not None
     engine = Engine(result.flowset, new_id=counter_ids(), languages=["es"])
@@ -211,6 +215,7 @@ def _with_facts(hours: str, eligibility: str) -> str:
 def _load(tmp_path: Path, directory: str) -> LoadResult:
     folder = write_flows(tmp_path / "flows", {"directory.yaml": directory, "find.yaml": FLOW})
     shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    shutil.copytree(FLOWS / "data", folder / "data", dirs_exist_ok=True)  # its places
     return load([folder], TODAY)
 
 
@@ -248,6 +253,7 @@ def test_check_reports_an_omitted_key_with_path_and_line(
     directory = _with_facts("unknown", "unknown").replace("    hours: unknown\n", "", 1)
     folder = write_flows(tmp_path / "flows", {"directory.yaml": directory, "find.yaml": FLOW})
     shutil.copy(FLOWS / "departments.yaml", folder / "departments.yaml")
+    shutil.copytree(FLOWS / "data", folder / "data", dirs_exist_ok=True)  # its places
     result = CliRunner().invoke(main, ["check", "--today", TODAY.isoformat(), str(folder)])
     line = directory.splitlines().index("  - id: huehue_jobs_one") + 1
     assert f"directory.yaml:{line}:5: warning: programme 'huehue_jobs_one' has no hours" in (
