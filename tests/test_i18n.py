@@ -377,3 +377,20 @@ def test_a_translated_command_word_never_overrides_an_answer(site: Path) -> None
     session, reply = say(engine, session, "no")  # the feedback menu's own "no"
     assert reply.startswith("Gracias por decirnos.")
     assert not session.opted_out
+
+
+def test_two_quick_saves_within_one_mtime_tick_both_reach_residents(site: Path) -> None:
+    """Some file systems keep coarse modification times: a second save may carry the same
+    mtime as the first, and an in-place save of the same size keeps size and inode too.
+    A stamp that recent is not trusted, so the second text is read."""
+    import os
+
+    po = site / "locales" / "mam" / "LC_MESSAGES" / "flows.po"
+    set_translation(po, "welcome/hello", "PRIMERA PRUEBA MAM")  # test markers, not Mam
+    first = po.stat().st_mtime_ns
+    live = content(site, min_coverage=0)
+    set_translation(po, "welcome/hello", "SEGUNDA PRUEBA MAM")
+    os.utime(po, ns=(first, first))  # the same tick as the first save
+    engine = live.engine()
+    reply = engine.resume(engine.new_session("mam"), Inbound("hola"), NOON).messages[0]
+    assert reply.startswith("SEGUNDA PRUEBA MAM")

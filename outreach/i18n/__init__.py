@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,25 @@ def file_stamps(paths: Sequence[Path]) -> dict[Path, Stamp]:
     return stamps
 
 
+#: A file modified this recently may be saved again within the same tick of a coarse
+#: clock, in place and at the same size, which no stamp could tell apart: such a stamp is
+#: not trusted (it matches nothing), so the next check reads the file again (git's
+#: "racy clean" rule). Reloads happen only in the second after a save.
+RACY_NS = 1_000_000_000
+UNTRUSTED: Stamp = (-1, -1, -1)
+
+
+def trusted_stamps(paths: Sequence[Path]) -> dict[Path, Stamp]:
+    """Stamps to take just before reading the files, recent ones replaced by
+    :data:`UNTRUSTED` (see :data:`RACY_NS`)."""
+    now = time.time_ns()
+    stamps = file_stamps(paths)
+    return {
+        path: UNTRUSTED if stamp is not None and now - stamp[0] < RACY_NS else stamp
+        for path, stamp in stamps.items()
+    }
+
+
 def load_translations(
     flows: FlowSet,
     messages: Sequence[SourceMessage],
@@ -92,7 +112,7 @@ def load_translations(
     # Stamped before reading: a save landing while the catalogs are read then differs
     # from the stamp and is read at the next check. Stamped after, it would count as
     # read while the old text is served.
-    stamps = catalog_stamps(locales_dir, codes)
+    stamps = trusted_stamps([catalog_path(locales_dir, code) for code in codes])
     served: dict[str, dict[Key, str]] = {}
     loaded: dict[str, LoadedCatalog] = {}
     covered: dict[str, Coverage] = {}
