@@ -82,9 +82,15 @@ def free_port() -> int:
 
 
 def start_server(
-    port: int, database: Path, split: Path | None = None, extra: dict[str, str] | None = None
+    port: int,
+    database: Path,
+    split: Path | None = None,
+    extra: dict[str, str] | None = None,
+    nice: int = 0,
+    workers: int = WORKERS,
 ) -> subprocess.Popen[bytes]:
-    """gunicorn as production runs it; ``extra``: more environment (e.g. settings)."""
+    """gunicorn as production runs it; ``extra``: more environment (e.g. settings);
+    ``nice``: run it at that lower CPU priority."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")},
         "OUTREACH_DATABASE": str(database),
@@ -96,8 +102,9 @@ def start_server(
         **(extra or {}),
     }
     command = [
+        *(["nice", "-n", str(nice)] if nice else []),
         str(Path(sys.executable).parent / "gunicorn"), "--chdir", str(ROOT / "bench"),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--threads", str(THREADS),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(THREADS),
         "--log-level", "warning", "webhook_app:app",
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env)
