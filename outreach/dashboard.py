@@ -35,7 +35,7 @@ from .i18n import ui
 from .i18n.ui import gettext
 from .metrics import charts, report
 from .metrics.cellkey import MAX_NOISE, CellKeys
-from .metrics.queries import ALL, FILTERS, PERIODS, SPLITS, Query
+from .metrics.queries import ALL, FILTERS, MAX_BARS, PERIODS, SPLITS, Query, bounded
 from .metrics.rollup import close_days
 from .spreadsheet import csv_text
 
@@ -170,11 +170,16 @@ def _query() -> tuple[Query, str, int]:
     today = utc_now().date()
     try:
         until = date.fromisoformat(request.args.get("until") or today.isoformat())
-        since = date.fromisoformat(
-            request.args.get("since") or (until - timedelta(days=29)).isoformat()
-        )
+        given = request.args.get("since")
+        since = date.fromisoformat(given) if given else None
     except ValueError:
         abort(400, gettext("Dates are written YYYY-MM-DD."))
+    if not all(FIRST_DATE <= day <= LAST_DATE for day in (until, since or until)):
+        abort(400, gettext("Choose dates from %(first)s to %(last)s.",
+                           first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat()))  # fmt: skip
+    since = since or max(FIRST_DATE, until - timedelta(days=29))
+    if until < since:
+        abort(400, gettext("The range ends before it starts."))
     split = request.args.get("split", ALL)
     filters = tuple(
         (name, value) for name in FILTERS if (value := request.args.get(name, "")) not in ("", ALL)
@@ -183,11 +188,25 @@ def _query() -> tuple[Query, str, int]:
     period = _period_for(until - since) if chosen in ("", AUTO) else chosen
     if period not in PERIODS:
         abort(400, gettext("Unknown period."))
+    # Whole periods, and never more bars than MAX_BARS: a long range gets weeks or months.
+    fitted = bounded(since, until, period)
+    if fitted is None:
+        abort(400, gettext("A range is at most %(n)s months.", n=MAX_BARS))
+    since, until, period = fitted
+    if split in PERIODS:
+        # A table split by a period has a column per period: bounded the same way.
+        split = bounded(since, until, split)[2]  # type: ignore[index]
     try:
         query = Query(since, until, split, filters)
     except ValueError as exc:
         abort(400, str(exc))
     return query, period, int(current_app.config["METRICS_K"])
+
+
+#: The dates a range may start and end on: nothing was counted before, and far-off dates
+#: only make the arithmetic of calendars fail.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2099, 12, 31)
 
 
 #: The period of the bars chosen from the range's length (see :func:`_period_for`).
@@ -412,7 +431,10 @@ def _describe_filters(query: Query) -> str:
 def staff_page() -> Any:
     db = get_db()
     staff.record(db, utc_now(), g.staff.name, "view", "staff and audit log")
-    before = request.args.get("audit_before", None, type=int)
+    raw = request.args.get("audit_before", "")
+    if raw and (not raw.isdigit() or len(raw) > 18):  # an id is a 64-bit integer
+        abort(400, gettext("There is no such page of the audit log."))
+    before = int(raw) if raw else None
     # One more than shown, to know whether there are older entries to link to.
     entries = staff.audit_page(db, AUDIT_PAGE + 1, before)
     shown = entries[:AUDIT_PAGE]

@@ -389,8 +389,10 @@ def test_a_long_range_gets_monthly_bars_unless_another_period_is_chosen(
 
     # What the form sends by default: "auto", 83 months from January 2020.
     assert bars("/dashboard/?since=2020-01-01&until=2026-11-28&period=auto") == 83
-    assert bars("/dashboard/?since=2026-11-01&until=2026-11-28&period=week") == 5
-    assert bars("/dashboard/?since=2026-11-01&until=2026-11-28") == 28
+    # Ranges are whole months (or one whole week) now: 1-28 November is all of November,
+    # whose days fall in six weeks (Monday 26 October to Monday 30 November) and 30 days.
+    assert bars("/dashboard/?since=2026-11-01&until=2026-11-28&period=week") == 6
+    assert bars("/dashboard/?since=2026-11-01&until=2026-11-28") == 30
 
 
 def test_a_chart_with_few_bars_shows_its_values_and_scale() -> None:
