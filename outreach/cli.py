@@ -418,14 +418,23 @@ def metrics(
     from datetime import timedelta
 
     from .metrics import report as pages
-    from .metrics.queries import ALL, Query, reached
+    from .metrics.cellkey import MAX_NOISE
+    from .metrics.queries import ALL, PERIODS, Query, bounded, reached
     from .metrics.rollup import close_days
     from .store import connect
 
     settings = _settings()
     last = until.date() if until else datetime.now(UTC).date()
     first = since.date() if since else last - timedelta(days=29)
+    # Whole months (or one whole week), as on the dashboard: free ranges would let anyone
+    # build many overlapping cells around the same residents and average the noise away.
+    fitted = bounded(first, last, "day") if first <= last else None
+    if fitted is None:
+        raise click.ClickException("a range cannot end before it starts, and is at most 120 months")
+    first, last, _ = fitted
     dimensions = [d.strip() for d in by.split(",") if d.strip()] + [ALL, ALL]
+    # A period dimension gets coarser where the range would have too many of them.
+    dimensions = [bounded(first, last, d)[2] if d in PERIODS else d for d in dimensions]  # type: ignore[index]
     path = database_path(settings)
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run the service first")
@@ -443,10 +452,11 @@ def metrics(
         query = Query(first, last, dimensions[1] if page is None else ALL)
         if page is not None:
             sections = _page(db, page, query, k, noise)
-            figures = pages.rows_of(sections)
+            figures = [row | {"perturbed_by_up_to": MAX_NOISE} for row in pages.rows_of(sections)]
             if as_json:
                 click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
             else:
+                click.echo(PERTURBED.format(n=MAX_NOISE))
                 for figure in figures:
                     shown = f"<{k}" if figure["suppressed"] else figure["value"]
                     click.echo(
@@ -465,6 +475,7 @@ def metrics(
                     "since": first.isoformat(),
                     "until": last.isoformat(),
                     "k": table.k,
+                    "perturbed_by_up_to": MAX_NOISE,
                     "rows": table.rows,
                     "columns": table.columns,
                     "cells": [
@@ -485,12 +496,20 @@ def metrics(
 
     width = max([len(r) for r in table.rows] + [8])
     click.echo(f"Residents reached {first} to {last} (cells under {table.k} hidden)")
+    click.echo(PERTURBED.format(n=MAX_NOISE))
     click.echo(" " * width + "".join(f"{c:>12}" for c in table.columns) + f"{'total':>12}")
     for row in table.rows:
         values = "".join(f"{show(table.cells[row, c]):>12}" for c in table.columns)
         click.echo(f"{row:<{width}}{values}{show(table.row_totals[row]):>12}")
     totals = "".join(f"{show(table.column_totals[c]):>12}" for c in table.columns)
     click.echo(f"{'total':<{width}}{totals}{show(table.total):>12}")
+
+
+#: What `outreach metrics` says about its figures, as the dashboard's pages do.
+PERTURBED = (
+    "Every figure is perturbed by a small amount (at most {n} either way), always the same "
+    "for the same residents: read them as approximate; totals need not add up exactly."
+)
 
 
 def _page(db: Any, page: str, query: Any, k: int, noise: Any) -> list[Any]:

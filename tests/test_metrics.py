@@ -106,6 +106,45 @@ def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
     assert "flows and topics pages" in wrong.output
 
 
+def test_the_metrics_command_takes_whole_months_and_says_figures_are_perturbed(
+    app: Flask,
+) -> None:
+    """The overlapping-ranges attack on the command line: 10-20 November minus 11-20
+    November used to give the residents of the 10th. Ranges are whole months (or one whole
+    week), as on the dashboard, so both are all of November, with the same figures."""
+    import json
+
+    from click.testing import CliRunner
+
+    from outreach.cli import main
+
+    talk(app, {f"r{n}": ["hola"] for n in range(12)})
+    key = TEST_CONFIG["PSEUDONYM_KEY"]
+    runner = CliRunner(
+        env={"OUTREACH_DATABASE": app.config["DATABASE"], "OUTREACH_PSEUDONYM_KEY": key}
+    )
+
+    def asked(since: str) -> dict[str, object]:
+        result = runner.invoke(
+            main, ["metrics", "--since", since, "--until", "2026-11-20", "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output))
+
+    first, second = asked("2026-11-10"), asked("2026-11-11")
+    assert first == second
+    assert (first["since"], first["until"]) == ("2026-11-01", "2026-11-30")
+    assert first["perturbed_by_up_to"] == MAX_NOISE
+    text = runner.invoke(main, ["metrics", "--since", "2026-11-10", "--until", "2026-11-20"])
+    assert "Residents reached 2026-11-01 to 2026-11-30" in text.output
+    assert "perturbed by a small amount" in text.output
+    page = runner.invoke(main, ["metrics", "--page", "overview", "--json"])
+    assert page.exit_code == 0, page.output
+    assert all(row["perturbed_by_up_to"] == MAX_NOISE for row in json.loads(page.output))
+    backwards = runner.invoke(main, ["metrics", "--since", "2026-11-20", "--until", "2026-11-01"])
+    assert backwards.exit_code != 0 and "at most 120 months" in backwards.output
+
+
 def test_purge_folds_old_days_into_suppressed_aggregates_and_deletes_them(app: Flask) -> None:
     talk(app, {f"r{n}": ["hola", "3", "Petén" if n < 3 else "Zacapa"] for n in range(14)})
     db = connect(app.config["DATABASE"])
