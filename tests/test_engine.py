@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import FLOWS, NOON, TODAY, Resident, write_flows
+from conftest import NOON, TODAY, Resident, write_flows
 
 from outreach.engine import Engine, FlowSet, Inbound, Session, counter_ids
 from outreach.engine import events as ev
@@ -537,23 +536,14 @@ def test_after_erasure_the_resident_is_new_again_and_gets_the_notice(resident: R
     assert "Este servicio no guarda su número" in resident.says("hola")
 
 
-def _once_resident(tmp_path: Path) -> Resident:
-    deployment = (FLOWS / "deployment.yaml").read_text(encoding="utf-8")
-    deployment = deployment.replace(
-        "welcome_flow: welcome\n", "welcome_flow: welcome\nonce_per_conversation: [feedback]\n"
-    )
-    folder = tmp_path / "flows"
-    shutil.copytree(FLOWS, folder, ignore=shutil.ignore_patterns("tests"))
-    (folder / "deployment.yaml").write_text(deployment, encoding="utf-8")
-    result = load([folder], TODAY)
-    assert result.flowset is not None, result.errors
-    return Resident(Engine(result.flowset, new_id=counter_ids(), languages=["es"]))
+def test_the_shipped_deployment_asks_the_feedback_flow_once(shipped: FlowSet) -> None:
+    # Each usefulness question costs up to three SMS (question, thanks, menu again).
+    assert shipped.deployment.once_per_conversation == frozenset({"feedback"})
 
 
 def test_a_once_per_conversation_flow_is_asked_once_until_the_session_expires(
-    tmp_path: Path,
+    resident: Resident,
 ) -> None:
-    resident = _once_resident(tmp_path)
     resident.says("hola")
     resident.says("1")
     assert "¿Le fue útil esta información?" in resident.says("4")
