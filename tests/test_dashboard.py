@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
+from staff_helpers import NOW, PASSWORD, app_with_accounts, log_in, token
 from werkzeug.security import generate_password_hash
 
 from outreach import create_app, staff
@@ -18,32 +19,10 @@ from outreach.cli import main
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
 from outreach.store import connect, immediate
 
-NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
-    db = connect(app.config["DATABASE"])
-    staff.add(db, "ana", PASSWORD, "admin", NOW)
-    staff.add(db, "beto", PASSWORD, "viewer", NOW)
-    return app
-
-
-def token(client: FlaskClient, path: str = "/dashboard/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
-
-
-def log_in(client: FlaskClient, name: str, password: str = PASSWORD) -> int:
-    csrf = token(client)
-    response = client.post(
-        "/dashboard/login", data={"name": name, "password": password, "csrf": csrf}
-    )
-    return response.status_code
+    return app_with_accounts(tmp_path, {"ana": "admin", "beto": "viewer"})
 
 
 def audit(app: Flask) -> list[tuple[str, str, str, str]]:

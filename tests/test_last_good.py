@@ -16,20 +16,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import FLOWS, ROOT, TEST_CONFIG
 from flask import Flask
+from staff_helpers import NOW, PASSWORD, post_login
 from twilio_helpers import Phone
 
 from outreach import create_app, staff
 from outreach.flowfile import ContentError
 from outreach.store import connect
-
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
 def deployment(tmp_path: Path) -> Path:
@@ -88,9 +85,7 @@ def test_the_dashboard_says_the_last_good_content_is_served(tmp_path: Path) -> N
     app = start(tmp_path, flows)
     staff.add(connect(app.config["DATABASE"]), "beto", PASSWORD, "viewer", NOW)
     client = app.test_client()
-    page = client.get("/dashboard/login").get_data(as_text=True)
-    token = page.split('name="csrf" value="')[1].split('"')[0]
-    client.post("/dashboard/login", data={"name": "beto", "password": PASSWORD, "csrf": token})
+    assert post_login(client, "beto").status_code == 302
     overview = client.get("/dashboard/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "residents are getting the last good copy of the content" in overview
     spanish = client.get("/dashboard/", headers={"Accept-Language": "es"}).get_data(as_text=True)

@@ -5,43 +5,29 @@ while a password hash is checked."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import TEST_CONFIG
 from flask import Flask
 from flask.testing import FlaskClient
-from test_dashboard import NOW, PASSWORD, log_in, token
+from staff_helpers import NOW, Clock, app_with_accounts, dashboard_clock, log_in, token
 
-import outreach.dashboard
-from outreach import create_app, staff
+from outreach import staff
 from outreach.cli import main
 from outreach.store import connect
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(outreach.dashboard, "utc_now", clock)
-    return clock
+    return dashboard_clock(monkeypatch)
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
-    staff.add(connect(app.config["DATABASE"]), "ana", PASSWORD, "admin", NOW)
-    return app
+    return app_with_accounts(tmp_path, {"ana": "admin"})
 
 
 def database_bytes(app: Flask) -> int:

@@ -10,39 +10,22 @@ import pytest
 from conftest import TEST_CONFIG
 from flask import Flask
 from flask.testing import FlaskClient
-from test_dashboard import PASSWORD, log_in, token
+from staff_helpers import PASSWORD, Clock, app_with_accounts, dashboard_clock, log_in, token
 
-import outreach.dashboard
 from outreach import create_app, staff
 from outreach.store import connect
 
 START = datetime(2026, 11, 28, 8, tzinfo=UTC)
 
 
-class Clock:
-    """The dashboard's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(outreach.dashboard, "utc_now", clock)
-    return clock
+    return dashboard_clock(monkeypatch, START)
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
-    db = connect(app.config["DATABASE"])
-    staff.add(db, "ana", PASSWORD, "admin", START)
-    staff.add(db, "beto", PASSWORD, "viewer", START)
-    return app
+    return app_with_accounts(tmp_path, {"ana": "admin", "beto": "viewer"}, START)
 
 
 def copied_cookie(app: Flask, client: FlaskClient) -> FlaskClient:

@@ -10,43 +10,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TEST_CONFIG, chromium_path, launch_chromium, serving
+from conftest import ROOT, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
+from staff_helpers import PASSWORD, app_with_accounts, post_login
 
-from outreach import create_app, staff
 from outreach.spreadsheet import FORMULA_STARTS, csv_text
-from outreach.store import connect
-
-NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
-    staff.add(connect(app.config["DATABASE"]), "beto", PASSWORD, "viewer", NOW)
-    return app
-
-
-def csrf(client: FlaskClient) -> str:
-    page = client.get("/dashboard/login").get_data(as_text=True)
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
-
-
-def log_in(client: FlaskClient, next_path: str | None = None, **headers: str) -> object:
-    address = "/dashboard/login" + (f"?next={next_path}" if next_path is not None else "")
-    return client.post(
-        address,
-        data={"name": "beto", "password": PASSWORD, "csrf": csrf(client)},
-        headers=headers,
-    )
+    return app_with_accounts(tmp_path, {"beto": "viewer"})
 
 
 STAFF_PAGES = ["/dashboard/", "/dashboard/flows", "/dashboard/export.csv", "/dashboard/export.json"]
@@ -55,7 +32,7 @@ STAFF_PAGES = ["/dashboard/", "/dashboard/flows", "/dashboard/export.csv", "/das
 def test_every_response_forbids_framing_sniffing_and_foreign_or_inline_script(
     client: FlaskClient,
 ) -> None:
-    log_in(client)
+    post_login(client, "beto")
     for path in ["/dashboard/login", *STAFF_PAGES, "/healthz"]:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -69,7 +46,7 @@ def test_every_response_forbids_framing_sniffing_and_foreign_or_inline_script(
 def test_staff_pages_and_exports_are_never_cached(client: FlaskClient) -> None:
     """A shared office computer's cache must not show the last viewer's figures."""
     assert client.get("/dashboard/login").headers.get("Cache-Control") == "no-store"
-    log_in(client)
+    post_login(client, "beto")
     for path in STAFF_PAGES:
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
 
@@ -132,9 +109,12 @@ def test_a_forged_next_with_a_line_break_is_a_clear_400(
     client: FlaskClient, language: str, words: str
 ) -> None:
     """CR/LF in ``next`` would split the Location header: refused, in the page's language."""
-    response = log_in(client, "/dashboard/%0d%0aSet-Cookie:%20x=1", **{"Accept-Language": language})
-    assert response.status_code == 400  # type: ignore[attr-defined]
-    assert words in response.get_data(as_text=True)  # type: ignore[attr-defined]
+    response = post_login(
+        client, "beto", next_path="/dashboard/%0d%0aSet-Cookie:%20x=1",
+        headers={"Accept-Language": language},
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert words in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -151,9 +131,9 @@ def test_a_forged_next_with_a_line_break_is_a_clear_400(
 def test_a_login_goes_on_only_to_a_dashboard_page_of_this_site(
     client: FlaskClient, next_path: str, goes_to: str
 ) -> None:
-    response = log_in(client, next_path)
-    assert response.status_code == 302  # type: ignore[attr-defined]
-    assert response.headers["Location"] == goes_to  # type: ignore[attr-defined]
+    response = post_login(client, "beto", next_path=next_path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == goes_to
 
 
 def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
