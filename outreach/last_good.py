@@ -63,9 +63,13 @@ class ServedContent:
 def load_served(flows_dir: Path, instance_dir: Path, today: date) -> ServedContent:
     """The content to serve, as the module docstring says; :class:`ContentError` only if
     the files have errors and no good copy was ever saved."""
-    result = _load(flows_dir, today)
+    result, files = _load_steady(flows_dir, today)
     if result.flowset is not None:
-        _save(flows_dir, instance_dir / SNAPSHOTS)
+        if files is not None:
+            _save(files, flows_dir, instance_dir / SNAPSHOTS)
+        else:
+            log.warning("the content in %s kept changing while it was read: not saved "
+                        "as the last good copy this time", flows_dir)  # fmt: skip
         return ServedContent(result.flowset, flows_dir, (), tuple(_warned(result)))
     errors = result.errors
     for problem in errors:
@@ -81,6 +85,25 @@ def load_served(flows_dir: Path, instance_dir: Path, today: date) -> ServedConte
             )  # fmt: skip
             return ServedContent(old.flowset, saved, tuple(errors), tuple(_warned(old)))
     raise ContentError(errors)
+
+
+def _load_steady(
+    flows_dir: Path, today: date, attempts: int = 3
+) -> tuple[LoadResult, list[tuple[str, bytes]] | None]:
+    """The content loaded, and the exact files it was loaded from, read before and after.
+
+    A worker may start while ``git pull`` or an editor rewrites the folder. Saving the
+    folder as it is *after* a good load could keep a half-saved file as the "good" copy
+    (it happened: a test reloading gunicorn mid-edit lost the service). So the files are
+    saved only if they were the same before and after the load; else the load is tried
+    again, and after ``attempts`` the content is served but not saved (``None``).
+    """
+    for _ in range(attempts):
+        before = _served_files(flows_dir)
+        result = _load(flows_dir, today)
+        if result.flowset is None or _served_files(flows_dir) == before:
+            return result, before
+    return result, None
 
 
 def _load(folder: Path, today: date) -> LoadResult:
@@ -107,14 +130,16 @@ def _served_files(flows_dir: Path) -> list[tuple[str, bytes]]:
     for path in sorted(flows_dir.rglob("*")):
         relative = path.relative_to(flows_dir)
         if path.is_file() and relative.parts[0] not in NOT_SERVED:
-            found.append((relative.as_posix(), path.read_bytes()))
+            try:
+                found.append((relative.as_posix(), path.read_bytes()))
+            except FileNotFoundError:
+                continue  # removed while listed: the next read will differ
     return found
 
 
-def _save(flows_dir: Path, snapshots: Path) -> None:
+def _save(files: list[tuple[str, bytes]], flows_dir: Path, snapshots: Path) -> None:
     """Keep a copy of good content; a failure to write it is logged, never raised."""
     try:
-        files = _served_files(flows_dir)
         version = snapshots / _fingerprint(files)
         if not version.exists():
             partial = snapshots / f".{version.name}.{os.getpid()}"
