@@ -269,3 +269,26 @@ def test_checking_one_file_uses_its_folder_for_context(
     assert len(lines) == 1
     assert lines[0].startswith(f"{broken}:")
     assert "no node 'fedback' in flow 'risks'; did you mean 'feedback'?" in lines[0]
+
+
+def test_the_first_language_must_be_the_catalogs_source_language(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    # The first language is the one fallback text is marked and shaped as: listing English
+    # first would send the Spanish text with its accents as UCS-2 (two SMS instead of one).
+    folder = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", folder)
+    deployment = folder / "deployment.yaml"
+    source = deployment.read_text(encoding="utf-8")
+    spanish = "  - code: es\n    name: Español\n"
+    english = "  - code: en\n    name: English\n"
+    assert spanish + english in source
+    deployment.write_text(source.replace(spanish + english, english + spanish), encoding="utf-8")
+    line = source.splitlines().index("  - code: es") + 1
+    code, lines = run_check(cli, folder)
+    assert code == 1
+    errors = [text for text in lines if ": error: " in text]
+    assert errors == [
+        f"{deployment}:{line}:11: error: the first language is 'en', but the flows and the "
+        "catalogs are written in 'es': list 'es' first under languages:"
+    ]

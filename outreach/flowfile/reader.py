@@ -48,7 +48,7 @@ from outreach.engine.model import (
     SmsSettings,
     placeholders,
 )
-from outreach.languages import LANGUAGES
+from outreach.languages import LANGUAGES, SOURCE_LANGUAGE
 from outreach.spreadsheet import starts_like_formula
 
 from . import spec
@@ -674,7 +674,7 @@ class FileReader:
         main_flow = self.flow_ref(f.get("main_flow"))
         welcome_flow = self.flow_ref(f.get("welcome_flow"))
         self.index.deployment_place = f.place("deployment")
-        languages = []
+        languages: list[Language] = []
         for item in self.sequence(f.get("languages"), "languages"):
             lf = self.fields(item, spec.LANGUAGE, "a language")
             if lf is None:
@@ -691,6 +691,15 @@ class FileReader:
                     f"{did_you_mean(code, LANGUAGES)}",
                 )
                 continue
+            if not languages and code != SOURCE_LANGUAGE:
+                # The engine marks and shapes fallback text as the first language, while the
+                # catalogs translate from SOURCE_LANGUAGE: the two must be the same language.
+                self.error(
+                    lf.place("code"),
+                    f"the first language is '{code}', but the flows and the catalogs are "
+                    f"written in '{SOURCE_LANGUAGE}': list '{SOURCE_LANGUAGE}' first under "
+                    "languages:",
+                )
             languages.append(Language(code, name or LANGUAGES[code].endonym))
             self.index.language_places.append(lf.place("code"))
         commands: dict[Command, tuple[str, ...]] = {}
