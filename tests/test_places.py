@@ -3,12 +3,15 @@ Guatemala's 340 municipalities to its department, and `outreach check` checks th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import FLOWS, TODAY, Resident, write_flows
 
+from outreach.engine import Engine
 from outreach.engine.model import FlowSet
+from outreach.engine.runner import counter_ids
 from outreach.flowfile import load
 
 CSV = FLOWS / "data" / "municipios.csv"
@@ -58,10 +61,62 @@ def test_a_municipality_chooses_its_department(
     assert resident.session.fields.get("department") == department
 
 
-@pytest.mark.parametrize("reply", ["San José", "La Libertad", "Santa Bárbara", "San Lorenzo"])
-def test_a_name_of_several_departments_chooses_none(resident: Resident, reply: str) -> None:
+@pytest.mark.parametrize(
+    ("reply", "offered"),
+    [
+        ("San José", ["Escuintla", "Petén"]),
+        ("la libertad", ["Huehuetenango", "Petén"]),
+        ("Santa Barbara", ["Huehuetenango", "Suchitepéquez"]),
+        ("SAN LORENZO", ["San Marcos", "Suchitepéquez"]),
+    ],
+)
+def test_a_name_of_several_departments_asks_which_of_them(
+    resident: Resident, reply: str, offered: list[str]
+) -> None:
     _at_department_question(resident)
-    assert "No encontré ese departamento" in resident.says(reply)
+    said = resident.says(reply)
+    numbered = [f"{n}. {d}" for n, d in enumerate(offered, start=1)]
+    assert said.splitlines()[1:] == numbered
+    heading = said.splitlines()[0]
+    assert heading.endswith(": ¿en cuál departamento? Responda con su número:")
+    assert "department" not in resident.session.fields
+    assert "input_not_understood" not in resident.kinds()
+    assert f"¿Qué busca en {offered[1]}?" in resident.says("2")
+    assert resident.session.fields["department"] == offered[1]
+    assert resident.session.place_choices == []
+
+
+def test_the_follow_up_names_the_place_and_a_number_then_means_its_department(
+    resident: Resident,
+) -> None:
+    _at_department_question(resident)
+    assert resident.says("San José").splitlines()[0] == (
+        "San José: ¿en cuál departamento? Responda con su número:"
+    )
+    # "1" is Escuintla of the follow-up, not Alta Verapaz of the whole list.
+    assert "¿Qué busca en Escuintla?" in resident.says("1")
+
+
+def test_a_number_beyond_the_follow_up_is_not_understood_and_shows_the_whole_list(
+    resident: Resident,
+) -> None:
+    _at_department_question(resident)
+    resident.says("San José")
+    said = resident.says("3")
+    assert "No encontré ese departamento" in said and "22. Zacapa" in said
+    assert resident.session.place_choices == []
+    # Now the whole list's numbers count.
+    assert "¿Qué busca en Petén?" in resident.says("12")
+
+
+def test_without_the_follow_up_text_a_shared_name_chooses_none(shipped: FlowSet) -> None:
+    # A deployment that does not set the optional text: the whole list, as before.
+    texts = {k: v for k, v in shipped.deployment.texts.items() if k != "place_which"}
+    assert len(texts) == len(shipped.deployment.texts) - 1
+    flows = replace(shipped, deployment=replace(shipped.deployment, texts=texts))
+    resident = Resident(Engine(flows, new_id=counter_ids(), languages=["es"]))
+    _at_department_question(resident)
+    assert "No encontré ese departamento" in resident.says("San José")
     assert "department" not in resident.session.fields
 
 

@@ -338,6 +338,11 @@ class ListMatcher(Generic[Key]):
         """True if the reply is an entry's name (value or alias), as a whole."""
         return bool(normalized) and normalized.replace(" ", "") in self._by_name
 
+    def named(self, normalized: str) -> frozenset[Key]:
+        """Every entry whose name (value or alias) the reply is, as a whole: more than one
+        for a name several entries share, which :meth:`match` never guesses between."""
+        return frozenset(self._by_name.get(normalized.replace(" ", ""), ()))
+
     def match(self, normalized: str) -> Key | None:
         """The entry named by an already :func:`normalize`-d reply."""
         if not normalized or parse_number(normalized) is not None:

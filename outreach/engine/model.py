@@ -312,7 +312,10 @@ SYSTEM_TEXTS = (
 #: Texts a deployment may set; without one the engine says nothing at that point.
 #: ``welcome_back``: a resident already welcomed who greets again ("hola") gets it and the
 #: main menu, not the whole welcome and notice again.
-OPTIONAL_TEXTS = ("welcome_back",)
+#: ``place_which``: a reply naming a place that several items of a list share ("San José",
+#: in Escuintla and in Petén) gets it after the place's name, with only those items
+#: numbered; without it, the reply is not understood (the whole list is shown).
+OPTIONAL_TEXTS = ("welcome_back", "place_which")
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from .model import (
     FlowNode,
     FlowSet,
     Language,
+    ListItem,
     MenuNode,
     MessageNode,
     Node,
@@ -360,6 +361,7 @@ def _copy(session: Session) -> Session:
         pending=session.pending,
         page=session.page,
         list_shown=session.list_shown,
+        place_choices=list(session.place_choices),
         not_understood=session.not_understood,
         opted_out=session.opted_out,
         welcomed=session.welcomed,
@@ -411,6 +413,7 @@ class _Turn:
             session.stack.clear()
             session.pending = None
             session.not_understood = 0
+            session.place_choices = []
             session.ran_once.clear()  # a new conversation
         self.drop_stale_frames()
         if (
@@ -549,7 +552,8 @@ class _Turn:
         if kind is CheckKind.NUMBER:
             return parse_number(text) is not None
         if kind is CheckKind.ONE_OF:
-            if session.list_shown and parse_number(text) is not None:
+            shown = session.list_shown or session.place_choices
+            if shown and parse_number(text) is not None:
                 return True
             return engine._lists[node.check.list_id or ""].exact(text)
         return False  # a free-text answer is no reason to miss a danger
@@ -678,6 +682,8 @@ class _Turn:
                 self.log(ev.FieldSaved(self.now, node.save, value, frame.flow, node.id))
                 self.continue_at(node.next)
                 return
+            if self.ask_which_item(frame.flow, node, text):
+                return
         elif isinstance(node, DirectoryNode):
             # "more" shows the next page; a flow keyword opens its flow; anything else
             # moves on.
@@ -726,11 +732,14 @@ class _Turn:
                 return None
             return str(number)
         choice_list = self.flows.lists[check.list_id or ""]
-        if self.session.list_shown:
-            number = parse_number(text)
-            if number is not None:
-                in_range = 1 <= number <= len(choice_list.items)
-                return choice_list.items[number - 1].value if in_range else None
+        offered = self.session.place_choices
+        number = parse_number(text)
+        if offered and number is not None:
+            # The number of one of the items the follow-up offered (see ask_which_item).
+            return offered[number - 1] if 1 <= number <= len(offered) else None
+        if self.session.list_shown and number is not None:
+            in_range = 1 <= number <= len(choice_list.items)
+            return choice_list.items[number - 1].value if in_range else None
         items = self.engine._lists[choice_list.id]
         places = self.engine._places.get(choice_list.id)
         if places is None or items.exact(text):
@@ -742,8 +751,47 @@ class _Turn:
         found = items.match(text)
         return found if found is not None else places.match(text)
 
+    def ask_which_item(self, flow: str, node: QuestionNode, text: str) -> bool:
+        """A reply that is, as a whole, the name of a place several items share ("San
+        José" is in Escuintla and in Petén): ask which, offering only those items,
+        numbered in the list's order. True if asked (the deployment has the text)."""
+        choice_list = self.flows.lists.get(node.check.list_id or "")
+        places = self.engine._places.get(node.check.list_id or "")
+        if choice_list is None or places is None or "place_which" not in self.deployment.texts:
+            return False
+        named = places.named(text)
+        if len(named) < 2:
+            return False
+        compact = text.replace(" ", "")
+        place = next(
+            p.name
+            for p in choice_list.places
+            if p.item in named
+            and any(normalize(n).replace(" ", "") == compact for n in (p.name, *p.aliases))
+        )
+        offered = [item for item in choice_list.items if item.value in named]
+        session = self.session
+        session.not_understood = 0
+        session.list_shown = False
+        session.place_choices = [item.value for item in offered]
+        self.say_place_choices(flow, node, place)
+        return True
+
+    def say_place_choices(self, flow: str, node: QuestionNode, place: str = "") -> None:
+        """The follow-up of :meth:`ask_which_item`, in messages that each fit an SMS;
+        asked again (after help, a new language) without the place's name."""
+        choices = self.session.place_choices
+        heading = self.system_text("place_which")
+        heading = f"{place}: {heading}" if place else heading
+        subset = ChoiceList("", tuple(ListItem(value) for value in choices))
+        for number, part in enumerate(numbered_list(heading, subset)):
+            # Item values are not translated (as in the numbered list).
+            self.untranslated = self.untranslated or number > 0
+            self.say(part, flow, node.id)
+
     def not_understood(self, flow: str | None, node: Node | None) -> None:
         session = self.session
+        session.place_choices = []
         session.not_understood += 1
         attempt = session.not_understood
         self.log(
@@ -786,7 +834,9 @@ class _Turn:
         elif self.session.stack:
             frame = self.session.stack[-1]
             node = self.flow(frame.flow).nodes[frame.node or ""]
-            if isinstance(node, MenuNode | QuestionNode):
+            if isinstance(node, QuestionNode) and self.session.place_choices:
+                self.say_place_choices(frame.flow, node)
+            elif isinstance(node, MenuNode | QuestionNode):
                 self.say(self.render(frame.flow, node), frame.flow, node.id)
 
     # -- walking -----------------------------------------------------------------
@@ -842,6 +892,7 @@ class _Turn:
             self.log(ev.NodeVisited(self.now, flow.id, node.id, frame.run))
             if isinstance(node, MenuNode | QuestionNode):
                 self.session.list_shown = False
+                self.session.place_choices = []
                 self.say(self.render(flow.id, node), flow.id, node.id)
                 return
             if isinstance(node, MessageNode):

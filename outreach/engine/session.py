@@ -40,6 +40,9 @@ class Session:
     #: True once a question's numbered list was shown at the current wait: a number
     #: then chooses from it (before, "1" is more likely a menu habit than an answer).
     list_shown: bool = False
+    #: The items offered, numbered from 1, by a follow-up asking which one a place named
+    #: by the resident is in ("San José": Escuintla or Petén); empty when none was asked.
+    place_choices: list[str] = field(default_factory=list)
     not_understood: int = 0
     opted_out: bool = False
     #: True once the resident got the welcome and privacy notice: it comes before
@@ -58,6 +61,7 @@ class Session:
             "pending": self.pending,
             "page": self.page,
             "list_shown": self.list_shown,
+            "place_choices": list(self.place_choices),
             "not_understood": self.not_understood,
             "opted_out": self.opted_out,
             "welcomed": self.welcomed,
@@ -76,6 +80,7 @@ class Session:
             pending=data.get("pending"),
             page=int(data.get("page", 0)),
             list_shown=bool(data.get("list_shown", False)),
+            place_choices=[str(v) for v in data.get("place_choices", [])],
             not_understood=int(data.get("not_understood", 0)),
             opted_out=bool(data.get("opted_out", False)),
             # Sessions saved before this flag existed belong to residents already greeted.
