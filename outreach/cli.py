@@ -446,17 +446,19 @@ def metrics(
         )
     k = k or configured
     noise = _cell_keys(settings)
+    perturbed = pages.PERTURBED % {"n": MAX_NOISE}
     db = connect(path, migrate=True)
     close_days(db, datetime.now(UTC).date())
     try:
         query = Query(first, last, dimensions[1] if page is None else ALL)
         if page is not None:
             sections = _page(db, page, query, k, noise)
-            figures = [row | {"perturbed_by_up_to": MAX_NOISE} for row in pages.rows_of(sections)]
+            figures = pages.rows_of(sections)
             if as_json:
-                click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+                rows = pages.with_note(figures, perturbed)
+                click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             else:
-                click.echo(PERTURBED.format(n=MAX_NOISE))
+                click.echo(perturbed)
                 for figure in figures:
                     shown = f"<{k}" if figure["suppressed"] else figure["value"]
                     click.echo(
@@ -476,6 +478,7 @@ def metrics(
                     "until": last.isoformat(),
                     "k": table.k,
                     "perturbed_by_up_to": MAX_NOISE,
+                    "perturbation": perturbed,
                     "rows": table.rows,
                     "columns": table.columns,
                     "cells": [
@@ -496,20 +499,13 @@ def metrics(
 
     width = max([len(r) for r in table.rows] + [8])
     click.echo(f"Residents reached {first} to {last} (cells under {table.k} hidden)")
-    click.echo(PERTURBED.format(n=MAX_NOISE))
+    click.echo(perturbed)
     click.echo(" " * width + "".join(f"{c:>12}" for c in table.columns) + f"{'total':>12}")
     for row in table.rows:
         values = "".join(f"{show(table.cells[row, c]):>12}" for c in table.columns)
         click.echo(f"{row:<{width}}{values}{show(table.row_totals[row]):>12}")
     totals = "".join(f"{show(table.column_totals[c]):>12}" for c in table.columns)
     click.echo(f"{'total':<{width}}{totals}{show(table.total):>12}")
-
-
-#: What `outreach metrics` says about its figures, as the dashboard's pages do.
-PERTURBED = (
-    "Every figure is perturbed by a small amount (at most {n} either way), always the same "
-    "for the same residents: read them as approximate; totals need not add up exactly."
-)
 
 
 def _page(db: Any, page: str, query: Any, k: int, noise: Any) -> list[Any]:

@@ -322,7 +322,7 @@ def index(page: str) -> Any:
         currency=current_app.config["SMS_PRICE_CURRENCY"],
         args=_args(query, period),
         demo_data=_demo_data(db),
-        perturbation=MAX_NOISE,
+        perturbed=gettext(report.PERTURBED, n=MAX_NOISE),
         **shown,
     )
 
@@ -398,12 +398,11 @@ def export(fmt: str) -> Response:
         figures += report.rate_rows("not_understood_rate_by_language", shown["rates"])
         figures += report.rate_rows("not_understood_rate_by_node", shown["node_rates"])
     demo = _demo_data(db)
-    rows = [
-        {"page": page, "since": query.since.isoformat(), "until": query.until.isoformat(),
-         "split": query.split, "filters": _describe_filters(query), "k": k,
-         "perturbed_by_up_to": MAX_NOISE, "synthetic_demo_data": demo, **row}
-        for row in figures
-    ]  # fmt: skip
+    rows = report.with_note(
+        figures, gettext(report.PERTURBED, n=MAX_NOISE), page=page,
+        since=query.since.isoformat(), until=query.until.isoformat(), split=query.split,
+        filters=_describe_filters(query), k=k, synthetic_demo_data=demo,
+    )  # fmt: skip
     name = f"outreach-{page}-{query.since}-{query.until}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if fmt == "json":

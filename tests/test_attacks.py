@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import random
 import re
+from csv import DictReader
 from datetime import UTC, datetime
+from io import StringIO
 from statistics import mean
 
 import pytest
@@ -18,9 +20,11 @@ from conftest import TEST_CONFIG
 from conversation_helpers import talk
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from outreach import create_app, staff
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
+from outreach.metrics.report import PERTURBED
 from outreach.store import connect
 
 PASSWORD = "correct horse battery"
@@ -56,8 +60,7 @@ def export(client: FlaskClient, **args: str) -> dict[tuple[str, str, str], int |
     answer = client.get("/dashboard/export.json", query_string=NOVEMBER | args)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     rows = json.loads(answer.get_data(as_text=True))
-    # Every row says by how much at most it is perturbed (a page with every cell hidden
-    # has no rows at all).
+    # Every row says by how much at most it is perturbed.
     assert all(row["perturbed_by_up_to"] == MAX_NOISE for row in rows)
     return {
         (row["table"], row["row"], row["column"]): (None if row["suppressed"] else row["value"])
@@ -76,6 +79,39 @@ def test_every_export_and_page_says_figures_are_perturbed(viewer: FlaskClient) -
                               query_string=NOVEMBER | {"ui": language})  # fmt: skip
             assert html.status_code == 200
             assert words in html.get_data(as_text=True), (page, language)
+
+
+def test_an_export_with_every_cell_hidden_still_says_figures_are_perturbed(
+    viewer: FlaskClient,
+) -> None:
+    """Petén's 3 residents are under k: filtered on Petén, the topics page hides every
+    cell. Its exports used to be `[]` and a CSV of one header, with nothing said about
+    perturbation; now every export, empty or not, and every page carry the statement."""
+    statement = PERTURBED % {"n": MAX_NOISE}
+    petén = NOVEMBER | {"department": "Petén", "ui": "en"}
+    for page in ("overview", "flows", "topics", "quality"):
+        answer = viewer.get("/dashboard/export.json", query_string=petén | {"page": page})
+        rows = json.loads(answer.get_data(as_text=True))
+        assert rows, page
+        assert all(row["perturbation"] == statement for row in rows), page
+        assert all(row["perturbed_by_up_to"] == MAX_NOISE for row in rows), page
+        csv = viewer.get("/dashboard/export.csv", query_string=petén | {"page": page})
+        read = list(DictReader(StringIO(csv.get_data(as_text=True))))
+        assert read and all(row["perturbation"] == statement for row in read), page
+        html = viewer.get(f"/dashboard/{'' if page == 'overview' else page}",
+                          query_string=petén)  # fmt: skip
+        assert escape(statement) in html.get_data(as_text=True), page
+    # The topics page is the one with no figure at all: one row, with no figure in it.
+    answer = viewer.get("/dashboard/export.json", query_string=petén | {"page": "topics"})
+    (only,) = json.loads(answer.get_data(as_text=True))
+    assert (only["table"], only["value"], only["suppressed"]) == ("", "", True)
+    # In Spanish, the statement of an export is the page's, translated.
+    spanish = viewer.get(
+        "/dashboard/export.json", query_string=petén | {"page": "topics", "ui": "es"}
+    )
+    assert (
+        "alterada en una cantidad" in json.loads(spanish.get_data(as_text=True))[0]["perturbation"]
+    )
 
 
 def reached(client: FlaskClient, **args: str) -> int | None:

@@ -14,6 +14,7 @@ from flask import Flask
 from outreach import create_app
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
 from outreach.metrics.queries import RESIDENTS_REACHED, Query, count, reached
+from outreach.metrics.report import PERTURBED
 from outreach.store import connect
 
 
@@ -141,6 +142,15 @@ def test_the_metrics_command_takes_whole_months_and_says_figures_are_perturbed(
     page = runner.invoke(main, ["metrics", "--page", "overview", "--json"])
     assert page.exit_code == 0, page.output
     assert all(row["perturbed_by_up_to"] == MAX_NOISE for row in json.loads(page.output))
+    statement = PERTURBED % {"n": MAX_NOISE}
+    assert first["perturbation"] == statement and statement in text.output
+    # No one reached a programme: every cell of the topics page is hidden, and its export
+    # used to be `[]`. It is one row with no figure, which still carries the statement.
+    topics = runner.invoke(main, ["metrics", "--page", "topics", "--json"])
+    assert topics.exit_code == 0, topics.output
+    (only,) = json.loads(topics.output)
+    assert (only["perturbation"], only["value"], only["suppressed"]) == (statement, "", True)
+    assert statement in runner.invoke(main, ["metrics", "--page", "topics"]).output
     backwards = runner.invoke(main, ["metrics", "--since", "2026-11-20", "--until", "2026-11-01"])
     assert backwards.exit_code != 0 and "at most 120 months" in backwards.output
 

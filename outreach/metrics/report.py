@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from outreach.engine.model import DirectoryNode, Flow, MenuNode, MessageNode
 
-from .cellkey import CellKeys
+from .cellkey import MAX_NOISE, CellKeys
 from .queries import ALL, Measure, Query, Request, count, count_many
 from .suppression import Published, suppress_series
 
@@ -24,6 +24,14 @@ from .suppression import Published, suppress_series
 _: Callable[[str], str] = lambda text: text  # noqa: E731
 
 PAGES = ("overview", "flows", "topics", "quality")
+
+#: What every page and every export says about its figures: the one copy of the text,
+#: which the dashboard's pages and exports (translated) and `outreach metrics` all use.
+PERTURBED = _(
+    "Every figure is perturbed by a small amount (at most %(n)s either way), always the "
+    "same for the same residents, so that no one can be singled out by comparing figures. "
+    "Read them as approximate; totals need not add up exactly."
+)
 
 
 @dataclass(frozen=True)
@@ -339,6 +347,17 @@ def _figure(table: str, unit: str, row: str, value: float | None) -> dict[str, o
             "value": "" if value is None else value, "suppressed": value is None}  # fmt: skip
 
 
+def with_note(
+    figures: Sequence[dict[str, object]], note: str, **about: object
+) -> list[dict[str, object]]:
+    """Export rows that each carry what the figures are (``about``) and the perturbation
+    statement. A page whose every cell is hidden still gives one row, with no figure, so
+    that no export, empty or not, leaves the statement out."""
+    told = about | {"perturbed_by_up_to": MAX_NOISE, "perturbation": note}
+    nothing = {"table": "", "unit": "", "row": "", "column": "", "value": "", "suppressed": True}
+    return [told | row for row in figures or [nothing]]
+
+
 def _export_row(section: Section, row: str, column: str, value: int | None) -> dict[str, object]:
     return {"table": section.id, "unit": section.unit, "row": row, "column": column,
             "value": "" if value is None else value, "suppressed": value is None}  # fmt: skip
@@ -347,4 +366,4 @@ def _export_row(section: Section, row: str, column: str, value: int | None) -> d
 __all__ = ["Headline", "Section", "earlier_trend", "erasures", "flows", "headline_rows",
            "node_order", "not_understood_rates", "overview", "quality", "rate_rows", "rows_of",
            "series",
-           "suppress_series", "topic_nodes", "topics"]  # fmt: skip
+           "suppress_series", "topic_nodes", "topics", "with_note"]  # fmt: skip
