@@ -1,0 +1,254 @@
+"""Nothing imports upward: the allowed imports between layers of ARCHITECTURE.md section 6.
+
+Every ``import`` and ``from ... import`` in outreach/**/*.py (inside functions too, and under
+TYPE_CHECKING: a dependency all the same) is read with ``ast``, relative imports resolved,
+and checked against LAYER_IMPORTS. Today's violations are listed in ALLOW_LIST, each with
+the refactoring step (ARCHITECTURE.md section 7) that removes it. The list only shrinks:
+an entry that is no longer needed fails the test, so delete it in the commit that fixes it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import outreach
+
+PACKAGE = Path(outreach.__file__).parent
+
+# Where each module belongs: a package (and its subpackages) or one module. The longest
+# matching name wins, so `outreach.sms.costs` is authoring although it sits in sms/.
+# Packages of the target layout are listed before they exist, so moves need no edit here;
+# a module listed by its own name must exist (MOVED modules: update the entry).
+PACKAGE_LAYERS = {
+    "outreach.engine": "engine",
+    "outreach.sms": "sms",
+    "outreach.flowfile": "flowfile",
+    "outreach.i18n": "i18n",
+    "outreach.storage": "storage",
+    "outreach.metrics": "metrics",
+    "outreach.service": "service",
+    "outreach.authoring": "authoring",
+    "outreach.web": "web",
+    "outreach.cli": "cli",
+}
+MODULE_LAYERS = {
+    "outreach": "web",  # create_app, imported lazily
+    "outreach.settings": "settings",
+    "outreach.privacy": "privacy",
+    "outreach.languages": "languages",
+    "outreach.spreadsheet": "spreadsheet",  # CSV-injection guard; no home in section 6 yet
+    "outreach.store": "storage",
+    "outreach.staff": "staff",
+    "outreach.content": "service",
+    "outreach.conversation": "service",
+    "outreach.demo": "service",
+    "outreach.last_good": "service",
+    "outreach.checking": "authoring",
+    "outreach.convtest": "authoring",
+    "outreach.chat": "authoring",
+    "outreach.schema": "authoring",
+    "outreach.deployment_folder": "authoring",  # `outreach init`, for content editors
+    "outreach.sms.costs": "authoring",
+    "outreach.app": "web",
+    "outreach.db": "web",  # web/db.py in section 6: get_db() per thread
+    "outreach.dashboard": "web",
+    "outreach.http_headers": "web",
+    "outreach.channels": "web",  # the Twilio and simulator views; replies.py is step 3's move
+    "outreach.cli": "cli",
+}
+
+# The engine's public face and vocabulary: what "engine" means outside the engine.
+ENGINE = (
+    "outreach.engine",
+    "outreach.engine.model",
+    "outreach.engine.events",
+    "outreach.engine.matching",
+)
+# What each layer may import besides itself: layer names, or exact module names.
+LAYER_IMPORTS: dict[str, tuple[str, ...]] = {
+    "settings": (),
+    "privacy": (),
+    "languages": (),
+    "spreadsheet": (),
+    "engine": (),
+    "sms": ("outreach.engine.model",),
+    "flowfile": ("outreach.engine.model", "outreach.engine.matching", "languages"),
+    "i18n": (*ENGINE, "flowfile", "sms", "languages"),
+    "storage": ("outreach.engine.session",),
+    "metrics": ("storage", "outreach.engine.model"),
+    "staff": ("storage",),
+    "service": (*ENGINE, "flowfile", "i18n", "sms", "storage", "staff"),
+    "authoring": (
+        *ENGINE, "flowfile", "i18n", "sms", "outreach.content", "outreach.service.content",
+    ),
+    "web": ("service", "metrics", "staff", "outreach.i18n.ui", "privacy", "settings", "storage"),
+    "cli": (
+        "settings", "privacy", "languages", "spreadsheet", "engine", "sms", "flowfile", "i18n",
+        "storage", "metrics", "staff", "service", "authoring", "outreach.app", "outreach.web.app",
+    ),
+}  # fmt: skip
+# Narrower rules inside a permission: which names may be taken, which module may take them.
+ONLY_NAMES = {("sms", "outreach.engine.model"): {"SmsSettings"}}
+# Web reaches storage only through db.py (connect/immediate).
+ONLY_MODULE = {("web", "storage"): {"outreach.db", "outreach.web.db"}}
+
+# Today's violations, as (importer, imported). Each says why, and which step of section 7
+# removes it. Never add one: a new upward import is a design change for ARCHITECTURE.md.
+ALLOW_LIST = {
+    # channels/replies.py packs a turn for SMS: step 3 moves it to sms/packing.py
+    ("outreach.channels.replies", "outreach.engine.model"),
+    ("outreach.channels.replies", "outreach.sms"),
+    ("outreach.channels.replies", "outreach.sms.graphemes"),
+    ("outreach.conversation", "outreach.channels.replies"),
+    ("outreach.chat", "outreach.channels.replies"),
+    ("outreach.sms.costs", "outreach.channels.replies"),
+    # costs.py fakes previews with MORE_WORDS, directory_page and Frame: step 5 (Engine previews)
+    ("outreach.sms.costs", "outreach.engine.runner"),
+    ("outreach.sms.costs", "outreach.engine.session"),
+    # answer_words and MORE_WORDS are engine internals: step 9 (engine/understanding.py)
+    ("outreach.i18n.check", "outreach.engine.runner"),
+    ("outreach.i18n.messages", "outreach.engine.runner"),
+    # store.py builds log rows from events: step 4 (turn_rows -> service/turn_log.py,
+    # Session from engine.session)
+    ("outreach.store", "outreach.engine"),
+    ("outreach.store", "outreach.engine.events"),
+    # purge forgets silent residents from their Session: step 4 (-> storage.residents)
+    ("outreach.metrics.purge", "outreach.engine"),
+    # the dashboard picks question nodes itself: step 6 (metrics.report.page_sections)
+    ("outreach.dashboard", "outreach.engine.model"),
+    # web views open the database themselves: step 4 (twilio.status -> service/deliveries.py,
+    # simulator.reset -> Conversations.forget), step 7 (create_app migrates via web/db.py)
+    ("outreach.channels.twilio", "outreach.store"),
+    ("outreach.channels.simulator", "outreach.store"),
+    ("outreach.app", "outreach.store"),
+    # spreadsheet.py has no layer in section 6: give it one (privacy-like leaf) in step 8
+    ("outreach.flowfile.reader", "outreach.spreadsheet"),
+    ("outreach.dashboard", "outreach.spreadsheet"),
+}
+
+
+def module_names() -> dict[str, Path]:
+    """Every module of the package by its dotted name."""
+    names = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return names
+
+
+def layer_of(module: str) -> str | None:
+    if module in MODULE_LAYERS:
+        return MODULE_LAYERS[module]
+    parts = module.split(".")
+    for end in range(len(parts), 1, -1):  # never the bare root: it would swallow everything
+        prefix = ".".join(parts[:end])
+        if prefix in MODULE_LAYERS:
+            return MODULE_LAYERS[prefix]
+        if prefix in PACKAGE_LAYERS:
+            return PACKAGE_LAYERS[prefix]
+    return None
+
+
+def imports(module: str, path: Path, known: set[str]) -> list[tuple[str, set[str]]]:
+    """The outreach modules one module imports, each with the names taken from it."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[tuple[str, set[str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(a.name, set()) for a in node.names if a.name.split(".")[0] == "outreach"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            if source.split(".")[0] != "outreach":
+                continue
+            for alias in node.names:
+                submodule = f"{source}.{alias.name}"  # `from . import staff` imports a module
+                found.append((submodule, set()) if submodule in known else (source, {alias.name}))
+    return found
+
+
+def allowed(importer: str, imported: str, names: set[str]) -> bool:
+    layer, target = layer_of(importer), layer_of(imported)
+    assert layer is not None and target is not None, (importer, imported)
+    if layer == target:
+        return True
+    for rule in LAYER_IMPORTS[layer]:
+        if rule in (target, imported):
+            if (layer, rule) in ONLY_MODULE and importer not in ONLY_MODULE[layer, rule]:
+                continue
+            if (layer, rule) in ONLY_NAMES and not names <= ONLY_NAMES[layer, rule]:
+                continue
+            return True
+    return False
+
+
+def violations() -> set[tuple[str, str]]:
+    modules = module_names()
+    found = set()
+    for module, path in modules.items():
+        for imported, names in imports(module, path, set(modules)):
+            if not allowed(module, imported, names):
+                found.add((module, imported))
+    return found
+
+
+def test_every_module_has_a_layer_and_every_listed_module_exists() -> None:
+    modules = module_names()
+    assert len(modules) >= 40
+    assert [m for m in modules if layer_of(m) is None] == []
+    stale = [m for m in MODULE_LAYERS if m not in modules]
+    assert stale == [], "moved or removed: update MODULE_LAYERS"
+
+
+def test_no_module_imports_upward_beyond_the_allow_list() -> None:
+    found = violations()
+    assert sorted(found - ALLOW_LIST) == [], "upward imports: see ARCHITECTURE.md section 6"
+    assert sorted(ALLOW_LIST - found) == [], "no longer needed: delete from ALLOW_LIST"
+
+
+def test_the_layers_have_no_cycle() -> None:
+    # The table itself must be a ladder; the allow-list is what the steps remove.
+    graph: dict[str, set[str]] = {}
+    for layer, rules in LAYER_IMPORTS.items():
+        graph[layer] = {r if r in LAYER_IMPORTS else layer_of(r) or r for r in rules} - {layer}
+    done: set[str] = set()
+
+    def visit(layer: str, path: tuple[str, ...]) -> None:
+        assert layer not in path, f"cycle: {' -> '.join((*path, layer))}"
+        if layer not in done:
+            for below in graph[layer]:
+                visit(below, (*path, layer))
+            done.add(layer)
+
+    for layer in graph:
+        visit(layer, ())
+
+
+@pytest.mark.parametrize(
+    ("importer", "code", "expected"),
+    [
+        ("outreach.engine.model", "from outreach import dashboard", False),
+        ("outreach.engine.model", "from .runner import x", True),
+        ("outreach.sms.shaping", "from outreach.engine.model import SmsSettings", True),
+        ("outreach.sms.shaping", "from outreach.engine.model import Flow", False),
+        ("outreach.sms.shaping", "from ..flowfile import load", False),
+        ("outreach.dashboard", "from .store import connect", False),
+        ("outreach.db", "from .store import connect", True),
+        ("outreach.cli", "from outreach.dashboard import bp", False),
+        ("outreach.cli", "import outreach.app", True),
+    ],
+)
+def test_the_rules_catch_an_upward_import(
+    tmp_path: Path, importer: str, code: str, expected: bool
+) -> None:
+    path = tmp_path / "module.py"
+    path.write_text(code + "\n", encoding="utf-8")
+    found = imports(importer, path, set(module_names()))
+    assert len(found) == 1
+    assert allowed(importer, *found[0]) is expected
