@@ -76,7 +76,7 @@ schema: $(STAMP)
 	$(BIN)/outreach schema > flows/schema.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 
 ## Extract the staff interface's strings and update its Spanish catalog (then translate).
 ui-messages: $(STAMP)
