@@ -13,6 +13,7 @@ from typing import Any
 
 from .engine import Engine, FlowSet
 from .flowfile import load_or_raise
+from .flowfile.checks import REVIEW_NOTICE_DAYS
 from .i18n import TranslationState, catalog_stamps, file_stamps, load_translations
 from .i18n.messages import flowset_messages
 from .last_good import ServedContent, load_served
@@ -37,6 +38,10 @@ class Content:
     rebuilds the engine when one changed, so an edited ``.po`` file is served at once,
     or within ``CATALOG_CHECK_SECONDS``: the stat calls were a twentieth of a webhook turn.
     """
+
+    #: How soon a review date counts as due: `outreach check`'s warning window, given to
+    #: the dashboard here so both give one answer (the web layer does not read flowfile).
+    review_notice_days = REVIEW_NOTICE_DAYS
 
     def __init__(
         self,

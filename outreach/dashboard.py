@@ -364,14 +364,19 @@ def content_health() -> dict[str, Any]:
     reviews = []
     for name, provenance in dated:
         days = (provenance.review_by - today).days
-        if days <= 60:
+        # The same window as `outreach check`'s warning: one answer to "due for review".
+        if days <= content.review_notice_days:
             reviews.append((name, provenance.review_by.isoformat(), days))
     coverage = [
         (lang.name, content.state.coverage[lang.code].percent,
          lang.code in content.state.offered)
         for lang in content.flows.deployment.languages
     ]  # fmt: skip
-    return {"reviews": sorted(reviews, key=lambda r: r[2]), "coverage": coverage}
+    return {
+        "reviews": sorted(reviews, key=lambda r: r[2]),
+        "notice_days": content.review_notice_days,
+        "coverage": coverage,
+    }
 
 
 @bp.get("/export.<fmt>")

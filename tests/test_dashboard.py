@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import TEST_CONFIG, chromium_path, launch_chromium, serving
+from conftest import FLOWS, TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
 from staff_helpers import NOW, PASSWORD, app_with_accounts, log_in, token
@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from outreach import create_app, staff
 from outreach.cli import main
+from outreach.flowfile import load
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
 from outreach.store import connect, immediate
 
@@ -403,6 +404,28 @@ def test_content_health_lists_flows_messages_and_directory_entries_due_for_revie
     assert (
         "programmes: Trabajo Temporal en el Extranjero (Ministerio de Trabajo): review by" in text
     )
+
+
+def test_the_dashboard_and_the_check_agree_on_what_is_due_for_review(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import outreach.dashboard
+
+    # The shipped flow 'main' is due for review by 2027-05-28. On 2027-04-13 (45 days
+    # before, between the check's old 30-day window and the dashboard's old 60 days) both
+    # must give the same answer, as they must 10 days before (when both list it).
+    answers = {}
+    for today in (date(2027, 4, 13), date(2027, 5, 18)):
+        noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
+        monkeypatch.setattr(outreach.dashboard, "utc_now", lambda noon=noon: noon)
+        log_in(client, "beto")  # a staff session started 35 days earlier has expired
+        page = client.get(f"/dashboard/quality?ui=en&since=2027-04-01&until={today}")
+        assert "Content health" in page.get_data(as_text=True)
+        listed = "main: review by 2027-05-28" in page.get_data(as_text=True)
+        checked = load([FLOWS], today).problems
+        warned = any("flow 'main' is due for review" in str(p) for p in checked)
+        answers[today] = (listed, warned)
+    assert answers == {date(2027, 4, 13): (False, False), date(2027, 5, 18): (True, True)}
 
 
 def test_the_audit_log_pages_back_to_the_first_entry(app: Flask, client: FlaskClient) -> None:
