@@ -30,12 +30,18 @@ class PseudonymKeyError(ValueError):
     """The pseudonym key is missing or too short."""
 
 
+def channel_of(address: str) -> str:
+    """The channel a Twilio address came over: ``whatsapp`` for ``whatsapp:...``, else
+    ``sms``. The one parser of the prefix (the webhook and the number reader share it)."""
+    return "whatsapp" if address.strip()[: len(_WHATSAPP)].lower() == _WHATSAPP else "sms"
+
+
 def e164(address: str) -> str | None:
     """The E.164 number of a Twilio address (``+502...`` or ``whatsapp:+502...``), written
     in any of the usual ways, or None if it is not a phone number."""
     number = address.strip()
-    if number.lower().startswith("whatsapp:"):
-        number = number[len("whatsapp:") :]
+    if channel_of(number) == "whatsapp":
+        number = number[len(_WHATSAPP) :]
     number = _NOT_DIGITS.sub("", number)
     if number.startswith("00"):
         number = "+" + number[2:]
@@ -52,7 +58,7 @@ def resident_address(address: str) -> str | None:
     if number is not None:
         return number
     stripped = address.strip()
-    if stripped[: len(_WHATSAPP)].lower() == _WHATSAPP:
+    if channel_of(stripped) == "whatsapp":
         user_id = stripped[len(_WHATSAPP) :]
         if _BSUID.match(user_id):
             return user_id

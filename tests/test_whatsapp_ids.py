@@ -117,3 +117,12 @@ def test_resident_addresses() -> None:
     assert resident_address("whatsapp:US.13491208655302741918") == "US.13491208655302741918"
     assert resident_address("whatsapp:+502 5555 0100") == "+50255550100"
     assert resident_address("+50255550100") == "+50255550100"
+
+
+def test_one_parser_says_which_channel_an_address_came_over() -> None:
+    from outreach.privacy import channel_of
+
+    assert channel_of("whatsapp:+50255550101") == "whatsapp"
+    assert channel_of("  WhatsApp:+50255550102") == "whatsapp"
+    assert channel_of("whatsapp:GT.1502576394655843") == "whatsapp"
+    assert channel_of("+50255550103") == "sms"

@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException
 
 from outreach.conversation import Conversations, utc_now
 from outreach.db import get_db
-from outreach.privacy import keyed_id, pseudonymise, resident_address
+from outreach.privacy import channel_of, keyed_id, pseudonymise, resident_address
 from outreach.store import Store, immediate
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def messages() -> Response:
     extensions = current_app.extensions
     key: bytes = extensions["outreach.pseudonym_key"]
     content = extensions["outreach.content"]
-    channel = "whatsapp" if address.strip().lower().startswith("whatsapp:") else "sms"
+    channel = channel_of(address)
     try:
         conversations = Conversations(get_db(), content)
         reply = conversations.handle(
