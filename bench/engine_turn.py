@@ -17,7 +17,7 @@ from outreach.engine import Engine, Inbound, Session, counter_ids
 from outreach.flowfile import load_or_raise
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 28)
+TODAY = date(2026, 12, 3)
 
 #: A realistic walk through every shipped flow, with wrong answers and commands.
 SCRIPT = [

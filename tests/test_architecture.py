@@ -105,12 +105,6 @@ ALLOW_LIST = {
     ("outreach.conversation", "outreach.channels.replies"),
     ("outreach.chat", "outreach.channels.replies"),
     ("outreach.sms.costs", "outreach.channels.replies"),
-    # costs.py fakes previews with MORE_WORDS, directory_page and Frame: step 5 (Engine previews)
-    ("outreach.sms.costs", "outreach.engine.runner"),
-    ("outreach.sms.costs", "outreach.engine.session"),
-    # answer_words and MORE_WORDS are engine internals: step 9 (engine/understanding.py)
-    ("outreach.i18n.check", "outreach.engine.runner"),
-    ("outreach.i18n.messages", "outreach.engine.runner"),
     # store.py builds log rows from events: step 4 (turn_rows -> service/turn_log.py,
     # Session from engine.session)
     ("outreach.store", "outreach.engine"),

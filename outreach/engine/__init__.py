@@ -4,14 +4,20 @@ from .events import Event, MessageCreated
 from .model import FlowSet
 from .runner import Engine, Inbound, Sprint, counter_ids
 from .session import Session
+from .texts import ListingPage, Said
+from .understanding import MORE_WORDS, answer_words
 
 __all__ = [
+    "MORE_WORDS",
     "Engine",
     "Event",
     "FlowSet",
     "Inbound",
+    "ListingPage",
     "MessageCreated",
+    "Said",
     "Session",
     "Sprint",
+    "answer_words",
     "counter_ids",
 ]

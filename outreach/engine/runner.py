@@ -10,24 +10,12 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from . import events as ev
-from .matching import (
-    Choice,
-    ChoiceMatcher,
-    KeywordMatcher,
-    ListMatcher,
-    PhraseSpotter,
-    find_integer,
-    normalize,
-    parse_number,
-)
+from .matching import find_integer, normalize, parse_number
 from .model import (
-    PLACEHOLDER,
     BranchNode,
     CheckKind,
-    ChoiceList,
     Command,
     DirectoryNode,
     EndNode,
@@ -35,38 +23,19 @@ from .model import (
     FlowNode,
     FlowSet,
     Language,
-    ListItem,
     MenuNode,
     MessageNode,
     Node,
     Option,
-    Programme,
     QuestionNode,
-    flows_run_from,
-    menu_options,
 )
 from .session import Frame, Session
+from .texts import ListingPage, Said, Texts, Translate, untranslated
+from .understanding import Understanding
 
 DEFAULT_MAX_STEPS = 100
 DEFAULT_SESSION_TIMEOUT = timedelta(days=3)
 LANGUAGE_MENU = "language"
-
-#: Commands whose keywords must match exactly, never as a typo of something else.
-_EXACT_ONLY = frozenset({Command.STOP, Command.DELETE})
-
-
-class Translate(Protocol):
-    """Looks up the translation of a source text; returns the very text object it was
-    given if there is none (the engine tells a fallback by identity).
-
-    ``context`` names where the text comes from (``flow/node``, ``system/help``).
-    """
-
-    def __call__(self, text: str, context: str, language: str) -> str: ...
-
-
-def untranslated(text: str, context: str, language: str) -> str:
-    return text
 
 
 def counter_ids(prefix: str = "run") -> Callable[[], str]:
@@ -135,148 +104,49 @@ class Engine:
         codes = list(languages) if languages is not None else list(by_code)
         self.languages: tuple[Language, ...] = tuple(by_code[c] for c in codes if c in by_code)
         self.source_language = deployment.default_language
-        # Global commands work in every offered language, whatever the resident's. A
-        # translated command word that is also an answer somewhere (an option, yes/no, a
-        # list value) is left out: "no" must never stop anyone. `outreach check` reports it.
-        answers = answer_words(flows)
-        self._commands = KeywordMatcher(
-            [
-                (word, command, command not in _EXACT_ONLY)
-                for command, words in deployment.commands.items()
-                for lang in self.languages
-                for word in self.words(words, f"command/{command.value}", lang.code)
-                if word in words or normalize(word) not in answers
-            ]
-        )
-        self._entry: dict[str, KeywordMatcher[str]] = {}
-        self._menus: dict[tuple[str, str, str], ChoiceMatcher[Option]] = {}
-        # List answers forgive spaces, hyphens and typos (see ListMatcher), prepared here
-        # once. A number chooses an item only once the numbered list was shown.
-        self._lists = {
-            choice_list.id: ListMatcher(
-                (item.value, (item.value, *item.aliases)) for item in choice_list.items
-            )
-            for choice_list in flows.lists.values()
-        }
-        # A reply that names no item may name a place in one (a municipality in its
-        # department) by its whole name or an alias, forgiving accents and typos; never a
-        # guess between two items that both have a place so named.
-        self._places = {
-            choice_list.id: ListMatcher(
-                ((place.item, (place.name, *place.aliases)) for place in choice_list.places),
-                by_word=False,
-            )
-            for choice_list in flows.lists.values()
-            if choice_list.places
-        }
-        self._languages = ChoiceMatcher(
-            Choice(lang.code, number, (lang.code, lang.name))
-            for number, lang in enumerate(self.languages, start=1)
-        )
-        self._language_names = KeywordMatcher(
-            [(lang.name, lang.code, False) for lang in self.languages]
-        )
-        self._yes_no: dict[str, KeywordMatcher[str]] = {}
-        self._more: dict[str, KeywordMatcher[bool]] = {}
-        # Danger words of every language are searched for every resident: many write
-        # Spanish whatever their language, and a Mayan language has no list of its own
-        # until translators give one.
-        danger = deployment.danger
-        self._danger: PhraseSpotter[str] | None = (
-            PhraseSpotter([(w, code) for code, words in danger.words.items() for w in words])
-            if danger
-            else None
-        )
-        self._danger_flows = (
-            flows_run_from(flows.flows, danger.flow) if danger and danger.flow else set()
-        )
-
-    def words(self, words: Sequence[str], context: str, language: str) -> list[str]:
-        """Keywords in the source language and, translated, in ``language``."""
-        found = list(words)
-        if language != self.source_language and words:
-            translated = self.translate(", ".join(words), context, language)
-            found += [w.strip() for w in translated.split(",") if w.strip()]
-        return found
-
-    def yes_no_matcher(self, language: str) -> KeywordMatcher[str]:
-        """Yes and no in the source language and, translated, in ``language``."""
-        if language not in self._yes_no:
-            deployment = self.flows.deployment
-            yes = self.words(deployment.yes_words, "system/yes_words", language)
-            no = self.words(deployment.no_words, "system/no_words", language)
-            self._yes_no[language] = KeywordMatcher(
-                [(w, "yes", False) for w in yes] + [(w, "no", False) for w in no]
-            )
-        return self._yes_no[language]
-
-    def entry_matcher(self, language: str) -> KeywordMatcher[str]:
-        """Flow keywords in the source language and in ``language``."""
-        if language not in self._entry:
-            self._entry[language] = KeywordMatcher(
-                [
-                    (word, flow.id, True)
-                    for flow in self.flows.flows.values()
-                    for word in self.words(flow.keywords, f"{flow.id}/keywords", language)
-                ]
-            )
-        return self._entry[language]
-
-    def menu_matcher(self, flow: str, menu: MenuNode, language: str) -> ChoiceMatcher[Option]:
-        """A menu's options by number, label and keywords, in the source language and in
-        ``language``."""
-        key = (flow, menu.id, language)
-        if key not in self._menus:
-            choices = []
-            for option in menu.options:
-                context = f"{flow}/{menu.id}/option/{option.number}"
-                phrases = [
-                    option.label,
-                    *self.words(option.keywords, f"{context}/keywords", language),
-                ]
-                if language != self.source_language:
-                    phrases.append(self.translate(option.label, context, language))
-                choices.append(Choice(option, _as_int(option.number), tuple(phrases)))
-            # A leftover "MAS" after the last page of a listing is not "Más o menos".
-            reserved = self.words(MORE_WORDS, "system/more_words", language)
-            self._menus[key] = ChoiceMatcher(choices, reserved)
-        return self._menus[key]
+        self.understanding = Understanding(flows, self.languages, translate, self.source_language)
+        self.texts = Texts(flows, translate, self.source_language, self.languages)
 
     def preview(
         self, flow_id: str, node_id: str, language: str, fields: dict[str, str]
     ) -> str | None:
         """The message a node sends to a resident of ``language`` with these fields, or
         None for nodes that send nothing (for cost previews and translators)."""
-        session = Session(language=language, language_chosen=True, fields=dict(fields))
-        turn = _Turn(self, session, datetime.min)
         node = self.flows.flows[flow_id].nodes[node_id]
+        texts = self.texts
         if isinstance(node, MenuNode | QuestionNode):
-            return turn.render(flow_id, node)
+            return texts.prompt(flow_id, node, language, fields).text
         if isinstance(node, MessageNode) or (isinstance(node, EndNode) and node.text):
-            return turn.text(node.text or "", f"{flow_id}/{node.id}")
+            return texts.text(node.text or "", f"{flow_id}/{node.id}", language, fields).text
         if isinstance(node, DirectoryNode):
-            page, found = directory_page(self, flow_id, node, session)
-            return turn.directory_text(flow_id, node, page, found)
+            return texts.listing(flow_id, node, 0, language, fields).said.text
         return None
 
-    def more_matcher(self, language: str) -> KeywordMatcher[bool]:
-        """Words that ask for the next page of a listing."""
-        if language not in self._more:
-            words = self.words(MORE_WORDS, "system/more_words", language)
-            self._more[language] = KeywordMatcher([(w, True, True) for w in words])
-        return self._more[language]
+    def preview_numbered_list(self, flow_id: str, node_id: str, language: str) -> list[Said]:
+        """The parts a question with a numbered list sends a resident of ``language`` after
+        an answer that names nothing: the retry text, then the list, each part one SMS.
+        Empty for a question whose list is not shown numbered."""
+        node = self.flows.flows[flow_id].nodes[node_id]
+        if not isinstance(node, QuestionNode):
+            return []
+        choice_list = self.flows.lists.get(node.check.list_id or "")
+        if choice_list is None or not choice_list.numbered:
+            return []
+        return self.texts.retry(flow_id, node, language, {})
 
-    def language_menu(self, prompt: str | None = None) -> str:
-        """The numbered list of offered languages under ``prompt``; without one (a new
-        resident, whose language nobody knows yet) the prompt is given in all of them."""
-        if prompt is None:
-            source = self.flows.deployment.texts["language_menu"]
-            prompts = [
-                self.translate(source, "system/language_menu", lang.code) for lang in self.languages
-            ]
-            prompt = " / ".join(dict.fromkeys(prompts))
-        lines = [prompt] + [f"{n}. {lang.name}" for n, lang in enumerate(self.languages, 1)]
-        return "\n".join(lines)
+    def preview_listing_page(
+        self, flow_id: str, node_id: str, department: str, page: int, language: str
+    ) -> ListingPage:
+        """Page ``page`` (from 0) of a directory listing, as a resident of ``language``
+        whose department is ``department`` gets it."""
+        node = self.flows.flows[flow_id].nodes[node_id]
+        if not isinstance(node, DirectoryNode):
+            raise TypeError(f"{flow_id}/{node_id} is not a directory listing")
+        return self.texts.listing(flow_id, node, page, language, {node.field: department})
+
+    def language_menu(self) -> str:
+        """The language menu a new resident gets: its prompt in every offered language."""
+        return self.texts.language_menu(None, self.source_language).text
 
     def new_session(self, language: str | None = None) -> Session:
         """A session for a resident never seen before. Given a ``language`` (a simulator,
@@ -292,64 +162,6 @@ class Engine:
         turn.handle(message)
         state.last_seen = now
         return Sprint(state, turn.events)
-
-
-#: Words asking for the next page of a directory listing (translatable).
-MORE_WORDS = ("mas", "más", "more", "siguiente", "ver mas")
-
-
-def directory_page(
-    engine: Engine, flow_id: str, node: DirectoryNode, session: Session
-) -> tuple[list[Programme], int]:
-    """The programmes on the session's current page, and how many match in all."""
-    directory = engine.flows.directories[node.directory]
-    department = session.fields.get(node.field)
-    matching = [
-        p for p in directory.programmes
-        if department is not None and p.serves(department)
-        and (node.kind is None or p.kind == node.kind)
-    ]  # fmt: skip
-    start = session.page * node.page_size
-    return matching[start : start + node.page_size], len(matching)
-
-
-#: A numbered list is sent in parts of at most this many characters, so that each goes
-#: as one SMS (160 GSM-7 characters) even when SMS shaping lengthens a character or two.
-LIST_PART_LENGTH = 150
-
-
-def numbered_list(heading: str, choice_list: ChoiceList) -> list[str]:
-    """``heading`` and the items of ``choice_list`` numbered from 1, in messages of at
-    most :data:`LIST_PART_LENGTH` characters, split between items."""
-    parts: list[str] = []
-    current = heading
-    for number, item in enumerate(choice_list.items, start=1):
-        line = f"{number}. {item.value}"
-        if current and len(current) + 1 + len(line) > LIST_PART_LENGTH:
-            parts.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    parts.append(current)
-    return parts
-
-
-def answer_words(flows: FlowSet) -> frozenset[str]:
-    """Every word that answers something in the source language: option labels and
-    keywords, yes and no, list values. A command word must not be one of them."""
-    words: set[str] = set()
-    for _flow, _menu, option in menu_options(flows):
-        words |= {normalize(w) for w in (option.label, *option.keywords)}
-    deployment = flows.deployment
-    words |= {normalize(w) for w in (*deployment.yes_words, *deployment.no_words)}
-    for choice_list in flows.lists.values():
-        for item in choice_list.items:
-            words |= {normalize(w) for w in (item.value, *item.aliases)}
-    return frozenset(words)
-
-
-def _as_int(number: str) -> int | None:
-    return int(number) if number.isdigit() else None
 
 
 def _copy(session: Session) -> Session:
@@ -385,8 +197,8 @@ class _Turn:
         self.now = now
         self.events: list[ev.Event] = []
         self.steps = 0
-        #: Whether a part of the message being built had no translation.
-        self.untranslated = False
+        self.understanding = engine.understanding
+        self.texts = engine.texts
 
     # -- entry point -------------------------------------------------------------
 
@@ -423,7 +235,7 @@ class _Turn:
         ):
             # The channel already knows the language (the web simulator's picker).
             self.settle_language(message.language)
-        command = engine._commands.match(text)
+        command = engine.understanding.commands.match(text)
         if command is Command.DELETE:
             # Erasure is a right that holds even after STOP.
             self.erase()
@@ -447,7 +259,7 @@ class _Turn:
         elif not session.language_chosen:
             self.first_contact(text)
         else:
-            self.begin(engine.entry_matcher(session.language).match(text))
+            self.begin(engine.understanding.entry(session.language).match(text))
 
     def begin(self, target: str | None) -> None:
         """Start ``target`` (None: the main menu) as a new conversation.
@@ -492,7 +304,7 @@ class _Turn:
         option's label, a department) is that answer: a resident choosing the menu's
         topic "Secuestro" asked for it. `outreach check` reports such answers."""
         danger = self.deployment.danger
-        spotter = self.engine._danger
+        spotter = self.understanding.danger
         if danger is None or spotter is None:
             return False
         found = spotter.spot(text)
@@ -521,13 +333,13 @@ class _Turn:
         ``text``: there the resident already reads what to do, and "mi hijo no aparece"
         chooses the right topic."""
         stack = self.session.stack
-        if not stack or stack[-1].flow not in self.engine._danger_flows:
+        if not stack or stack[-1].flow not in self.understanding.danger_flows:
             return False
         frame = stack[-1]
         node = self.flow(frame.flow).nodes.get(frame.node or "")
         if not isinstance(node, MenuNode):
             return False
-        matcher = self.engine.menu_matcher(frame.flow, node, self.session.language)
+        matcher = self.understanding.menu(frame.flow, node, self.session.language)
         return matcher.match(text) is not None
 
     def is_exact_answer(self, text: str) -> bool:
@@ -535,27 +347,27 @@ class _Turn:
         session = self.session
         engine = self.engine
         if session.pending == LANGUAGE_MENU:
-            return engine._languages.exact(text)
+            return engine.understanding.language_choice.exact(text)
         if not session.stack:
             return False
         frame = session.stack[-1]
         node = self.flow(frame.flow).nodes.get(frame.node or "")
         if isinstance(node, MenuNode):
-            return engine.menu_matcher(frame.flow, node, session.language).exact(text)
+            return engine.understanding.menu(frame.flow, node, session.language).exact(text)
         if isinstance(node, DirectoryNode):
-            return engine.more_matcher(session.language).exact(text)
+            return engine.understanding.more(session.language).exact(text)
         if not isinstance(node, QuestionNode):
             return False
         kind = node.check.kind
         if kind is CheckKind.YES_NO:
-            return engine.yes_no_matcher(session.language).exact(text)
+            return engine.understanding.yes_no(session.language).exact(text)
         if kind is CheckKind.NUMBER:
             return parse_number(text) is not None
         if kind is CheckKind.ONE_OF:
             shown = session.list_shown or session.place_choices
             if shown and parse_number(text) is not None:
                 return True
-            return engine._lists[node.check.list_id or ""].exact(text)
+            return engine.understanding.lists[node.check.list_id or ""].exact(text)
         return False  # a free-text answer is no reason to miss a danger
 
     def drop_stale_frames(self) -> None:
@@ -618,12 +430,12 @@ class _Turn:
         session = self.session
         engine = self.engine
         for lang in engine.languages:
-            flow = engine.entry_matcher(lang.code).match(text)
+            flow = engine.understanding.entry(lang.code).match(text)
             if flow is not None:
                 self.settle_language(lang.code)
                 self.begin(flow)
                 return
-        named = engine._language_names.match(text)
+        named = engine.understanding.language_names.match(text)
         if named is not None or len(engine.languages) < 2:
             self.settle_language(named or session.language)
             self.begin(None)
@@ -640,12 +452,13 @@ class _Turn:
 
     def show_language_menu(self) -> None:
         if self.session.language_chosen:
-            self.say(self.engine.language_menu(self.system_text("language_menu")), None, None)
+            prompt = self.system_text("language_menu")
+            self.say(self.texts.language_menu(prompt, self.session.language), None, None)
         else:
-            self.say(self.engine.language_menu(), None, None)
+            self.say(self.texts.language_menu(None, self.session.language), None, None)
 
     def choose_language(self, text: str) -> None:
-        code = self.engine._languages.match(text)
+        code = self.understanding.language_choice.match(text)
         if code is None:
             self.not_understood(None, None)
             return
@@ -669,7 +482,7 @@ class _Turn:
         frame = self.session.stack[-1]
         node = self.flow(frame.flow).nodes[frame.node or ""]
         if isinstance(node, MenuNode):
-            option = self.engine.menu_matcher(frame.flow, node, self.session.language).match(text)
+            option = self.understanding.menu(frame.flow, node, self.session.language).match(text)
             if option is not None:
                 self.session.not_understood = 0
                 self.choose(frame, node, option)
@@ -687,17 +500,17 @@ class _Turn:
         elif isinstance(node, DirectoryNode):
             # "more" shows the next page; a flow keyword opens its flow; anything else
             # moves on.
-            if self.engine.more_matcher(self.session.language).match(text):
+            if self.understanding.more(self.session.language).match(text):
                 self.session.page += 1
                 if not self.show_directory_page(frame.flow, node):
                     self.session.page = 0
                     self.continue_at(node.next)
                 return
             self.session.page = 0
-            if self.engine.entry_matcher(self.session.language).match(text) is None:
+            if self.understanding.entry(self.session.language).match(text) is None:
                 self.continue_at(node.next)
                 return
-        entry = self.engine.entry_matcher(self.session.language).match(text)
+        entry = self.understanding.entry(self.session.language).match(text)
         if entry is not None:
             self.begin(entry)
             return
@@ -720,7 +533,7 @@ class _Turn:
             return " ".join(raw.split()) if text else None
         if check.kind is CheckKind.YES_NO:
             first = text.split(" ", 1)[0]
-            yes_no = self.engine.yes_no_matcher(self.session.language)
+            yes_no = self.understanding.yes_no(self.session.language)
             return yes_no.match(text) or yes_no.match(first)
         if check.kind is CheckKind.NUMBER:
             number = find_integer(text)
@@ -740,8 +553,8 @@ class _Turn:
         if self.session.list_shown and number is not None:
             in_range = 1 <= number <= len(choice_list.items)
             return choice_list.items[number - 1].value if in_range else None
-        items = self.engine._lists[choice_list.id]
-        places = self.engine._places.get(choice_list.id)
+        items = self.understanding.lists[choice_list.id]
+        places = self.understanding.places.get(choice_list.id)
         if places is None or items.exact(text):
             return items.match(text)
         if places.exact(text):
@@ -756,7 +569,7 @@ class _Turn:
         José" is in Escuintla and in Petén): ask which, offering only those items,
         numbered in the list's order. True if asked (the deployment has the text)."""
         choice_list = self.flows.lists.get(node.check.list_id or "")
-        places = self.engine._places.get(node.check.list_id or "")
+        places = self.understanding.places.get(node.check.list_id or "")
         if choice_list is None or places is None or "place_which" not in self.deployment.texts:
             return False
         named = places.named(text)
@@ -782,11 +595,10 @@ class _Turn:
         asked again (after help, a new language) without the place's name."""
         choices = self.session.place_choices
         heading = self.system_text("place_which")
-        heading = f"{place}: {heading}" if place else heading
-        subset = ChoiceList("", tuple(ListItem(value) for value in choices))
-        for number, part in enumerate(numbered_list(heading, subset)):
-            # Item values are not translated (as in the numbered list).
-            self.untranslated = self.untranslated or number > 0
+        if place:
+            heading = Said(f"{place}: {heading.text}", heading.language)
+        # Item values are not translated (as in the numbered list).
+        for part in self.texts.numbered_list(heading, choices):
             self.say(part, flow, node.id)
 
     def not_understood(self, flow: str | None, node: Node | None) -> None:
@@ -806,23 +618,12 @@ class _Turn:
             self.prompt_again()
             return
         if isinstance(node, QuestionNode):
-            retry = (
-                self.text(node.retry, f"{flow}/{node.id}/retry")
-                if node.retry
-                else self.system_text(f"retry_{node.check.kind.value}")
-            )
+            for part in self.texts.retry(flow or "", node, session.language, session.fields):
+                self.say(part, flow, node.id)
             choice_list = self.flows.lists.get(node.check.list_id or "")
             if choice_list is not None and choice_list.numbered:
-                # The list itself is the best prompt: numbered, so a resident who cannot
-                # spell a name can answer with its number.
-                for number, part in enumerate(numbered_list(retry, choice_list)):
-                    # List values are not translated: after the heading, a part is
-                    # in the source language (and shaped as such).
-                    self.untranslated = self.untranslated or number > 0
-                    self.say(part, flow, node.id)
-                self.session.list_shown = True
+                session.list_shown = True  # a number now chooses from the list shown
                 return
-            self.say(retry, flow, node.id)
         else:
             self.say_system("not_understood")
         self.prompt_again()
@@ -923,32 +724,15 @@ class _Turn:
 
     def show_directory_page(self, flow_id: str, node: DirectoryNode) -> bool:
         """Send the current page of programmes; True if more pages follow."""
-        page, found = directory_page(self.engine, flow_id, node, self.session)
-        for programme in page:
+        session = self.session
+        listing = self.texts.listing(flow_id, node, session.page, session.language, session.fields)
+        for programme in listing.programmes:
             self.log(ev.ReferralGiven(
                 self.now, programme.id, self.session.fields.get(node.field, ""),
                 self.session.language, flow_id, node.id,
             ))  # fmt: skip
-        self.say(self.directory_text(flow_id, node, page, found), flow_id, node.id)
-        return (self.session.page + 1) * node.page_size < found
-
-    def directory_text(
-        self, flow_id: str, node: DirectoryNode, page: list[Programme], found: int
-    ) -> str:
-        context = f"{flow_id}/{node.id}"
-        if not page:
-            return self.text(node.empty, f"{context}/empty")
-        lines = [self.text(node.text, context)]
-        # Name and contact only: a page must fit one SMS. A programme's hours and
-        # eligibility are not sent (and are None where the source does not say).
-        for programme in page:
-            base = f"directory/{node.directory}/{programme.id}"
-            name = self.text(programme.name, f"{base}/name")
-            contact = self.text(programme.contact, f"{base}/contact")
-            lines.append(f"- {name}: {contact}")
-        if (self.session.page + 1) * node.page_size < found:
-            lines.append(self.text(node.more, f"{context}/more"))
-        return "\n".join(lines)
+        self.say(listing.said, flow_id, node.id)
+        return (self.session.page + 1) * node.page_size < listing.found
 
     def advance(self, node_id: str | None) -> None:
         if node_id is None:
@@ -971,35 +755,26 @@ class _Turn:
     def flow(self, flow_id: str) -> Flow:
         return self.flows.flows[flow_id]
 
-    def text(self, source: str, context: str) -> str:
-        language = self.session.language
-        translated = self.engine.translate(source, context, language)
-        if translated is source and language != self.engine.source_language:
-            self.untranslated = True  # the message being built falls back to the source
-        fields = self.session.fields
-        return PLACEHOLDER.sub(lambda m: fields.get(m.group(1), ""), translated)
+    def text(self, source: str, context: str) -> Said:
+        session = self.session
+        return self.texts.text(source, context, session.language, session.fields)
 
-    def render(self, flow_id: str, node: MenuNode | QuestionNode) -> str:
-        prompt = self.text(node.text, f"{flow_id}/{node.id}")
-        if isinstance(node, QuestionNode):
-            return prompt
-        lines = [prompt]
-        for option in node.options:
-            label = self.text(option.label, f"{flow_id}/{node.id}/option/{option.number}")
-            lines.append(f"{option.number}. {label}")
-        return "\n".join(lines)
+    def render(self, flow_id: str, node: MenuNode | QuestionNode) -> Said:
+        session = self.session
+        return self.texts.prompt(flow_id, node, session.language, session.fields)
 
-    def system_text(self, name: str) -> str:
-        return self.text(self.deployment.texts[name], f"system/{name}")
+    def system_text(self, name: str) -> Said:
+        session = self.session
+        return self.texts.system(name, session.language, session.fields)
 
     def say_system(self, name: str) -> None:
         self.say(self.system_text(name), None, None)
 
-    def say(self, text: str, flow: str | None, node: str | None) -> None:
-        language = self.session.language
-        text_language = self.engine.source_language if self.untranslated else language
-        self.untranslated = False
-        self.log(ev.MessageCreated(self.now, text, flow, node, language, text_language))
+    def say(self, said: Said, flow: str | None, node: str | None) -> None:
+        message = ev.MessageCreated(
+            self.now, said.text, flow, node, self.session.language, said.language
+        )
+        self.log(message)
 
     def log(self, event: ev.Event) -> None:
         self.events.append(event)

@@ -6,9 +6,9 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from outreach.engine import answer_words
 from outreach.engine.matching import normalize
 from outreach.engine.model import Command, FlowSet, menu_options, placeholders
-from outreach.engine.runner import answer_words
 from outreach.flowfile.problems import Place, Problem, Severity
 from outreach.languages import SOURCE_LANGUAGE, UnknownLanguage, language
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from outreach.engine import MORE_WORDS
 from outreach.engine.model import (
     OPTIONAL_TEXTS,
     SYSTEM_TEXTS,
@@ -23,7 +24,6 @@ from outreach.engine.model import (
     QuestionNode,
     placeholders,
 )
-from outreach.engine.runner import MORE_WORDS
 from outreach.flowfile import content_files
 from outreach.flowfile.reader import FileReader, SourceIndex
 from outreach.sms import segment_info

@@ -12,14 +12,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from outreach.channels.replies import render
-from outreach.engine import Engine, FlowSet, Inbound, Session
-from outreach.engine.events import MessageCreated
+from outreach.engine import Engine, FlowSet
 from outreach.engine.model import CheckKind, DirectoryNode, Programme, QuestionNode
-from outreach.engine.runner import MORE_WORDS, directory_page
-from outreach.engine.session import Frame
 
 from .segments import SegmentInfo, segment_info
 from .shaping import shape
@@ -88,10 +84,6 @@ def widest_fields(flows: FlowSet) -> dict[str, str]:
     return widest
 
 
-#: Any time will do: the engine only records it.
-_WHEN = datetime(2000, 1, 1)
-
-
 #: The ``flow`` of costs that belong to the service's own texts.
 SYSTEM = "system"
 
@@ -135,21 +127,12 @@ def _numbered_list_costs(
 ) -> Iterator[Cost]:
     """The parts of ``node``'s numbered list, as a resident of each language gets them
     after an answer that names nothing ("?")."""
-    choice_list = engine.flows.lists.get(node.check.list_id or "")
-    if choice_list is None or not choice_list.numbered:
-        return
     settings = engine.flows.deployment.sms
     for language in languages:
-        session = Session(language, language_chosen=True, stack=[Frame(flow_id, node.id, "cost")])
-        parts = [
-            event
-            for event in engine.resume(session, Inbound("?"), _WHEN).events
-            if isinstance(event, MessageCreated) and (event.flow, event.node) == (flow_id, node.id)
-        ]
+        parts = engine.preview_numbered_list(flow_id, node.id, language)
         for number, part in enumerate(parts, start=1):
-            text_language = part.text_language or language
-            translated = language == engine.source_language or text_language == language
-            sent = shape(part.text, text_language, "sms", settings)
+            translated = language == engine.source_language or part.language == language
+            sent = shape(part.text, part.language, "sms", settings)
             label = f"{node.id}[list {number}/{len(parts)}]"
             info = segment_info(sent)
             yield Cost(
@@ -183,29 +166,6 @@ def field_values(flows: FlowSet, field: str, directory: str) -> list[str]:
     return list(values)
 
 
-def listing_message(
-    engine: Engine, flow_id: str, node: DirectoryNode, department: str, page: int, language: str
-) -> tuple[str, str]:
-    """Page ``page`` of a listing as the engine sends it, with the language its text is in
-    (the source language when a part of it has no translation).
-
-    A resident of ``language`` at the listing, one page earlier, asks for more: the engine
-    shows the page exactly as in a conversation (page 0 too, from "before" it).
-    """
-    session = Session(
-        language=language,
-        language_chosen=True,
-        fields={node.field: department},
-        stack=[Frame(flow_id, node.id, "cost-preview")],
-        page=page - 1,
-    )
-    sprint = engine.resume(session, Inbound(MORE_WORDS[0]), _WHEN)
-    for event in sprint.events:
-        if isinstance(event, MessageCreated) and (event.flow, event.node) == (flow_id, node.id):
-            return event.text, event.text_language or event.language
-    raise LookupError(f"{flow_id}/{node.id} sent no listing for {department}, page {page}")
-
-
 def listing_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
     """Every page of every directory listing, for every department, in each of
     ``languages`` (the offered ones), rendered for SMS as the service renders a turn."""
@@ -216,17 +176,18 @@ def listing_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
             if not isinstance(node, DirectoryNode) or node.directory not in flows.directories:
                 continue
             for department in field_values(flows, node.field, node.directory):
-                probe = Session(engine.source_language, fields={node.field: department})
-                _, found = directory_page(engine, flow.id, node, probe)
-                pages = max(1, -(-found // node.page_size))
+                first = engine.preview_listing_page(
+                    flow.id, node.id, department, 0, engine.source_language
+                )
+                pages = max(1, -(-first.found // node.page_size))
                 for page in range(pages):
-                    probe.page = page
-                    programmes = tuple(directory_page(engine, flow.id, node, probe)[0])
                     label = f"{node.id}[{department} {page + 1}/{pages}]"
                     for language in languages:
-                        text, text_language = listing_message(
-                            engine, flow.id, node, department, page, language
+                        shown = engine.preview_listing_page(
+                            flow.id, node.id, department, page, language
                         )
+                        programmes = shown.programmes
+                        text, text_language = shown.said.text, shown.said.language
                         rendered = render([(text, text_language)], "sms", language, settings)
                         sent = "\n".join(m.body for m in rendered.messages)
                         infos = [m.info for m in rendered.messages if m.info is not None]
