@@ -28,7 +28,7 @@ from outreach import create_app, staff
 from outreach.content import load_flows
 from outreach.metrics.rollup import close_days
 from outreach.privacy import pseudonymise
-from outreach.store import connect
+from outreach.storage import connect
 
 INTERACTIONS = 1_000_000
 KEY = b"bench-pseudonym-key-of-at-least-32-bytes"

@@ -1,7 +1,7 @@
 """Webhook latency while staff load the heaviest dashboard page (issue 13, point 4).
 
 A page read must never delay a resident's turn. This bench fills a real SQLite database
-(store.connect with its migrations) with 1,000,000 logged interactions shaped like the
+(storage.connect with its migrations) with 1,000,000 logged interactions shaped like the
 real log (bench/metrics.py's generator; past days closed as the service closes them),
 starts gunicorn as production runs it (docs/deploy.md: sync workers, 2 x cores + 1),
 and sends signed webhooks (twilio's RequestValidator) at a steady 100 messages/s:
@@ -41,7 +41,7 @@ from metrics import fill as fill_log
 from webhook import RATE, WORKERS, free_port, open_loop, percentile, start_server
 
 from outreach.metrics.rollup import close_days
-from outreach.store import connect
+from outreach.storage import connect
 
 TINY = "--tiny" in sys.argv[1:]
 INTERACTIONS = 3_000 if TINY else int(os.environ.get("BENCH_INTERACTIONS", "1000000"))

@@ -19,7 +19,7 @@ from .content import Content
 from .i18n import ui
 from .privacy import check_key, development_key
 from .settings import SettingError, load_settings
-from .store import connect
+from .storage import connect
 
 #: Twilio sends at most 1,600 characters of text and a few dozen fields; anything much
 #: larger is not Twilio, and is refused (413) before it is read.

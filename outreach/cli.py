@@ -421,7 +421,7 @@ def metrics(
     from .metrics.cellkey import MAX_NOISE
     from .metrics.queries import ALL, PERIODS, Query, bounded, reached
     from .metrics.rollup import close_days
-    from .store import connect
+    from .storage import connect
 
     settings = _settings()
     last = until.date() if until else datetime.now(UTC).date()
@@ -557,7 +557,7 @@ def purge(today: datetime | None) -> None:
         outreach purge
     """
     from .metrics.purge import purge as run_purge
-    from .store import connect
+    from .storage import connect
 
     settings = _settings()
     path = database_path(settings)
@@ -579,7 +579,7 @@ def purge(today: datetime | None) -> None:
 
 
 def _database() -> Any:
-    from .store import connect
+    from .storage import connect
 
     settings = _settings()
     path = database_path(settings)

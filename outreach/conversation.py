@@ -15,8 +15,10 @@ from sqlite_utils import Database
 from .channels.replies import Outgoing, Rendered, render
 from .content import Content
 from .engine import Engine, Inbound, Session, Sprint
+from .service.turn_log import turn_rows
 from .sms import segment_info
-from .store import AlreadyProcessed, Store, TurnRows, forget_erased, immediate, turn_rows
+from .storage import forget_erased, immediate
+from .storage.residents import AlreadyProcessed, Store, TurnRows
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from sqlite_utils import Database
 
 from . import settings
-from .store import connect
+from .storage import connect
 
 
 def database_path(app: Flask) -> Path:

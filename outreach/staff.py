@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .store import immediate
+from .storage import immediate
 
 ROLES = ("viewer", "admin")
 #: Account names: ASCII letters, digits, dot, dash and underscore, starting with a letter

@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 
 import outreach.dashboard
 from outreach import create_app, staff
-from outreach.store import connect
+from outreach.storage import connect
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 PASSWORD = "correct horse battery"

@@ -167,7 +167,7 @@ def test_production_refuses_a_database_with_demo_data(tmp_path: Path) -> None:
 
     from outreach import staff
     from outreach.cli import main
-    from outreach.store import connect
+    from outreach.storage import connect
 
     settings = production_settings(tmp_path)
     runner = CliRunner(env={"OUTREACH_DATABASE": str(settings["DATABASE"])})

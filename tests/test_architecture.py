@@ -40,7 +40,6 @@ MODULE_LAYERS = {
     "outreach.privacy": "privacy",
     "outreach.languages": "languages",
     "outreach.spreadsheet": "spreadsheet",  # CSV-injection guard; no home in section 6 yet
-    "outreach.store": "storage",
     "outreach.staff": "staff",
     "outreach.content": "service",
     "outreach.conversation": "service",
@@ -105,19 +104,13 @@ ALLOW_LIST = {
     ("outreach.conversation", "outreach.channels.replies"),
     ("outreach.chat", "outreach.channels.replies"),
     ("outreach.sms.costs", "outreach.channels.replies"),
-    # store.py builds log rows from events: step 4 (turn_rows -> service/turn_log.py,
-    # Session from engine.session)
-    ("outreach.store", "outreach.engine"),
-    ("outreach.store", "outreach.engine.events"),
-    # purge forgets silent residents from their Session: step 4 (-> storage.residents)
-    ("outreach.metrics.purge", "outreach.engine"),
     # the dashboard picks question nodes itself: step 6 (metrics.report.page_sections)
     ("outreach.dashboard", "outreach.engine.model"),
     # web views open the database themselves: step 4 (twilio.status -> service/deliveries.py,
     # simulator.reset -> Conversations.forget), step 7 (create_app migrates via web/db.py)
-    ("outreach.channels.twilio", "outreach.store"),
-    ("outreach.channels.simulator", "outreach.store"),
-    ("outreach.app", "outreach.store"),
+    ("outreach.channels.twilio", "outreach.storage"),
+    ("outreach.channels.simulator", "outreach.storage"),
+    ("outreach.app", "outreach.storage"),
     # spreadsheet.py has no layer in section 6: give it one (privacy-like leaf) in step 8
     ("outreach.flowfile.reader", "outreach.spreadsheet"),
     ("outreach.dashboard", "outreach.spreadsheet"),
@@ -232,8 +225,8 @@ def test_the_layers_have_no_cycle() -> None:
         ("outreach.sms.shaping", "from outreach.engine.model import SmsSettings", True),
         ("outreach.sms.shaping", "from outreach.engine.model import Flow", False),
         ("outreach.sms.shaping", "from ..flowfile import load", False),
-        ("outreach.dashboard", "from .store import connect", False),
-        ("outreach.db", "from .store import connect", True),
+        ("outreach.dashboard", "from .storage import connect", False),
+        ("outreach.db", "from .storage import connect", True),
         ("outreach.cli", "from outreach.dashboard import bp", False),
         ("outreach.cli", "import outreach.app", True),
     ],

@@ -25,7 +25,7 @@ from markupsafe import escape
 from outreach import create_app, staff
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
 from outreach.metrics.report import PERTURBED
-from outreach.store import connect
+from outreach.storage import connect
 
 PASSWORD = "correct horse battery"
 NOVEMBER = {"since": "2026-11-01", "until": "2026-11-30"}

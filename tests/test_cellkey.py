@@ -18,7 +18,7 @@ from outreach import create_app
 from outreach.metrics import report
 from outreach.metrics.cellkey import MAX_NOISE, NOISE, CellKeys, noise_variance
 from outreach.metrics.queries import Query
-from outreach.store import connect
+from outreach.storage import connect
 
 KEYS = CellKeys(TEST_CONFIG["PSEUDONYM_KEY"].encode())
 RANGE = (date(2026, 11, 1), date(2026, 11, 30))

@@ -156,7 +156,7 @@ def test_users_add_reads_a_piped_password(tmp_path: Path, line_end: str) -> None
     from datetime import UTC, datetime
 
     from outreach.staff import authenticate
-    from outreach.store import connect
+    from outreach.storage import connect
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
     env["OUTREACH_DATABASE"] = str(tmp_path / "outreach.sqlite3")

@@ -212,10 +212,9 @@ def test_queued_turns_give_up_at_their_own_deadline_behind_a_long_writer(
 ) -> None:
     """Behind a writer that does not queue (a purge, say), each waiting turn fails at its
     own deadline: waiting in the queue counts, so the waits do not add up."""
-    from outreach import store
-    from outreach.store import connect, immediate
+    from outreach.storage import connect, connection, immediate
 
-    monkeypatch.setattr(store, "LOCK_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(connection, "LOCK_WAIT_SECONDS", 0.3)
     path = tmp_path / "db.sqlite3"
     connect(path, migrate=True).conn.close()
     purge = connect(path)
@@ -248,7 +247,7 @@ def test_a_message_handled_and_erased_meanwhile_is_handled_as_new(
     writes are rolled back), and that resident erased before its reply could be read."""
     from outreach.conversation import Conversations
     from outreach.db import get_db
-    from outreach.store import AlreadyProcessed, Store
+    from outreach.storage.residents import AlreadyProcessed, Store
 
     app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
     raced = [True]

@@ -18,7 +18,7 @@ from outreach import create_app, staff
 from outreach.cli import main
 from outreach.flowfile import load
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
-from outreach.store import connect, immediate
+from outreach.storage import connect, immediate
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from outreach import create_app
 from outreach.cli import main
 from outreach.db import database_path
 from outreach.staff import listing
-from outreach.store import connect
+from outreach.storage import connect
 
 #: What an NGO's server has: the secrets, and no folder settings at all.
 SECRETS = {k: TEST_CONFIG[k] for k in ("PSEUDONYM_KEY", "SECRET_KEY", "TWILIO_AUTH_TOKEN")}

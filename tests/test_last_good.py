@@ -26,7 +26,7 @@ from twilio_helpers import Phone
 
 from outreach import create_app, staff
 from outreach.flowfile import ContentError
-from outreach.store import connect
+from outreach.storage import connect
 
 
 def deployment(tmp_path: Path) -> Path:

@@ -17,7 +17,7 @@ from staff_helpers import NOW, Clock, app_with_accounts, dashboard_clock, log_in
 
 from outreach import staff
 from outreach.cli import main
-from outreach.store import connect
+from outreach.storage import connect
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from outreach import create_app
 from outreach.metrics.cellkey import MAX_NOISE, CellKeys
 from outreach.metrics.queries import RESIDENTS_REACHED, Query, count, reached
 from outreach.metrics.report import PERTURBED
-from outreach.store import connect
+from outreach.storage import connect
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outreach import create_app, staff
-from outreach.store import connect
+from outreach.storage import connect
 
 PASSWORD = "correct horse battery"
 _PLACE = tempfile.TemporaryDirectory()

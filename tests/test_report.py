@@ -16,7 +16,7 @@ from outreach import create_app
 from outreach.metrics import report
 from outreach.metrics.queries import DIMENSIONS, Query, count, count_each, reached
 from outreach.metrics.rollup import close_days
-from outreach.store import connect
+from outreach.storage import connect
 
 RANGE = (date(2026, 11, 1), date(2026, 11, 30))
 

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from staff_helpers import PASSWORD, Clock, app_with_accounts, dashboard_clock, log_in, token
 
 from outreach import create_app, staff
-from outreach.store import connect
+from outreach.storage import connect
 
 START = datetime(2026, 11, 28, 8, tzinfo=UTC)
 

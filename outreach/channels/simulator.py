@@ -13,7 +13,7 @@ from outreach.channels.twilio import clean_text
 from outreach.conversation import Conversations
 from outreach.db import get_db
 from outreach.privacy import keyed_id
-from outreach.store import Store, forget_erased, immediate
+from outreach.storage import Store, forget_erased, immediate
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 

@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 from outreach.conversation import Conversations, utc_now
 from outreach.db import get_db
 from outreach.privacy import channel_of, keyed_id, pseudonymise, resident_address
-from outreach.store import Store, immediate
+from outreach.storage import Store, immediate
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix="/twilio")

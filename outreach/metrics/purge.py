@@ -9,14 +9,13 @@ so that nothing is ever sent to them again.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from outreach.engine import Session
-from outreach.store import immediate
+from outreach.storage import immediate
+from outreach.storage.residents import forget_silent_residents
 
 from .cellkey import CellKeys
 from .queries import DIMENSIONS
@@ -59,30 +58,8 @@ def purge(
         for day in days:
             written += _fold_day(db, day, k, noise)
         deleted = db.execute("DELETE FROM daily_activity WHERE day < ?", [cutoff]).rowcount
-        forgotten = _forget_silent_residents(db, cutoff)
+        forgotten = forget_silent_residents(db, cutoff)
     return PurgeReport(len(days), deleted, written, forgotten)
-
-
-def _forget_silent_residents(db: Database, cutoff: str) -> int:
-    """Residents whose last message is older than ``cutoff`` (a day): their row goes, or,
-    for one who opted out, becomes a bare STOP in their language. Either way they start
-    afresh if they write again, and count as new."""
-    forgotten = db.execute(
-        "DELETE FROM residents WHERE updated_at < ? AND opted_out = 0", [cutoff]
-    ).rowcount
-    # A bare STOP row has no first day: those already reduced are left as they are.
-    stopped = db.execute(
-        "SELECT id, language FROM residents WHERE updated_at < ? AND opted_out = 1"
-        " AND first_seen_on IS NOT NULL",
-        [cutoff],
-    ).fetchall()
-    for resident, language in stopped:
-        bare = Session(language=language, language_chosen=True, opted_out=True)
-        db.execute(
-            "UPDATE residents SET session = ?, first_seen_on = NULL WHERE id = ?",
-            [json.dumps(bare.to_dict()), resident],
-        )
-    return forgotten + len(stopped)
 
 
 def _fold_day(db: Database, day: str, k: int, noise: CellKeys | None) -> int:

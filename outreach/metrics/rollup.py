@@ -4,7 +4,7 @@
 Two reasons. Privacy: an event's time of day is needed only while the day lasts (the
 metrics never show anything finer than a day, DOMAIN.md section 6), so it does not
 outlive it. Speed: a resident who sends six messages in a day leaves one row, not six,
-for the dashboard to read. The ``activity`` view (see the store's migration m008) reads
+for the dashboard to read. The ``activity`` view (see :mod:`outreach.storage.migrations`) reads
 closed days from here and today's events from the log, so every figure is up to date.
 
 The department and the first day seen are taken as they are when the day closes.
@@ -17,7 +17,8 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from outreach.store import ACTIVITY_OF_EVENTS, RESIDENT_DAYS_OF_EVENTS, immediate
+from outreach.storage import immediate
+from outreach.storage.activity import ACTIVITY_OF_EVENTS, RESIDENT_DAYS_OF_EVENTS
 
 
 @dataclass(frozen=True)

@@ -17,16 +17,11 @@ from outreach.privacy import (
     keyed_id,
     pseudonymise,
 )
-from outreach.store import (
-    LOCK_WAIT_SECONDS,
-    MIGRATIONS,
-    PROCESSED_RETENTION,
-    AlreadyProcessed,
-    Store,
-    connect,
-    immediate,
-    turn_rows,
-)
+from outreach.service.turn_log import turn_rows
+from outreach.storage import Store, connect, immediate
+from outreach.storage.connection import LOCK_WAIT_SECONDS
+from outreach.storage.migrations import MIGRATIONS
+from outreach.storage.residents import PROCESSED_RETENTION, AlreadyProcessed
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 

@@ -1,0 +1,2 @@
+"""The imperative shell around the engine: a resident's message in, the engine's turn,
+the store's rows out."""

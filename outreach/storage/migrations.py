@@ -1,0 +1,198 @@
+"""The schema's history: sqlite-utils migrations m001-m012, applied by ``connect(path,
+migrate=True)``.
+
+Each migration is history: it creates what it created the day it was written, so its SQL
+is written out in it, never taken from a constant the code still uses. Today's definition
+of a day's activity lives in :mod:`outreach.storage.activity`; changing it changes the
+rollup, never what these migrations build.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("outreach")
+
+
+@MIGRATIONS()
+def m001_create_tables(db: Database) -> None:
+    db.table("residents").create(
+        {"id": str, "language": str, "opted_out": int, "session": str,
+         "first_seen_on": str, "updated_at": str},
+        pk="id",
+    )  # fmt: skip
+    db.table("processed_messages").create(
+        {"id": str, "resident": str, "received_at": str, "reply": str}, pk="id"
+    )
+    db.table("outbound_messages").create(
+        {"id": str, "resident": str, "status": str, "error_code": int, "updated_at": str},
+        pk="id",
+    )
+    db.table("events").create(
+        {"id": int, "resident": str, "at": str, "kind": str, "flow": str, "node": str,
+         "language": str, "channel": str, "run": str, "field": str, "segments": int},
+        pk="id",
+    )  # fmt: skip
+    db.table("events").create_index(["resident"])
+    db.table("events").create_index(["at"])
+    db.table("processed_messages").create_index(["received_at"])
+
+
+@MIGRATIONS()
+def m002_lighter_turns_and_unlinked_deliveries(db: Database) -> None:
+    """Processed ids are pruned by an hourly scan, not an index kept up to date on every
+    turn; delivery statuses no longer name the resident, so a status arriving after an
+    erasure cannot bring the resident back."""
+    db.execute("DROP INDEX IF EXISTS idx_processed_messages_received_at")
+    db.execute("UPDATE outbound_messages SET resident = NULL")
+
+
+@MIGRATIONS()
+def m003_anonymous_counts(db: Database) -> None:
+    """Counts kept without any resident id: an erasure leaves nothing about the resident,
+    yet the metrics still need to know that one happened."""
+    db.table("anonymous_counts").create(
+        {"day": str, "metric": str, "language": str, "channel": str, "count": int},
+        pk=("day", "metric", "language", "channel"),
+    )
+
+
+@MIGRATIONS()
+def m004_daily_aggregates(db: Database) -> None:
+    """What remains of interaction rows past the retention window: suppressed daily
+    aggregates (outreach purge)."""
+    db.table("daily_aggregates").create(
+        {"day": str, "metric": str, "dimension": str, "value": str, "count": int},
+        pk=("day", "metric", "dimension", "value"),
+    )
+
+
+@MIGRATIONS()
+def m005_staff(db: Database) -> None:
+    """Staff accounts for the dashboard, failed-login counters and the audit log."""
+    db.table("staff").create(
+        {"name": str, "password_hash": str, "role": str, "created_at": str}, pk="name"
+    )
+    db.table("login_failures").create({"key": str, "at": str})
+    db.table("login_failures").create_index(["key", "at"])
+    db.table("audit_log").create(
+        {"id": int, "at": str, "actor": str, "action": str, "detail": str}, pk="id"
+    )
+
+
+@MIGRATIONS()
+def m006_referred_programme(db: Database) -> None:
+    """Referrals say which programme, for referrals per programme."""
+    db.table("events").add_column("programme", str)
+
+
+@MIGRATIONS()
+def m007_events_by_kind_and_time(db: Database) -> None:
+    """Every metric asks for one kind of event in a date range."""
+    db.table("events").create_index(["kind", "at", "resident"])
+
+
+@MIGRATIONS()
+def m008_daily_activity(db: Database) -> None:
+    """Closed days of the interaction log, one row per resident, day and what they did
+    (see :mod:`outreach.metrics.rollup`): nothing finer than a day outlives the day, and
+    the dashboard reads a tenth of the rows. The ``activity`` view adds today's events."""
+    db.table("daily_activity").create(
+        {"day": str, "resident": str, "kind": str, "flow": str, "node": str,
+         "programme": str, "language": str, "channel": str, "department": str,
+         "first_seen_on": str, "events": int, "messages": int, "segments": int},
+    )  # fmt: skip
+    db.table("daily_activity").create_index(["kind", "day"])
+    db.table("daily_activity").create_index(["resident"])
+    db.execute(
+        "CREATE VIEW activity AS "
+        "SELECT day, resident, kind, flow, node, programme, language, channel, department,"
+        " first_seen_on, events, messages, segments FROM daily_activity "
+        "UNION ALL SELECT "
+        # The activity of events not yet rolled up, as it was defined by this migration.
+        "substr(e.at, 1, 10) AS day, e.resident, e.kind, e.flow, e.node, e.programme,"
+        " e.language, e.channel,"
+        " coalesce(json_extract(r.session, '$.fields.department'), 'unknown') AS department,"
+        " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
+        " count(*) AS events, sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
+        " coalesce(sum(e.segments), 0) AS segments "
+        "FROM events e LEFT JOIN residents r ON r.id = e.resident "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+    )
+
+
+@MIGRATIONS()
+def m009_resident_days(db: Database) -> None:
+    """One more row per resident and day, kind ``resident_day``: messages in and out and
+    SMS segments, so the overview reads a row per resident-day rather than one per node."""
+    db.execute(
+        "INSERT INTO daily_activity (day, resident, kind, language, channel, department,"
+        " first_seen_on, events, messages, segments) "
+        "SELECT day, resident, 'resident_day', language, channel, department, first_seen_on,"
+        " sum(CASE WHEN kind = 'msg_received' THEN events ELSE 0 END), sum(messages),"
+        " sum(segments) FROM daily_activity GROUP BY 1, 2, 4, 5, 6, 7"
+    )
+    db.execute("DROP VIEW activity")
+    db.execute(
+        "CREATE VIEW activity AS "
+        "SELECT day, resident, kind, flow, node, programme, language, channel, department,"
+        " first_seen_on, events, messages, segments FROM daily_activity "
+        # Events not yet rolled up, by node and as resident-days, as defined by this
+        # migration.
+        "UNION ALL SELECT "
+        "substr(e.at, 1, 10) AS day, e.resident, e.kind, e.flow, e.node, e.programme,"
+        " e.language, e.channel,"
+        " coalesce(json_extract(r.session, '$.fields.department'), 'unknown') AS department,"
+        " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
+        " count(*) AS events, sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
+        " coalesce(sum(e.segments), 0) AS segments "
+        "FROM events e LEFT JOIN residents r ON r.id = e.resident "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 "
+        "UNION ALL SELECT "
+        "substr(e.at, 1, 10) AS day, e.resident, 'resident_day', NULL, NULL, NULL,"
+        " e.language, e.channel,"
+        " coalesce(json_extract(r.session, '$.fields.department'), 'unknown') AS department,"
+        " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
+        " sum(e.kind = 'msg_received') AS events,"
+        " sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
+        " coalesce(sum(e.segments), 0) AS segments "
+        "FROM events e LEFT JOIN residents r ON r.id = e.resident "
+        "GROUP BY 1, 2, 7, 8, 9, 10"
+    )
+
+
+@MIGRATIONS()
+def m010_unindexed_log(db: Database) -> None:
+    """The interaction log without indexes. It holds only the days not yet closed into
+    ``daily_activity`` (normally today), which every reader scans whole anyway (the
+    ``activity`` view, closing a day, an erasure), while each index cost every turn a
+    write to a page of its own: a third of a message's time in the webhook."""
+    for index in ("idx_events_resident", "idx_events_at", "idx_events_kind_at_resident"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
+
+
+@MIGRATIONS()
+def m011_staff_sessions(db: Database) -> None:
+    """Staff login sessions kept on the server, so that they can be ended: by logging out,
+    a new password or the account's removal. Only a hash of each session's token is kept."""
+    db.table("staff_sessions").create(
+        {"token_hash": str, "name": str, "created_at": str, "seen_at": str}, pk="token_hash"
+    )
+    db.table("staff_sessions").create_index(["name"])
+
+
+@MIGRATIONS()
+def m012_login_throttle(db: Database) -> None:
+    """Failed logins as one counter per name and address (and per address), with growing
+    delays instead of a lockout; attempts the throttle refuses as one count per window
+    and key, so that nobody can fill the database by hammering the login page. The old
+    login_failures rows are no longer read (they only ever mattered for 15 minutes)."""
+    db.table("login_throttle").create(
+        {"name": str, "address": str, "failures": int, "last_failure_at": str},
+        pk=("name", "address"),
+    )
+    db.table("login_refusals").create(
+        {"window_start": str, "name": str, "address": str, "count": int},
+        pk=("window_start", "name", "address"),
+    )
