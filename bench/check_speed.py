@@ -21,7 +21,8 @@ import yaml
 from outreach.flowfile import content_files, load
 
 ROOT = Path(__file__).resolve().parent.parent
-TODAY = date(2026, 11, 28)
+# The day `outreach check` would use: the shipped content's dates are checked against it.
+TODAY = date.today()
 FLOWS = 200
 
 FLOW = """\
