@@ -14,6 +14,7 @@ import yaml
 
 from .engine import Engine, counter_ids
 from .flowfile import LoadResult, Severity, load
+from .flowfile.index import NodeRef
 from .flowfile.problems import Place, Problem, sort_key
 from .i18n import load_translations
 from .i18n.check import check_keyword_clashes, check_translations
@@ -58,10 +59,10 @@ def check_content(
         listing = cost.listing
         what = f"{cost.flow}/{cost.node} ({cost.language})"
         if listing is None:
-            place = result.index.node_places.get((cost.flow, cost.place_node or cost.node))
+            place = result.index.node_places.get(NodeRef(cost.flow, cost.place_node or cost.node))
         else:
             # A page over budget is mended in the directory entry that makes it long.
-            place = result.index.node_places.get((cost.flow, listing.node))
+            place = result.index.node_places.get(NodeRef(cost.flow, listing.node))
             if listing.cause is not None:
                 key = (listing.directory, listing.cause.id)
                 place = programme_places.get(key, place)

@@ -27,8 +27,8 @@ from pathlib import Path
 from .engine import Engine, FlowSet, Inbound
 from .engine.events import NodeVisited
 from .flowfile.problems import Place, Problem, Severity
-from .flowfile.reader import FileReader, SourceIndex
 from .flowfile.spec import Key, Kind
+from .flowfile.yamlvalues import Values
 
 CONVERSATION_FILE = {
     "conversations": Key(Kind.LIST, "The conversations of this file.", True, "conversation"),
@@ -98,7 +98,7 @@ def read_conversations(path: Path) -> tuple[list[Conversation], list[Problem]]:
         return [], [Problem(start, Severity.ERROR, "no such file")]
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(start, Severity.ERROR, f"cannot read the file: {exc}")]
-    reader = FileReader(str(path), source, SourceIndex())
+    reader = Values(str(path), source)
     conversations: list[Conversation] = []
     root = reader.compose()
     if root is None:

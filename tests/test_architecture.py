@@ -112,7 +112,7 @@ ALLOW_LIST = {
     ("outreach.channels.simulator", "outreach.storage"),
     ("outreach.app", "outreach.storage"),
     # spreadsheet.py has no layer in section 6: give it one (privacy-like leaf) in step 8
-    ("outreach.flowfile.reader", "outreach.spreadsheet"),
+    ("outreach.flowfile.data", "outreach.spreadsheet"),
     ("outreach.dashboard", "outreach.spreadsheet"),
 }
 

@@ -7,15 +7,32 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from outreach.engine.model import ChoiceList, Deployment, Directory, Flow, FlowSet
 
 from .checks import check_all
+from .data import DataReader
+from .deployment import DeploymentReader
+from .flows import FlowReader
+from .index import SourceIndex
 from .problems import Place, Problem, Severity, sort_key
-from .reader import FileReader, SourceIndex
+from .yamlvalues import Values
 
 CONTENT_SUFFIXES = (".yaml", ".yml")
 
-__all__ = ["LoadResult", "Problem", "Severity", "content_files", "load"]
+__all__ = [
+    "ContentError",
+    "FileContent",
+    "LoadResult",
+    "Problem",
+    "Severity",
+    "SourceIndex",
+    "content_files",
+    "load",
+    "load_or_raise",
+    "read_file",
+]
 
 
 @dataclass
@@ -48,6 +65,65 @@ def content_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+@dataclass
+class FileContent:
+    """What one content file holds (one thing, the kind its first key names)."""
+
+    flows: list[Flow] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)
+    lists: list[ChoiceList] = field(default_factory=list)
+    directories: list[Directory] = field(default_factory=list)
+
+
+def read_file(path: str, source: str, index: SourceIndex) -> tuple[FileContent, list[Problem]]:
+    """What the file ``path`` holds, noted in ``index``, and the problems found in it.
+
+    The first key says what the file holds (a directory also has a list: key).
+    """
+    content = FileContent()
+    values = Values(path, source)
+    root = values.compose()
+    if root is None:
+        return content, values.problems
+    if not isinstance(root, yaml.MappingNode):
+        values.error(
+            root,
+            "a content file is a mapping of keys, starting with flow:, deployment:, list: "
+            "or directory:",
+        )
+        return content, values.problems
+    first = root.value[0][0] if root.value else None
+    kind = first.value if isinstance(first, yaml.ScalarNode) else None
+    match kind:
+        case "flow":
+            flow_reader = FlowReader(path, source, index)
+            flow = flow_reader.read_flow(root)
+            content.flows += [flow] if flow else []
+            found = flow_reader.problems
+        case "deployment":
+            deployment_reader = DeploymentReader(path, source, index)
+            deployment = deployment_reader.read_deployment(root)
+            content.deployments += [deployment] if deployment else []
+            found = deployment_reader.problems
+        case "directory":
+            data_reader = DataReader(path, source, index)
+            directory = data_reader.read_directory(root)
+            content.directories += [directory] if directory else []
+            found = data_reader.problems
+        case "list":
+            data_reader = DataReader(path, source, index)
+            choice_list = data_reader.read_list(root)
+            content.lists += [choice_list] if choice_list else []
+            found = data_reader.problems
+        case _:
+            values.error(
+                root,
+                "a content file starts with one of flow:, deployment:, list: or directory:",
+            )
+            found = []
+    return content, values.problems + found
 
 
 class ContentError(Exception):
@@ -92,9 +168,8 @@ def load(
                 Problem(Place(shown, 1, 1), Severity.ERROR, f"cannot read: {exc.strerror}")
             )
             continue
-        reader = FileReader(shown, source, index)
-        content = reader.read()
-        problems += reader.problems
+        content, found = read_file(shown, source, index)
+        problems += found
         flows.update((flow.id, flow) for flow in content.flows)
         lists.update((choice_list.id, choice_list) for choice_list in content.lists)
         directories.update((d.id, d) for d in content.directories)

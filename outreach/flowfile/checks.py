@@ -21,8 +21,8 @@ from outreach.engine.model import (
     flows_run_from,
 )
 
+from .index import NodeRef, SourceIndex
 from .problems import Place, Problem, Severity, did_you_mean
-from .reader import SourceIndex
 
 #: A review date closer than this is announced as a warning.
 REVIEW_NOTICE_DAYS = 30
@@ -58,16 +58,9 @@ def _warning(place: Place, message: str) -> Problem:
     return Problem(place, Severity.WARNING, message)
 
 
-def _nodes_by_flow(index: SourceIndex) -> dict[str, list[str]]:
-    nodes: dict[str, list[str]] = defaultdict(list)
-    for flow_id, node_id in index.node_places:
-        nodes[flow_id].append(node_id)
-    return nodes
-
-
 def check_references(index: SourceIndex) -> list[Problem]:
     problems = []
-    nodes = _nodes_by_flow(index)
+    nodes = index.nodes_by_flow()
     for ref in index.refs:
         if ref.kind == "node":
             known = nodes.get(ref.flow or "", [])
@@ -104,23 +97,23 @@ def check_references(index: SourceIndex) -> list[Problem]:
     return problems
 
 
-def _node_edges(index: SourceIndex) -> dict[tuple[str, str], list[str]]:
+def _node_edges(index: SourceIndex) -> dict[NodeRef, list[str]]:
     """Which nodes each node leads to, within its flow, as written (broken nodes too)."""
-    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    edges: dict[NodeRef, list[str]] = defaultdict(list)
     for ref in index.refs:
         if ref.kind == "node" and ref.flow and ref.source:
-            edges[ref.flow, ref.source].append(ref.target)
+            edges[NodeRef(ref.flow, ref.source)].append(ref.target)
     return edges
 
 
 def check_reachable_nodes(index: SourceIndex) -> list[Problem]:
     edges = _node_edges(index)
     problems = []
-    for flow_id, node_ids in _nodes_by_flow(index).items():
+    for flow_id, node_ids in index.nodes_by_flow().items():
         reached = {node_ids[0]}
         todo = [node_ids[0]]
         while todo:
-            for target in edges[flow_id, todo.pop()]:
+            for target in edges[NodeRef(flow_id, todo.pop())]:
                 if target not in reached:
                     reached.add(target)
                     todo.append(target)
@@ -128,7 +121,7 @@ def check_reachable_nodes(index: SourceIndex) -> list[Problem]:
             if node_id not in reached:
                 problems.append(
                     _error(
-                        index.node_places[flow_id, node_id],
+                        index.node_places[NodeRef(flow_id, node_id)],
                         f"node '{node_id}' can never be reached: no node of "
                         f"flow '{flow_id}' leads to it",
                     )
@@ -139,7 +132,7 @@ def check_reachable_nodes(index: SourceIndex) -> list[Problem]:
 def check_reachable_flows(index: SourceIndex, main_flow: str | None) -> list[Problem]:
     # main_flow and welcome_flow are references of the deployment, so they count as used.
     called = {ref.target for ref in index.refs if ref.kind == "flow"}
-    with_keywords = {flow_id for _, flow_id, _ in index.keywords}
+    with_keywords = {keyword.flow for keyword in index.keywords}
     return [
         _warning(
             place, f"flow '{flow_id}' is never used: no flow leads to it and it has no keywords"
@@ -152,7 +145,8 @@ def check_reachable_flows(index: SourceIndex, main_flow: str | None) -> list[Pro
 def check_keywords(index: SourceIndex) -> list[Problem]:
     problems = []
     commands: dict[str, tuple[str, Place]] = {}
-    for word, command, place in index.command_words:
+    for command_word in index.command_words:
+        word, command, place = command_word.word, command_word.command, command_word.place
         key = normalize(word)
         if key in commands and commands[key][0] != command.value:
             first_command, first = commands[key]
@@ -170,7 +164,8 @@ def check_keywords(index: SourceIndex) -> list[Problem]:
         if name not in (Command.STOP.value, Command.DELETE.value)
     ]
     owners: dict[str, tuple[str, Place]] = {}
-    for word, flow_id, place in index.keywords:
+    for keyword in index.keywords:
+        word, flow_id, place = keyword.word, keyword.flow, keyword.place
         key = normalize(word)
         near = [(c, name) for c, name in forgiving if c != key and is_typo_of(key, c)]
         if near and key not in commands:
@@ -211,34 +206,36 @@ def check_danger_words(index: SourceIndex, flows: dict[str, Flow]) -> list[Probl
     problems: list[Problem] = []
     if not index.danger_words:
         return problems
-    places = {normalize(word): place for word, _, place in index.danger_words}
+    places = {normalize(danger.word): danger.place for danger in index.danger_words}
     danger_flows = flows_run_from(flows, index.danger_flow) if index.danger_flow else set()
-    spotter = PhraseSpotter([(word, normalize(word)) for word, _, _ in index.danger_words])
-    for word, command, place in index.command_words:
+    spotter = PhraseSpotter([(d.word, normalize(d.word)) for d in index.danger_words])
+    for command_word in index.command_words:
+        word = command_word.word
         for found in sorted(spotter.spot(normalize(word))):
             problems.append(
                 _error(
-                    place,
-                    f"the '{command.value}' command word '{word}' holds the danger word "
-                    f"'{found}' ({places[found]}): residents typing it get the emergency "
-                    "message, never the command",
+                    command_word.place,
+                    f"the '{command_word.command.value}' command word '{word}' holds the "
+                    f"danger word '{found}' ({places[found]}): residents typing it get the "
+                    "emergency message, never the command",
                 )
             )
-    for word, flow_id, place in index.keywords:
+    for keyword in index.keywords:
+        word = keyword.word
         for found in sorted(spotter.spot(normalize(word))):
             problems.append(
                 _error(
-                    place,
-                    f"keyword '{word}' of flow '{flow_id}' holds the danger word '{found}' "
+                    keyword.place,
+                    f"keyword '{word}' of flow '{keyword.flow}' holds the danger word '{found}' "
                     f"({places[found]}): residents typing it get the emergency message, "
                     "never the flow",
                 )
             )
     answers: list[tuple[str, str, Place]] = [
-        (word, f"an answer of {flow_id}/{node_id}", place)
-        for flow_id, node_id, words in index.menu_words
-        if flow_id not in danger_flows
-        for word, _, place in words
+        (menu_word.word, f"an answer of {menu.at}", menu_word.place)
+        for menu in index.menus
+        if menu.at.flow not in danger_flows
+        for menu_word in menu.words
     ]
     for list_id, values in index.list_values.items():
         answers += [(value, f"a value of list '{list_id}'", index.list_places[list_id])
@@ -257,11 +254,12 @@ def check_danger_words(index: SourceIndex, flows: dict[str, Flow]) -> list[Probl
 
 
 def check_menu_words(index: SourceIndex) -> list[Problem]:
-    commands = {normalize(word): command.value for word, command, _ in index.command_words}
+    commands = {normalize(c.word): c.command.value for c in index.command_words}
     problems = []
-    for _flow_id, _node_id, words in index.menu_words:
+    for menu in index.menus:
         seen: dict[str, tuple[str, Place]] = {}
-        for word, position, place in words:
+        for menu_word in menu.words:
+            word, position, place = menu_word.word, menu_word.option, menu_word.place
             key = normalize(word)
             if key in commands:
                 problems.append(
@@ -331,37 +329,37 @@ def check_loops(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
     """Cycles of nodes that never wait would run forever (the engine's guard stops them)."""
     quiet = _completes_without_waiting(flows)
 
-    def passing(flow: Flow, node: Node) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
+    def passing(flow: Flow, node: Node) -> list[NodeRef]:
+        out: list[NodeRef] = []
         if isinstance(node, MessageNode) and node.next:
-            out = [(flow.id, node.next)]
+            out = [NodeRef(flow.id, node.next)]
         elif isinstance(node, BranchNode):
             targets = [c.go for c in node.cases] + [node.otherwise, node.unset]
-            out = [(flow.id, t) for t in targets if t]
+            out = [NodeRef(flow.id, t) for t in targets if t]
         elif isinstance(node, FlowNode) and node.flow in flows:
-            out = [(node.flow, flows[node.flow].start)]
+            out = [NodeRef(node.flow, flows[node.flow].start)]
             if node.flow in quiet and node.next:
-                out.append((flow.id, node.next))
+                out.append(NodeRef(flow.id, node.next))
         return [
-            (f, n)
-            for f, n in out
-            if n in flows[f].nodes
-            and isinstance(flows[f].nodes[n], MessageNode | BranchNode | FlowNode)
+            ref
+            for ref in out
+            if ref.node in flows[ref.flow].nodes
+            and isinstance(flows[ref.flow].nodes[ref.node], MessageNode | BranchNode | FlowNode)
         ]
 
     graph = {
-        (flow.id, node.id): passing(flow, node)
+        NodeRef(flow.id, node.id): passing(flow, node)
         for flow in flows.values()
         for node in flow.nodes.values()
         if isinstance(node, MessageNode | BranchNode | FlowNode)
     }
     problems = []
-    reported: set[tuple[str, str]] = set()
-    state: dict[tuple[str, str], int] = {}  # 1: on the current path, 2: done
+    reported: set[NodeRef] = set()
+    state: dict[NodeRef, int] = {}  # 1: on the current path, 2: done
     for start in graph:
         if start in state:
             continue
-        path: list[tuple[str, str]] = [start]
+        path: list[NodeRef] = [start]
         iters = [iter(graph[start])]
         state[start] = 1
         while iters:
@@ -375,7 +373,7 @@ def check_loops(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
                 if not reported.intersection(loop):
                     reported.update(loop)
                     first = min(loop, key=lambda k: index.node_places.get(k, Place("", 0, 0)))
-                    names = " -> ".join(f"{f}/{n}" for f, n in [*loop, nxt])
+                    names = " -> ".join(str(ref) for ref in [*loop, nxt])
                     problems.append(
                         _error(
                             index.node_places[first],
@@ -392,31 +390,31 @@ def check_loops(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
 def check_fields(index: SourceIndex) -> list[Problem]:
     edges = _node_edges(index)
 
-    def after(flow_id: str, node_id: str) -> set[str]:
+    def after(start: NodeRef) -> set[str]:
         reached: set[str] = set()
-        todo = list(edges[flow_id, node_id])
+        todo = list(edges[start])
         while todo:
             target = todo.pop()
             if target not in reached:
                 reached.add(target)
-                todo += edges[flow_id, target]
+                todo += edges[NodeRef(start.flow, target)]
         return reached
 
-    saved_in: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for flow_id, node_id, field, _ in index.saves:
-        saved_in[field].append((flow_id, node_id))
+    saved_in: dict[str, list[NodeRef]] = defaultdict(list)
+    for saved in index.saves:
+        saved_in[saved.field].append(saved.at)
     # A branch with an ``unset`` exit guards what follows it: past it the field has a value.
-    guards: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for flow_id, node_id, field, _ in index.guarded_branches:
-        guards[field].append((flow_id, node_id))
+    guards: dict[str, list[NodeRef]] = defaultdict(list)
+    for guard in index.guarded_branches:
+        guards[guard.field].append(guard.at)
     problems = []
     for text in index.texts:
         for name, place in text.placeholder_places():
             savers = saved_in.get(name, [])
-            if any(text.node in after(f, n) for f, n in savers + guards[name]):
+            if any(text.at.node in after(ref) for ref in savers + guards[name]):
                 continue
             hint = did_you_mean(name, saved_in)
-            elsewhere = sorted({f"{f}/{n}" for f, n in savers if f != text.flow})
+            elsewhere = sorted({str(ref) for ref in savers if ref.flow != text.at.flow})
             if elsewhere:
                 problems.append(
                     _warning(
@@ -431,7 +429,7 @@ def check_fields(index: SourceIndex) -> list[Problem]:
                     _error(
                         place,
                         f"placeholder {{{name}}}: no question before "
-                        f"node '{text.node}' saves '{name}'",
+                        f"node '{text.at.node}' saves '{name}'",
                     )
                 )
             else:
@@ -440,7 +438,7 @@ def check_fields(index: SourceIndex) -> list[Problem]:
                 )
     problems += check_branch_values(index)
     problems += _unsaved_fields(
-        ((field, place) for _, _, field, place in index.branch_fields),
+        ((use.field, use.place) for use in index.branch_fields),
         saved_in,
         "branch on field '{field}' that no question saves",
     )
@@ -463,21 +461,22 @@ def check_directories(index: SourceIndex) -> list[Problem]:
     """Departments a programme serves must be values of the directory's list, as the
     resident's saved answer is; a directory node's field must be saved somewhere."""
     problems = []
-    for list_id, department, place in index.directory_departments:
-        values = index.list_canonical.get(list_id)
+    for served in index.directory_departments:
+        department = served.department
+        values = index.list_canonical.get(served.list_id)
         if values is None:
             continue  # the missing list is reported with its reference
         if department not in values:
             problems.append(
                 _error(
-                    place,
+                    served.place,
                     f"'{department}' is not a value of the list "
-                    f"'{list_id}'{did_you_mean(department, values)}",
+                    f"'{served.list_id}'{did_you_mean(department, values)}",
                 )
             )
     problems += _unsaved_fields(
-        index.directory_fields,
-        (field for _, _, field, _ in index.saves),
+        ((use.field, use.place) for use in index.directory_fields),
+        (saved.field for saved in index.saves),
         "field '{field}' is listed by department but no question saves it",
     )
     return problems
@@ -486,7 +485,8 @@ def check_directories(index: SourceIndex) -> list[Problem]:
 def check_branch_values(index: SourceIndex) -> list[Problem]:
     """A case value the field's questions can never save would silently never match."""
     problems = []
-    for field, value, place in index.branch_values:
+    for branch_value in index.branch_values:
+        field, value, place = branch_value.field, branch_value.value, branch_value.place
         checks = index.save_checks.get(field, [])
         if not checks or any(c.kind is CheckKind.TEXT for c in checks):
             continue
@@ -525,7 +525,8 @@ def check_reviews(
     index: SourceIndex, today: date, passed: Severity = Severity.ERROR
 ) -> list[Problem]:
     problems = []
-    for provenance, place, what in index.reviews:
+    for review in index.reviews:
+        provenance, place, what = review.provenance, review.place, review.what
         if provenance.verified_on > today:
             problems.append(
                 _error(

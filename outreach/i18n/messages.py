@@ -24,8 +24,7 @@ from outreach.engine.model import (
     QuestionNode,
     placeholders,
 )
-from outreach.flowfile import content_files
-from outreach.flowfile.reader import FileReader, SourceIndex
+from outreach.flowfile import SourceIndex, content_files, read_file
 from outreach.sms import segment_info
 
 #: Keyword lists are translated as one message: words separated by commas.
@@ -234,11 +233,10 @@ def deployment_messages(
 def file_messages(path: str, source: str) -> list[SourceMessage]:
     """The messages of one content file (nothing if it does not load)."""
     index = SourceIndex()
-    reader = FileReader(path, source, index)
-    content = reader.read()
+    content, _problems = read_file(path, source, index)
     found: list[SourceMessage] = []
     for flow in content.flows:
-        lines = {n: p.line for (f, n), p in index.node_places.items() if f == flow.id}
+        lines = {ref.node: p.line for ref, p in index.node_places.items() if ref.flow == flow.id}
         found += flow_messages(flow, path, lines, index.flow_places[flow.id].line)
     for directory in content.directories:
         place = index.directory_places.get(directory.id)
