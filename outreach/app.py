@@ -20,6 +20,7 @@ from .i18n import ui
 from .privacy import check_key, development_key
 from .settings import SettingError, load_settings
 from .storage import connect
+from .web import sessions
 
 #: Twilio sends at most 1,600 characters of text and a few dozen fields; anything much
 #: larger is not Twilio, and is refused (413) before it is read.
@@ -133,6 +134,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         if demo:
             raise SettingError("refusing to start in production: " + "; ".join(demo))
     http_headers.init_app(app)
+    sessions.init_app(app)
     twilio.init_app(app)
     with_simulator = settings["SIMULATOR"] == "on" or (
         settings["SIMULATOR"] == "auto" and settings["ENV"] == "development"

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from .channels.replies import render
 from .content import Content
 from .engine import Inbound
+from .sms.packing import render
 
 
 def chat(

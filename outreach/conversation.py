@@ -12,11 +12,11 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
-from .channels.replies import Outgoing, Rendered, render
 from .content import Content
 from .engine import Engine, Inbound, Session, Sprint
 from .service.turn_log import turn_rows
 from .sms import segment_info
+from .sms.packing import Outgoing, Rendered, render
 from .storage import forget_erased, immediate
 from .storage.residents import AlreadyProcessed, Store, TurnRows
 

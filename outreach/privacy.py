@@ -4,6 +4,7 @@ A phone number never reaches storage or logs. The resident's id is an HMAC-SHA25
 E.164 number under a secret key kept outside the database: a plain hash would be no
 protection, since all 10^8 Guatemalan mobile numbers hash in under a minute. The ids
 Twilio gives messages are keyed the same way, since Twilio's logs link them to numbers.
+What arrives with an address, the text, is cleaned here too, once for every channel.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 MIN_KEY_BYTES = 32
@@ -34,6 +36,19 @@ def channel_of(address: str) -> str:
     """The channel a Twilio address came over: ``whatsapp`` for ``whatsapp:...``, else
     ``sms``. The one parser of the prefix (the webhook and the number reader share it)."""
     return "whatsapp" if address.strip()[: len(_WHATSAPP)].lower() == _WHATSAPP else "sms"
+
+
+def clean_text(text: str) -> str:
+    """What a resident sent, as every channel hands it to the service: without NUL and
+    other control characters; odd spaces become plain ones. Joiners and every letter,
+    mark and emoji stay as written."""
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cc" and ch != "\n":
+            continue
+        kept.append(" " if category == "Zs" else ch)
+    return "".join(kept)
 
 
 def e164(address: str) -> str | None:

@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 from conftest import FLOWS, NOON, ROOT, TODAY, write_flows
 
-from outreach.channels.replies import render
 from outreach.checking import check_content
 from outreach.cli import main
 from outreach.engine import Engine, Inbound, MessageCreated, counter_ids
@@ -19,6 +18,7 @@ from outreach.engine.model import DirectoryNode, MenuNode
 from outreach.flowfile import Place, Severity, load
 from outreach.i18n import load_translations
 from outreach.i18n.messages import flowset_messages
+from outreach.sms.packing import render
 
 P = "provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}"
 

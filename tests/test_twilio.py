@@ -416,19 +416,6 @@ def test_erased_residents_leave_no_trace_in_the_files(app: Flask, client: FlaskC
     assert "Totonicapán".encode() not in stored
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [("GET", "/twilio/messages"), ("POST", "/twilio/messages/"), ("POST", "/twilio/other")],
-)
-def test_wrong_paths_and_methods_under_twilio_still_answer_twiml(
-    client: FlaskClient, method: str, path: str
-) -> None:
-    response = client.open(path, method=method)
-    assert response.status_code in (404, 405)
-    assert response.mimetype == "application/xml"
-    assert messages_of(response) == []
-
-
 def test_a_strange_error_code_is_not_a_500(client: FlaskClient) -> None:
     params = {
         "MessageSid": "SM" + "4" * 32,
@@ -438,13 +425,6 @@ def test_a_strange_error_code_is_not_a_500(client: FlaskClient) -> None:
     }
     response = post_signed(client, "/twilio/status", params)
     assert response.status_code == 200 and response.mimetype == "application/xml"
-
-
-def test_cleaning_keeps_letters_joiners_and_spaces() -> None:
-    from outreach.channels.twilio import clean_text
-
-    assert clean_text("hola\u00a0mundo\x00\x1b") == "hola mundo"
-    assert clean_text("👨\u200d👩\u200d👧 ñ\n") == "👨\u200d👩\u200d👧 ñ\n"
 
 
 @pytest.mark.parametrize(
@@ -502,16 +482,3 @@ def test_every_value_of_a_repeated_parameter_is_signed(app: Flask, client: Flask
     assert post([*pairs, ("Extra", "z")]) == 403
     assert rows(app, "residents") == []
     assert post(pairs) == 200
-
-
-def test_twilio_requests_open_no_session_and_get_no_cookie(app: Flask, client: FlaskClient) -> None:
-    from flask import session
-    from flask.sessions import NullSession
-
-    with app.test_request_context("/twilio/messages", method="POST"):
-        assert isinstance(session._get_current_object(), NullSession)
-    with app.test_request_context("/dashboard/login"):
-        assert not isinstance(session._get_current_object(), NullSession)
-    response = Phone(client).send("hola")
-    assert response.status_code == 200 and "Set-Cookie" not in response.headers
-    assert "Set-Cookie" in client.get("/dashboard/login").headers  # staff pages keep theirs

@@ -10,12 +10,9 @@ Nothing here logs or stores a phone number or a message text.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask.wrappers import Request
 from twilio.request_validator import (
     SIGNATURE_HEADER,
     SIGNATURE_SETTINGS_HEADER,
@@ -25,15 +22,15 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 
 from outreach.conversation import Conversations, utc_now
 from outreach.db import get_db
-from outreach.privacy import channel_of, keyed_id, pseudonymise, resident_address
+from outreach.privacy import channel_of, clean_text, keyed_id, pseudonymise, resident_address
 from outreach.storage import Store, immediate
+from outreach.web.sessions import TWILIO_PREFIX
 
 logger = logging.getLogger(__name__)
-bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+bp = Blueprint("twilio", __name__, url_prefix=TWILIO_PREFIX)
 
 #: Twilio's error for a recipient who opted out (replied STOP to the sender).
 OPTED_OUT_ERROR = 21610
@@ -45,7 +42,7 @@ def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
     # On <Message>, `action` is the status callback URL (`statusCallback` is its
     # deprecated name in Twilio's TwiML reference).
     action = current_app.extensions["outreach.twilio_status_url"] or (
-        request.host_url.rstrip("/") + "/twilio/status"
+        request.host_url.rstrip("/") + TWILIO_PREFIX + "/status"
     )
     response = MessagingResponse()
     for body in bodies:
@@ -53,37 +50,13 @@ def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
     return Response(str(response), status=status, mimetype="application/xml")
 
 
-def http_error(error: HTTPException) -> Response | HTTPException:
-    """Anything under /twilio/ answers in TwiML, even a wrong path or method: Twilio
-    would send a plain-text error page to the resident as a message."""
-    if request.path.startswith(bp.url_prefix or "/twilio"):
-        return twiml(status=error.code or 500)
-    return error
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """The staff pages' cookie sessions, and none for Twilio's requests: Twilio sends no
-    cookie and must never be given one, and opening an empty session (a signing
-    serializer built for each request) was a twentieth of a webhook turn."""
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(_PREFIX):
-            return None  # Flask's NullSession: nothing read, nothing ever written
-        return super().open_session(app, request)
-
-
-_PREFIX = f"{bp.url_prefix}/"
-
-
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.register_error_handler(HTTPException, http_error)
-    app.session_interface = SessionInterface()
     # Settings of every request, worked out once.
     public_url = str(app.config["PUBLIC_URL"]).rstrip("/")
     app.extensions["outreach.twilio_public_url"] = public_url
     app.extensions["outreach.twilio_status_url"] = (
-        public_url + "/twilio/status" if public_url else ""
+        public_url + TWILIO_PREFIX + "/status" if public_url else ""
     )
 
 
@@ -139,18 +112,6 @@ class _Params:
 
     def getall(self, name: str) -> list[str]:
         return self.form.getlist(name)
-
-
-def clean_text(text: str) -> str:
-    """The text without NUL and other control characters; odd spaces become plain ones.
-    Joiners and every letter, mark and emoji stay as written."""
-    kept = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category == "Cc" and ch != "\n":
-            continue
-        kept.append(" " if category == "Zs" else ch)
-    return "".join(kept)
 
 
 @bp.post("/messages")

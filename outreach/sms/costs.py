@@ -13,10 +13,10 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from outreach.channels.replies import render
 from outreach.engine import Engine, FlowSet
 from outreach.engine.model import CheckKind, DirectoryNode, Programme, QuestionNode
 
+from .packing import render
 from .segments import SegmentInfo, segment_info
 from .shaping import shape
 

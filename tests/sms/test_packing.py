@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from outreach.channels.replies import MAX_BODY, render, split_body
 from outreach.engine.model import SmsSettings
 from outreach.sms import segment_info
+from outreach.sms.packing import MAX_BODY, render, split_body
 
 PLAIN_SPANISH = SmsSettings(1, None, frozenset({"es"}), frozenset({"sms"}))
 
