@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import FLOWS, TODAY, Resident, write_flows
 
-from outreach.engine import Engine
+from outreach.engine import Engine, counter_ids
 from outreach.engine.model import FlowSet
-from outreach.engine.runner import counter_ids
 from outreach.flowfile import load
 
 CSV = FLOWS / "data" / "municipios.csv"

@@ -1,9 +1,9 @@
 """The conversation engine: pure, with no I/O. See README.md in this folder."""
 
+from .engine import Engine, counter_ids
 from .events import Event, MessageCreated
 from .model import FlowSet
-from .runner import Engine, Inbound, Sprint, counter_ids
-from .session import Session
+from .session import Inbound, Session, Sprint
 from .texts import ListingPage, Said
 from .understanding import MORE_WORDS, answer_words
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .model import PLACEHOLDER, DirectoryNode, FlowSet, Language, MenuNode, Programme, QuestionNode
 
@@ -29,10 +29,9 @@ def untranslated(text: str, context: str, language: str) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class Said:
+class Said(NamedTuple):
     """Words for a resident, and the language they are in: the resident's, or the source
-    language where a translation was missing."""
+    language where a translation was missing. (A tuple: a turn makes many.)"""
 
     text: str
     language: str
@@ -89,8 +88,9 @@ class Texts:
         translated = self.translate(source, context, language)
         if translated is source:
             language = self.source_language  # no translation: the source is sent
-        filled = PLACEHOLDER.sub(lambda m: fields.get(m.group(1), ""), translated)
-        return Said(filled, language)
+        if "{" in translated:  # most texts have no placeholder: skip the regex
+            translated = PLACEHOLDER.sub(lambda m: fields.get(m.group(1), ""), translated)
+        return Said(translated, language)
 
     def system(self, name: str, language: str, fields: Mapping[str, str]) -> Said:
         """One of the deployment's own texts (``help``, ``not_understood``...)."""
@@ -113,12 +113,15 @@ class Texts:
         prompt = self.text(node.text, f"{flow_id}/{node.id}", language, fields)
         if isinstance(node, QuestionNode):
             return prompt
-        lines = [prompt]
+        lines = [prompt.text]
+        said_in = prompt.language
         for option in node.options:
             context = f"{flow_id}/{node.id}/option/{option.number}"
             label = self.text(option.label, context, language, fields)
-            lines.append(Said(f"{option.number}. {label.text}", label.language))
-        return self.join(lines)
+            lines.append(f"{option.number}. {label.text}")
+            if label.language == self.source_language:
+                said_in = label.language  # as in language_of, without a Said per line
+        return Said("\n".join(lines), said_in)
 
     def retry(
         self, flow_id: str, node: QuestionNode, language: str, fields: Mapping[str, str]
