@@ -428,10 +428,12 @@ def metrics(
     first = since.date() if since else last - timedelta(days=29)
     # Whole months (or one whole week), as on the dashboard: free ranges would let anyone
     # build many overlapping cells around the same residents and average the noise away.
-    fitted = bounded(first, last, "day") if first <= last else None
+    # A page's bars are picked as the dashboard picks them, from the range asked for.
+    period = pages.auto_period(first, last) if page else "day"
+    fitted = bounded(first, last, period) if first <= last else None
     if fitted is None:
         raise click.ClickException("a range cannot end before it starts, and is at most 120 months")
-    first, last, _ = fitted
+    first, last, period = fitted
     dimensions = [d.strip() for d in by.split(",") if d.strip()] + [ALL, ALL]
     # A period dimension gets coarser where the range would have too many of them.
     dimensions = [bounded(first, last, d)[2] if d in PERIODS else d for d in dimensions]  # type: ignore[index]
@@ -452,8 +454,12 @@ def metrics(
     try:
         query = Query(first, last, dimensions[1] if page is None else ALL)
         if page is not None:
-            sections = _page(db, page, query, k, noise)
-            figures = pages.rows_of(sections)
+            content = _content(None).flows
+            chosen = pages.page_sections(page, db, query, period, k, noise, content)
+            price = settings["SMS_SEGMENT_PRICE"]
+            figures = pages.page_figures(
+                chosen, float(price) if price else None, str(settings["SMS_PRICE_CURRENCY"])
+            )
             if as_json:
                 rows = pages.with_note(figures, perturbed)
                 click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -506,22 +512,6 @@ def metrics(
         click.echo(f"{row:<{width}}{values}{show(table.row_totals[row]):>12}")
     totals = "".join(f"{show(table.column_totals[c]):>12}" for c in table.columns)
     click.echo(f"{'total':<{width}}{totals}{show(table.total):>12}")
-
-
-def _page(db: Any, page: str, query: Any, k: int, noise: Any) -> list[Any]:
-    """A dashboard page's tables, outside the dashboard (the first flow's funnel)."""
-    from .content import Content
-    from .metrics import report as pages
-
-    if page == "overview":
-        return pages.overview(db, query, "day", k, noise)[1]
-    if page == "quality":
-        return pages.quality(db, query, k, noise)
-    flows = Content(_settings()).flows.flows
-    if page == "flows":
-        first = next(iter(flows.values()))
-        return pages.flows(db, query, first.id, pages.node_order(first), k, noise)
-    return pages.topics(db, query, pages.topic_nodes(flows.values()), k, noise)
 
 
 def _cell_keys(settings: dict[str, Any]) -> Any:

@@ -30,7 +30,6 @@ from markupsafe import Markup
 from . import staff
 from .conversation import utc_now
 from .db import get_db
-from .engine.model import QuestionNode
 from .i18n import ui
 from .i18n.ui import gettext
 from .metrics import charts, report
@@ -185,7 +184,7 @@ def _query() -> tuple[Query, str, int]:
         (name, value) for name in FILTERS if (value := request.args.get(name, "")) not in ("", ALL)
     )
     chosen = request.args.get("period", AUTO)
-    period = _period_for(until - since) if chosen in ("", AUTO) else chosen
+    period = report.auto_period(since, until) if chosen in ("", AUTO) else chosen
     if period not in PERIODS:
         abort(400, gettext("Unknown period."))
     # Whole periods, and never more bars than MAX_BARS: a long range gets weeks or months.
@@ -209,13 +208,8 @@ FIRST_DATE = date(2000, 1, 1)
 LAST_DATE = date(2099, 12, 31)
 
 
-#: The period of the bars chosen from the range's length (see :func:`_period_for`).
+#: The period of the bars chosen from the range's length (see report.auto_period).
 AUTO = "auto"
-
-
-def _period_for(span: timedelta) -> str:
-    """Bars of a day for up to two months, of a week up to a year, then of a month."""
-    return "day" if span.days <= 62 else "week" if span.days <= 366 else "month"
 
 
 def _fresh_db() -> Any:
@@ -235,54 +229,18 @@ def cell_keys() -> CellKeys:
     return keys
 
 
-def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> dict[str, Any]:
-    """What one page shows: the only place that decides it, for the page and its exports.
-    Every figure is perturbed by the deployment's cell keys (see outreach.metrics.cellkey)."""
+def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> report.Page:
+    """What one page shows, as metrics.report.page_sections decides it; every figure is
+    perturbed by the deployment's cell keys (see outreach.metrics.cellkey)."""
     content = current_app.extensions["outreach.content"]
-    noise = cell_keys()
-    if page == "overview":
-        headline, sections = report.overview(db, query, period, k, noise)
-        return {"headline": headline, "sections": sections}
-    if page == "flows":
-        flows = content.flows.flows
-        chosen = request.args.get("flow") or next(iter(flows), "")
-        if chosen not in flows:
-            abort(400, gettext("Unknown flow."))
-        order = report.node_order(flows[chosen])
-        return {"sections": report.flows(db, query, chosen, order, k, noise), "flow": chosen,
-                "flow_ids": list(flows)}  # fmt: skip
-    if page == "topics":
-        nodes = report.topic_nodes(content.flows.flows.values())
-        names = {
-            programme.id: programme.name
-            for directory in content.flows.directories.values()
-            for programme in directory.programmes
-        }
-        return {"sections": report.topics(db, query, nodes, k, noise), "labels": names}
-    if page == "quality":
-        return {"sections": report.quality(db, query, k, noise),
-                "rates": report.not_understood_rates(db, query, k, noise=noise),
-                "node_rates": report.not_understood_rates(db, query, k, "node", noise),
-                "health": content_health()}  # fmt: skip
-    abort(404)
-
-
-def _choices() -> dict[str, list[str]]:
-    """The values the filters offer: the deployment's languages, the channels, and the
-    answers of the list the department question checks against."""
-    flows = current_app.extensions["outreach.content"].flows
-    departments = sorted(
-        item.value
-        for flow in flows.flows.values()
-        for node in flow.nodes.values()
-        if isinstance(node, QuestionNode) and node.save == "department" and node.check.list_id
-        for item in flows.lists[node.check.list_id].items
-    )
-    return {
-        "language": [lang.code for lang in flows.deployment.languages],
-        "channel": ["sms", "whatsapp", "web"],
-        "department": [*dict.fromkeys(departments), "unknown"],
-    }
+    try:
+        return report.page_sections(
+            page, db, query, period, k, cell_keys(), content.flows, request.args.get("flow")
+        )
+    except report.UnknownFlow:
+        abort(400, gettext("Unknown flow."))
+    except report.UnknownPage:
+        abort(404)
 
 
 @bp.get("/", defaults={"page": "overview"})
@@ -295,7 +253,7 @@ def index(page: str) -> Any:
     staff.record(db, utc_now(), g.staff.name, "view", f"{page} {_describe(query)}")
     chart = earlier = ""
     if page == "overview":
-        over_time = next(s for s in shown["sections"] if s.id == "reach_over_time")
+        over_time = next(s for s in shown.sections if s.id == "reach_over_time")
         chart = charts.bar_chart(
             report.series(over_time.table, query.since, query.until, period),
             gettext("Residents reached over time"),
@@ -315,7 +273,7 @@ def index(page: str) -> Any:
         filters=dict(query.filters),
         splits=SPLITS,
         periods=PERIODS,
-        choices=_choices(),
+        choices=report.filter_values(current_app.extensions["outreach.content"].flows),
         chart=Markup(chart),  # built from numbers and escaped labels only
         earlier=Markup(earlier),
         price=float(price) if price else None,
@@ -323,7 +281,8 @@ def index(page: str) -> Any:
         args=_args(query, period),
         demo_data=_demo_data(db),
         perturbed=gettext(report.PERTURBED, n=MAX_NOISE),
-        **shown,
+        health=content_health() if page == "quality" else None,
+        **shown.context(),
     )
 
 
@@ -392,16 +351,10 @@ def export(fmt: str) -> Response:
     db = _fresh_db()
     shown = _page_sections(page, db, query, period, k)
     staff.record(db, utc_now(), g.staff.name, "export", f"{fmt} {page} {_describe(query)}")
-    figures = report.rows_of(shown["sections"])
-    if page == "overview":
-        price = current_app.config["SMS_SEGMENT_PRICE"]
-        figures = report.headline_rows(
-            shown["headline"], float(price) if price else None,
-            current_app.config["SMS_PRICE_CURRENCY"],
-        ) + figures  # fmt: skip
-    if page == "quality":
-        figures += report.rate_rows("not_understood_rate_by_language", shown["rates"])
-        figures += report.rate_rows("not_understood_rate_by_node", shown["node_rates"])
+    price = current_app.config["SMS_SEGMENT_PRICE"]
+    figures = report.page_figures(
+        shown, float(price) if price else None, current_app.config["SMS_PRICE_CURRENCY"]
+    )
     demo = _demo_data(db)
     rows = report.with_note(
         figures, gettext(report.PERTURBED, n=MAX_NOISE), page=page,

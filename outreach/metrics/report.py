@@ -10,10 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
-from outreach.engine.model import DirectoryNode, Flow, MenuNode, MessageNode
+from outreach.engine.model import (
+    DirectoryNode,
+    Flow,
+    FlowSet,
+    MenuNode,
+    MessageNode,
+    QuestionNode,
+)
 
 from .cellkey import MAX_NOISE, CellKeys
 from .queries import ALL, Measure, Query, Request, count, count_many
@@ -236,6 +244,114 @@ def earlier_trend(db: Database, query: Query) -> list[tuple[str, int | None]]:
     ]
 
 
+class UnknownPage(ValueError):
+    """A page the dashboard does not have."""
+
+
+class UnknownFlow(ValueError):
+    """A flow the deployment does not have, asked for its funnel."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """What one page shows: its tables, and what else the page has of the figures. The
+    page, its CSV and JSON exports and ``outreach metrics --page`` all take it from
+    :func:`page_sections`, so they cannot disagree."""
+
+    name: str
+    sections: list[Section]
+    #: The overview's figures that are not tables.
+    headline: Headline | None = None
+    #: The flows page: the flow whose funnel is shown, and every flow one can choose.
+    flow: str = ""
+    flow_ids: list[str] = field(default_factory=list)
+    #: The topics page: programme names for the referral rows (their ids).
+    labels: dict[str, str] = field(default_factory=dict)
+    #: The quality page: messages not understood, in percent, per language and per step.
+    rates: dict[str, float | None] = field(default_factory=dict)
+    node_rates: dict[str, float | None] = field(default_factory=dict)
+
+    def context(self) -> dict[str, Any]:
+        """The page's figures by name, for a template (tables stay as they are)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def page_sections(
+    page: str,
+    db: Database,
+    query: Query,
+    period: str,
+    k: int,
+    noise: CellKeys | None,
+    content: FlowSet,
+    flow: str | None = None,
+) -> Page:
+    """What one page shows: THE place that decides it, for the dashboard's pages and
+    exports and for ``outreach metrics --page``. ``flow``: the flow of the funnel (by
+    default the first of the deployment); ``period``: the bars of the overview's series.
+    Raises UnknownPage or UnknownFlow."""
+    if page == "overview":
+        headline, sections = overview(db, query, period, k, noise)
+        return Page(page, sections, headline=headline)
+    if page == "flows":
+        chosen = flow or next(iter(content.flows), "")
+        if chosen not in content.flows:
+            raise UnknownFlow(chosen)
+        order = node_order(content.flows[chosen])
+        return Page(page, flows(db, query, chosen, order, k, noise), flow=chosen,
+                    flow_ids=list(content.flows))  # fmt: skip
+    if page == "topics":
+        nodes = topic_nodes(content.flows.values())
+        names = {
+            programme.id: programme.name
+            for directory in content.directories.values()
+            for programme in directory.programmes
+        }
+        return Page(page, topics(db, query, nodes, k, noise), labels=names)
+    if page == "quality":
+        return Page(page, quality(db, query, k, noise),
+                    rates=not_understood_rates(db, query, k, noise=noise),
+                    node_rates=not_understood_rates(db, query, k, "node", noise))  # fmt: skip
+    raise UnknownPage(page)
+
+
+def page_figures(shown: Page, price: float | None, currency: str) -> list[dict[str, object]]:
+    """Every published figure of a page, one row each: what its exports hold (the
+    overview's headline, with the estimated cost at ``price`` per segment; the quality
+    page's rates), before :func:`with_note` says what they are."""
+    figures = rows_of(shown.sections)
+    if shown.headline is not None:
+        figures = headline_rows(shown.headline, price, currency) + figures
+    if shown.name == "quality":
+        figures += rate_rows("not_understood_rate_by_language", shown.rates)
+        figures += rate_rows("not_understood_rate_by_node", shown.node_rates)
+    return figures
+
+
+def auto_period(since: date, until: date) -> str:
+    """The bars of a range's series by its length: a day for up to two months, a week up
+    to a year, then a month."""
+    days = (until - since).days
+    return "day" if days <= 62 else "week" if days <= 366 else "month"
+
+
+def filter_values(content: FlowSet) -> dict[str, list[str]]:
+    """The values the filters offer: the deployment's languages, the channels, and the
+    answers of the list the department question checks against."""
+    departments = sorted(
+        item.value
+        for flow in content.flows.values()
+        for node in flow.nodes.values()
+        if isinstance(node, QuestionNode) and node.save == "department" and node.check.list_id
+        for item in content.lists[node.check.list_id].items
+    )
+    return {
+        "language": [lang.code for lang in content.deployment.languages],
+        "channel": ["sms", "whatsapp", "web"],
+        "department": [*dict.fromkeys(departments), "unknown"],
+    }
+
+
 def topic_nodes(flows: Iterable[Flow]) -> list[str]:
     """The information residents read, as flow/node: the messages and programme listings
     of the flows a menu offers (risks, pathways, programmes...). Not the welcome, which
@@ -363,7 +479,8 @@ def _export_row(section: Section, row: str, column: str, value: int | None) -> d
             "value": "" if value is None else value, "suppressed": value is None}  # fmt: skip
 
 
-__all__ = ["Headline", "Section", "earlier_trend", "erasures", "flows", "headline_rows",
-           "node_order", "not_understood_rates", "overview", "quality", "rate_rows", "rows_of",
-           "series",
+__all__ = ["Headline", "Page", "Section", "UnknownFlow", "UnknownPage", "auto_period",
+           "earlier_trend", "erasures", "filter_values", "flows", "headline_rows", "node_order",
+           "not_understood_rates", "overview", "page_figures", "page_sections", "quality",
+           "rate_rows", "rows_of", "series",
            "suppress_series", "topic_nodes", "topics", "with_note"]  # fmt: skip
