@@ -18,7 +18,7 @@ from outreach import create_app, staff
 from outreach.cli import main
 from outreach.metrics import report
 from outreach.metrics.queries import Query
-from outreach.store import connect
+from outreach.storage import connect
 
 #: What a figure is, without what the export says about the request (page, range, k...).
 FIGURE = ("table", "unit", "row", "column", "value", "suppressed")
