@@ -6,15 +6,14 @@ import unicodedata
 import pytest
 
 from outreach.engine import FlowSet
+from outreach.engine.lists import ListMatcher, typo_distance
 from outreach.engine.matching import (
     Choice,
     ChoiceMatcher,
     KeywordMatcher,
-    ListMatcher,
     find_integer,
     normalize,
     parse_number,
-    typo_distance,
     within_one_edit,
 )
 

@@ -157,40 +157,6 @@ class DirectoryNode:
 
 
 Node = MessageNode | MenuNode | QuestionNode | BranchNode | FlowNode | EndNode | DirectoryNode
-WAITING_NODES = (MenuNode, QuestionNode)
-
-
-def node_texts(node: Node) -> list[str]:
-    """Every text of a node that a resident may read."""
-    if isinstance(node, MenuNode):
-        return [node.text, *(option.label for option in node.options)]
-    if isinstance(node, QuestionNode):
-        return [node.text] + ([node.retry] if node.retry else [])
-    if isinstance(node, MessageNode):
-        return [node.text]
-    if isinstance(node, EndNode):
-        return [node.text] if node.text else []
-    if isinstance(node, DirectoryNode):
-        return [node.text, node.empty, node.more]
-    return []
-
-
-def node_successors(node: Node) -> list[str]:
-    """Ids of the nodes of the same flow that can follow ``node``."""
-    if isinstance(node, MenuNode):
-        targets: list[str] = []
-        for option in node.options:
-            targets += [t for t in (option.go, option.next) if t]
-        return targets
-    if isinstance(node, BranchNode):
-        return (
-            [case.go for case in node.cases]
-            + [node.otherwise]
-            + ([node.unset] if node.unset else [])
-        )
-    if isinstance(node, MessageNode | QuestionNode | FlowNode | DirectoryNode):
-        return [node.next] if node.next else []
-    return []
 
 
 @dataclass(frozen=True)
@@ -207,9 +173,6 @@ class Flow:
     @property
     def start(self) -> str:
         return next(iter(self.nodes))
-
-    def provenance_of(self, node_id: str) -> Provenance:
-        return self.nodes[node_id].provenance or self.provenance
 
 
 #: Kinds of programme a directory entry can be.
@@ -370,10 +333,6 @@ class Deployment:
     once_per_conversation: frozenset[str] = frozenset()
     #: Danger words and the emergency message; None: no danger recognition.
     danger: Danger | None = None
-
-    @property
-    def first_flow(self) -> str:
-        return self.welcome_flow or self.main_flow
 
     @property
     def default_language(self) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .matching import Choice, ChoiceMatcher, KeywordMatcher, ListMatcher, PhraseSpotter, normalize
+from .lists import ListMatcher
+from .matching import Choice, ChoiceMatcher, KeywordMatcher, PhraseSpotter, normalize
 from .model import Command, FlowSet, Language, MenuNode, Option, flows_run_from, menu_options
 from .texts import Translate
 
