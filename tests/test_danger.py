@@ -37,6 +37,35 @@ def test_short_words_are_never_read_as_typos_in_free_text() -> None:
     assert spot(spotter, "tratar") == set()
 
 
+def test_a_danger_word_inside_an_everyday_phrase_is_no_danger() -> None:
+    """ "Se trata de un trabajo" (it is about a job) holds "trata" and is no danger; a
+    danger phrase reaching beyond the not-meant phrase still counts."""
+    spotter = PhraseSpotter(
+        [("trata", "t"), ("trata de personas", "t"), ("me pega", "v")],
+        not_meant=["se trata", "trata de"],
+    )
+    assert spot(spotter, "Se trata de un trabajo en Canadá?") == set()
+    assert spot(spotter, "se trató de la visa") == set()  # accents never matter
+    assert spot(spotter, "trata") == {"t"}
+    assert spot(spotter, "victima de trata") == {"t"}
+    assert spot(spotter, "es trata de personas") == {"t"}  # longer than "trata de"
+    assert spot(spotter, "se trata de trata") == {"t"}  # the second one is not covered
+    assert spot(spotter, "se trata de que me pega") == {"v"}
+
+
+def test_the_shipped_deployment_takes_se_trata_for_no_danger(resident: Resident) -> None:
+    resident.says("hola")
+    for text, danger in [
+        ("se trata de un trabajo en Estados Unidos?", False),
+        ("creo que es trata", True),
+        ("mi prima es victima de trata", True),
+    ]:
+        reply = resident.says(text)  # resident.events: this turn's
+        recognised = any(isinstance(e, ev.DangerRecognised) for e in resident.events)
+        assert recognised == danger, text
+        assert (EMERGENCY in reply) == danger, reply
+
+
 def test_danger_as_the_first_message_gets_the_emergency_message_only(resident: Resident) -> None:
     reply = resident.says("secuestraron a mi hijo")
     assert reply.startswith(EMERGENCY)

@@ -240,9 +240,12 @@ class PhraseSpotter(Generic[Key]):
     about the same length.
     """
 
-    def __init__(self, phrases: Iterable[tuple[str, Key]]) -> None:
+    def __init__(self, phrases: Iterable[tuple[str, Key]], not_meant: Iterable[str] = ()) -> None:
         #: Phrases (as word tuples) by their first word, each with its keys.
         self._by_first: dict[str, dict[tuple[str, ...], set[Key]]] = {}
+        #: Everyday phrases that hold a spotted word without meaning it ("se trata de"),
+        #: by their first word.
+        self._not_meant: dict[str, set[tuple[str, ...]]] = {}
         vocabulary: set[str] = set()
         for phrase, key in phrases:
             words = tuple(normalize(phrase).split())
@@ -250,6 +253,11 @@ class PhraseSpotter(Generic[Key]):
                 continue
             self._by_first.setdefault(words[0], {}).setdefault(words, set()).add(key)
             vocabulary.update(words)
+        for phrase in not_meant:
+            words = tuple(normalize(phrase).split())
+            if words:
+                self._not_meant.setdefault(words[0], set()).add(words)
+                vocabulary.update(words)
         self._vocabulary = frozenset(vocabulary)
         self._long: dict[int, list[str]] = {}
         for word in vocabulary:
@@ -265,16 +273,31 @@ class PhraseSpotter(Generic[Key]):
         return found
 
     def spot(self, normalized: str) -> set[Key]:
-        """The keys of every phrase found in an already :func:`normalize`-d message."""
+        """The keys of every phrase found in an already :func:`normalize`-d message, but
+        for phrases that lie wholly inside a not-meant phrase found there ("trata" in "se
+        trata de"; "trata de personas" reaches beyond "trata de" and counts)."""
         words = normalized.split()
         readings = [self._readings(word) for word in words]
+
+        def found_at(start: int, phrase: tuple[str, ...]) -> bool:
+            return start + len(phrase) <= len(words) and all(
+                phrase[n] in readings[start + n] for n in range(1, len(phrase))
+            )
+
+        not_meant = [
+            (start, start + len(phrase))
+            for start, first in enumerate(readings)
+            for reading in first
+            for phrase in self._not_meant.get(reading, ())
+            if found_at(start, phrase)
+        ]
         found: set[Key] = set()
         for start, first in enumerate(readings):
             for reading in first:
                 for phrase, keys in self._by_first.get(reading, {}).items():
                     end = start + len(phrase)
-                    if end <= len(words) and all(
-                        phrase[n] in readings[start + n] for n in range(1, len(phrase))
+                    if found_at(start, phrase) and not any(
+                        a <= start and end <= b for a, b in not_meant
                     ):
                         found |= keys
         return found

@@ -311,6 +311,9 @@ class Danger:
     #: The flow with what to do; inside it (and the flows it runs) an answer its menus
     #: understand ("mi hijo no aparece" at "¿Qué pasa?") wins over a danger word.
     flow: str | None = None
+    #: Everyday phrases that hold a danger word and are no danger ("se trata de"), by
+    #: language code: the danger words they cover do not count.
+    not_danger: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

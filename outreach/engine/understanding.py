@@ -95,7 +95,10 @@ class Understanding:
         # until translators give one.
         danger = deployment.danger
         self.danger: PhraseSpotter[str] | None = (
-            PhraseSpotter([(w, code) for code, words in danger.words.items() for w in words])
+            PhraseSpotter(
+                [(w, code) for code, words in danger.words.items() for w in words],
+                not_meant=[w for words in danger.not_danger.values() for w in words],
+            )
             if danger
             else None
         )

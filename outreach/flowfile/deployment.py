@@ -141,6 +141,7 @@ class DeploymentReader(ContentReader):
         flow = self.flow_ref(f.get("flow"))
         self.index.danger_flow = flow
         words: dict[str, tuple[str, ...]] = {}
+        not_danger: dict[str, tuple[str, ...]] = {}
         for item in self.sequence(f.get("words"), "danger words"):
             wf = self.fields(item, spec.DANGER_WORDS, "danger words")
             if wf is None:
@@ -155,9 +156,11 @@ class DeploymentReader(ContentReader):
             words[code] = self.words(wf.get("words"), "danger words")
             for word, place in self.word_places(wf.get("words")):
                 self.index.danger_words.append(DangerWord(word, code, place))
+            if wf.get("not_danger") is not None:
+                not_danger[code] = self.words(wf.get("not_danger"), "not-danger phrases")
         if text is None or provenance is None or not words:
             return None
-        return Danger(text, words, provenance, flow)
+        return Danger(text, words, provenance, flow, not_danger)
 
     def read_sms(self, node: yaml.Node | None, codes: list[str]) -> SmsSettings:
         default = SmsSettings()

@@ -192,6 +192,12 @@ DANGER_WORDS = {
         "typo in words of six or more letters. Every language's words work for everyone.",
         True,
     ),
+    "not_danger": Key(
+        Kind.WORDS,
+        "Everyday phrases holding a danger word that are no danger ('se trata de' holds "
+        "'trata'): where one is found, the danger words inside it do not count, unless a "
+        "longer danger phrase covers them ('trata de personas').",
+    ),
 }
 
 SMS = {
