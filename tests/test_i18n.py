@@ -306,6 +306,33 @@ def test_duplicate_definitions_are_rejected_as_msgfmt_would(site: Path) -> None:
     assert "duplicate message definition (first at line" in result.output
 
 
+def test_check_and_the_service_agree_on_an_invalid_catalog(site: Path) -> None:
+    """One rule decides what is served (i18n.catalogs.serve): a catalog with a duplicate
+    entry serves nothing, so English residents get Spanish, and `outreach check` must
+    not call the language offered (it did: it counted the translations anyway)."""
+    en = site / "locales" / "en" / "LC_MESSAGES" / "flows.po"
+    en.write_text(
+        en.read_text(encoding="utf-8")
+        + '\nmsgctxt "main/menu"\nmsgid "¿Sobre qué quiere saber?"\nmsgstr "Again"\n',
+        encoding="utf-8",
+    )
+    live = content(site)
+    assert "en" not in live.state.offered
+    result = CliRunner().invoke(main, ["check", "--today", "2026-12-03"])
+    summary = next(
+        line
+        for line in result.output.splitlines()
+        if ": en: " in line and "messages translated" in line
+    )
+    assert "not offered to residents until the catalog is mended" in summary, summary
+    # A catalog that is fine again is offered by both.
+    en.write_text(en.read_text(encoding="utf-8").rsplit('\nmsgctxt "main/menu"', 1)[0] + "\n")
+    assert "en" in content(site).state.offered
+    again = CliRunner().invoke(main, ["check", "--today", "2026-12-03"])
+    assert not any(": en: " in line and "messages translated" in line
+                   for line in again.output.splitlines())  # 100%: nothing to say  # fmt: skip
+
+
 def test_kaqchikel_and_mam_work_without_cldr(site: Path) -> None:
     for code in ("cak", "mam"):
         with pytest.raises(UnknownLocaleError):

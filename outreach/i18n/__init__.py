@@ -19,9 +19,8 @@ from .catalogs import (
     LoadedCatalog,
     catalog_path,
     coverage,
-    msgfmt_problems,
     read_catalog,
-    served_translations,
+    serve,
 )
 from .messages import SourceMessage
 
@@ -123,23 +122,17 @@ def load_translations(
             if path.exists():
                 catalog = read_catalog(code, path)
                 loaded[code] = catalog
-                problems = catalog.problems or msgfmt_problems(path)
-                if problems:
+                served_here = serve(catalog)
+                if served_here.problems:
                     # Served as `outreach check` judges it: an invalid catalog serves nothing.
                     logger.warning(
                         "%s: the catalog %s is invalid (%s); its residents get Spanish until "
                         "it is mended (outreach check shows where)",
                         code,
                         path,
-                        problems[0],
+                        served_here.problems[0],
                     )
-                    served[code] = {}
-                else:
-                    served[code] = served_translations(catalog)
+                served[code] = served_here.translations
         covered[code] = coverage(code, served.get(code, {}), catalog, messages)
-    offered = [
-        code
-        for code in codes
-        if code == SOURCE_LANGUAGE or covered[code].percent >= min_coverage_percent
-    ]
+    offered = [code for code in codes if covered[code].offered(min_coverage_percent)]
     return TranslationState(Translations(served), covered, loaded, offered, stamps)

@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -286,20 +287,53 @@ def read_catalog(code: str, path: Path) -> LoadedCatalog:
     return loaded
 
 
-def served_translations(loaded: LoadedCatalog) -> dict[Key, str]:
-    """The translations that may reach residents: reviewed, with the same placeholders."""
-    if loaded.catalog is None or loaded.problems:
-        return {}
-    served: dict[Key, str] = {}
-    for message in loaded.catalog:
-        if not message.id or not isinstance(message.id, str) or not isinstance(message.string, str):
-            continue
-        if message.fuzzy or not message.string.strip():
-            continue
-        if sorted(placeholders(message.string)) != sorted(placeholders(message.id)):
-            continue
-        served[(message.context or "", message.id)] = message.string
-    return served
+class Refusal(Enum):
+    """Why one translation is not served to residents (they get the Spanish)."""
+
+    FUZZY = "fuzzy"  # the Spanish changed since it was translated: review it
+    EMPTY = "empty"  # not translated yet
+    PLACEHOLDERS = "placeholders"  # not the Spanish's {placeholders}: would break
+
+
+def refusal(message: Message) -> Refusal | None:
+    """THE rule of which translation reaches residents, message by message: None if it
+    is served. `outreach check` explains each refusal with this; the service serves by it."""
+    string = message.string if isinstance(message.string, str) else ""
+    if message.fuzzy and string:
+        return Refusal.FUZZY
+    if not string.strip():
+        return Refusal.EMPTY
+    if sorted(placeholders(string)) != sorted(placeholders(str(message.id))):
+        return Refusal.PLACEHOLDERS
+    return None
+
+
+@dataclass(frozen=True)
+class Served:
+    """What one catalog gives residents."""
+
+    #: What makes the whole catalog unservable (then ``translations`` is empty).
+    problems: list[Problem]
+    translations: dict[Key, str]
+
+
+def serve(loaded: LoadedCatalog) -> Served:
+    """THE rule of what reaches residents from a catalog: nothing from an invalid one
+    (what reading it found, else what GNU msgfmt rejects), else every translation that
+    :func:`refusal` lets through. The service and `outreach check` both judge by it."""
+    problems = loaded.problems
+    if not problems and loaded.catalog is not None:
+        problems = msgfmt_problems(loaded.path)
+    if problems or loaded.catalog is None:
+        return Served(problems, {})
+    return Served(
+        [],
+        {
+            (message.context or "", message.id): str(message.string)
+            for message in loaded.catalog
+            if message.id and isinstance(message.id, str) and refusal(message) is None
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -316,6 +350,11 @@ class Coverage:
     @property
     def percent(self) -> int:
         return int(self.share * 100)
+
+    def offered(self, min_coverage_percent: int) -> bool:
+        """Whether residents are offered the language: the source always, any other once
+        its served translations cover the minimum share."""
+        return self.code == SOURCE_LANGUAGE or self.percent >= min_coverage_percent
 
 
 def coverage(

@@ -6,13 +6,15 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from babel.messages.catalog import Message
+
 from outreach.engine import answer_words
 from outreach.engine.matching import normalize
 from outreach.engine.model import Command, FlowSet, menu_options, placeholders
 from outreach.flowfile.problems import Place, Problem, Severity
 from outreach.languages import SOURCE_LANGUAGE, UnknownLanguage, language
 
-from .catalogs import catalog_path, msgfmt_problems, read_catalog, served_translations
+from .catalogs import Refusal, catalog_path, coverage, read_catalog, refusal, serve
 from .messages import SourceMessage, option_context, split_keywords
 
 
@@ -66,82 +68,78 @@ def check_translations(
             )
             continue
         loaded = read_catalog(lang.code, path)
-        problems += loaded.problems or msgfmt_problems(path)
+        served = serve(loaded)
+        problems += served.problems
         if loaded.catalog is None:
             continue
         # Point at the entry's msgctxt line: contexts name one message each.
         context_lines = msgctxt_lines(path)
-        translated = 0
         in_catalog: set[tuple[str, str]] = set()
         for message in loaded.catalog:
             if not message.id or not isinstance(message.id, str):
                 continue
             key = (message.context or "", message.id)
             in_catalog.add(key)
-            line = context_lines.get(message.context or "", loaded.lines.get(key, 1))
-            place = Place(shown, line, 1)
-            string = message.string if isinstance(message.string, str) else ""
             if key not in source:
                 continue  # an old message: `outreach i18n update` makes it obsolete
-            if message.fuzzy and string:
-                problems.append(
-                    Problem(
-                        place,
-                        Severity.WARNING,
-                        f"{lang.code}: fuzzy, not served: the Spanish of "
-                        f"{message.context} changed; review the translation",
-                    )
-                )
-                continue
-            if not string.strip():
-                if list_missing:
-                    problems.append(
-                        Problem(
-                            place,
-                            Severity.WARNING,
-                            f"{lang.code}: {message.context} is not translated",
-                        )
-                    )
-                continue
-            want, got = sorted(placeholders(message.id)), sorted(placeholders(string))
-            if want != got:
-                missing = [f"{{{n}}}" for n in want if n not in got]
-                added = [f"{{{n}}}" for n in got if n not in want]
-                what = "; ".join(
-                    part
-                    for part in (
-                        f"missing {', '.join(missing)}" if missing else "",
-                        f"added {', '.join(added)}" if added else "",
-                    )
-                    if part
-                )
-                problems.append(
-                    Problem(
-                        place,
-                        Severity.ERROR,
-                        f"{lang.code}: placeholders differ from the Spanish "
-                        f"({what}); this translation is not served",
-                    )
-                )
-                continue
-            translated += 1
+            place = Place(shown, context_lines.get(key[0], loaded.lines.get(key, 1)), 1)
+            problem = _explained(lang.code, message, refusal(message), place, list_missing)
+            if problem is not None:
+                problems.append(problem)
+        covered = coverage(lang.code, served.translations, loaded, messages)
         absent = len(source - in_catalog)
-        percent = int(100 * translated / len(source)) if source else 100
-        offered = (
-            "offered to residents"
-            if percent >= min_coverage_percent
-            else (f"not offered to residents (needs {min_coverage_percent}%)")
-        )
+        percent = covered.percent
+        if served.problems:
+            offered = "not offered to residents until the catalog is mended"
+        elif covered.offered(min_coverage_percent):
+            offered = "offered to residents"
+        else:
+            offered = f"not offered to residents (needs {min_coverage_percent}%)"
         summary = (
-            f"{lang.code}: {translated} of {len(source)} messages translated "
+            f"{lang.code}: {covered.translated} of {covered.total} messages translated "
             f"({percent}%), {offered}"
         )
         if absent:
             summary += f"; {absent} not in the catalog yet (run: outreach i18n update)"
-        severity = Severity.WARNING if percent < 100 or absent else None
+        severity = Severity.WARNING if percent < 100 or absent or served.problems else None
         if severity is not None:
             problems.append(Problem(Place(shown, 1, 1), severity, summary))
     return problems
+
+
+def _explained(
+    code: str, message: Message, why: Refusal | None, place: Place, list_missing: bool
+) -> Problem | None:
+    """What `outreach check` says of one translation the service does not serve."""
+    if why is Refusal.FUZZY:
+        return Problem(
+            place,
+            Severity.WARNING,
+            f"{code}: fuzzy, not served: the Spanish of {message.context} changed; "
+            "review the translation",
+        )
+    if why is Refusal.EMPTY:
+        if not list_missing:
+            return None
+        return Problem(place, Severity.WARNING, f"{code}: {message.context} is not translated")
+    if why is Refusal.PLACEHOLDERS:
+        want = sorted(placeholders(str(message.id)))
+        got = sorted(placeholders(str(message.string)))
+        parts = [
+            f"missing {', '.join(f'{{{n}}}' for n in want if n not in got)}"
+            if set(want) - set(got)
+            else "",
+            f"added {', '.join(f'{{{n}}}' for n in got if n not in want)}"
+            if set(got) - set(want)
+            else "",
+        ]
+        return Problem(
+            place,
+            Severity.ERROR,
+            f"{code}: placeholders differ from the Spanish ({'; '.join(p for p in parts if p)}); "
+            "this translation is not served",
+        )
+    return None
 
 
 def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str]) -> list[Problem]:
@@ -158,11 +156,10 @@ def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str
         path = catalog_path(locales_dir, code)
         if code == SOURCE_LANGUAGE or not path.exists():
             continue
-        loaded = read_catalog(code, path)
-        if loaded.catalog is None or loaded.problems:
+        result = serve(read_catalog(code, path))
+        if result.problems:
             continue
-        lines = msgctxt_lines(path)
-        catalogs[code] = (path, served_translations(loaded), lines)
+        catalogs[code] = (path, result.translations, msgctxt_lines(path))
 
     def translated_words(
         served: dict[tuple[str, str], str], context: str, source: str
