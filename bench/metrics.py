@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from outreach import create_app, staff
-from outreach.content import load_flows
 from outreach.metrics.rollup import close_days
 from outreach.privacy import pseudonymise
+from outreach.service.content import load_flows
 from outreach.storage import connect
 
 INTERACTIONS = 1_000_000

@@ -57,7 +57,7 @@ from xml.sax.saxutils import escape
 from cpu_split import read_totals
 from twilio.request_validator import RequestValidator
 
-from outreach.content import load_flows
+from outreach.service.content import load_flows
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-auth-token"

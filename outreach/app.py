@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response
 
 from . import dashboard, db, http_headers
 from .channels import simulator, twilio
-from .content import Content
 from .i18n import ui
 from .privacy import check_key, development_key
+from .service.content import Content
 from .settings import SettingError, load_settings
 from .storage import connect
 from .web import sessions
@@ -62,7 +62,7 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
 def demo_problems(database: Any) -> list[str]:
     """What `outreach demo-data` left in a database production is about to use: a login
     anyone can read in the README, and made-up residents counted as real."""
-    from .demo import DEMO_LOGIN
+    from .service.demo import DEMO_LOGIN
 
     problems = []
     found = database.execute("SELECT 1 FROM staff WHERE name = ?", [DEMO_LOGIN[0]]).fetchone()

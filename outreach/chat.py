@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from .content import Content
 from .engine import Inbound
+from .service.content import Content
 from .sms.packing import render
 
 

@@ -16,8 +16,8 @@ import click
 from .settings import SETTINGS, SettingError, database_path, load_settings
 
 if TYPE_CHECKING:
-    from .content import Content
     from .engine import FlowSet
+    from .service.content import Content
 
 
 def _settings(flows_dir: str | None = None) -> dict[str, Any]:
@@ -36,9 +36,9 @@ def _flows_dir() -> str:
 
 def _content(flows_dir: str | None) -> Content:
     """The flows and translations, or a clear message listing every error."""
-    from .content import Content
     from .engine import counter_ids
     from .flowfile import ContentError
+    from .service.content import Content
 
     settings = {**_settings(flows_dir), "CATALOG_CHECK_SECONDS": 0}
     _require_flows(settings)
@@ -598,7 +598,7 @@ def demo_data(residents: int, if_empty: bool) -> None:
 
         outreach demo-data --residents 500
     """
-    from .demo import DEMO_LOGIN, fill
+    from .service.demo import DEMO_LOGIN, fill
 
     settings = _settings()
     if settings["ENV"] == "production":

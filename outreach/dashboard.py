@@ -28,7 +28,6 @@ from flask import (
 from markupsafe import Markup
 
 from . import staff
-from .conversation import utc_now
 from .db import get_db
 from .i18n import ui
 from .i18n.ui import gettext
@@ -36,6 +35,7 @@ from .metrics import charts, report
 from .metrics.cellkey import MAX_NOISE, CellKeys
 from .metrics.queries import ALL, FILTERS, MAX_BARS, PERIODS, SPLITS, Query, bounded
 from .metrics.rollup import close_days
+from .service import utc_now
 from .spreadsheet import csv_text
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

@@ -41,10 +41,6 @@ MODULE_LAYERS = {
     "outreach.languages": "languages",
     "outreach.spreadsheet": "spreadsheet",  # the CSV-injection guard: a leaf, as privacy is
     "outreach.staff": "staff",
-    "outreach.content": "service",
-    "outreach.conversation": "service",
-    "outreach.demo": "service",
-    "outreach.last_good": "service",
     "outreach.checking": "authoring",
     "outreach.convtest": "authoring",
     "outreach.chat": "authoring",
@@ -84,7 +80,7 @@ LAYER_IMPORTS: dict[str, tuple[str, ...]] = {
     "staff": ("storage",),
     "service": (*ENGINE, "flowfile", "i18n", "sms", "storage", "staff"),
     "authoring": (
-        *ENGINE, "flowfile", "i18n", "sms", "outreach.content", "outreach.service.content",
+        *ENGINE, "flowfile", "i18n", "sms", "outreach.service.content",
     ),
     "web": (
         "service", "metrics", "staff", "outreach.i18n.ui", "privacy", "settings", "storage",

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from conftest import FLOWS, NOON, ROOT
 
 from outreach.cli import main
-from outreach.content import Content
 from outreach.engine import Engine, Inbound, Session
 from outreach.i18n.messages import all_messages
+from outreach.service.content import Content
 from outreach.settings import load_settings
 
 PYBABEL = Path(sys.executable).parent / "pybabel"

@@ -227,7 +227,7 @@ def test_every_day_of_a_week_is_named_by_its_monday(tmp_path: Path) -> None:
 def test_topics_are_every_message_and_listing_of_the_flows_a_menu_offers() -> None:
     from conftest import FLOWS
 
-    from outreach.content import load_flows
+    from outreach.service.content import load_flows
 
     topics = report.topic_nodes(load_flows(FLOWS).flows.values())
     assert {"emergencies/numbers", "returnees/reception", "risks/consular_scams",

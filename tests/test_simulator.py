@@ -149,7 +149,7 @@ def test_a_resident_of_huehuetenango_is_offered_only_programmes_serving_it(
     assert "Trabajo Temporal en el Extranjero" in listing
     assert "San Pedro Pinula" not in listing  # it serves Jalapa only
     # Every job programme of the directory: shown exactly when it serves Huehuetenango.
-    from outreach.content import load_flows
+    from outreach.service.content import load_flows
     from outreach.sms.shaping import shape
 
     flows = load_flows(Path(__file__).parent.parent / "flows")

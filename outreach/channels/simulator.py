@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from outreach.conversation import Conversations
 from outreach.db import get_db
 from outreach.privacy import clean_text, keyed_id
+from outreach.service.conversations import Conversations
 from outreach.storage import Store, forget_erased, immediate
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")

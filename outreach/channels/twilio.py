@@ -23,9 +23,10 @@ from twilio.request_validator import (
 from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.datastructures import MultiDict
 
-from outreach.conversation import Conversations, utc_now
 from outreach.db import get_db
 from outreach.privacy import channel_of, clean_text, keyed_id, pseudonymise, resident_address
+from outreach.service import utc_now
+from outreach.service.conversations import Conversations
 from outreach.storage import Store, immediate
 from outreach.web.sessions import TWILIO_PREFIX
 

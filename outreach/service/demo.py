@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from . import staff
+from outreach import staff
+
 from .content import Content
-from .conversation import Conversations
+from .conversations import Conversations
 
 DEMO_LOGIN = ("demo", "demo-password")
 SCRIPTS = [

@@ -83,7 +83,7 @@ def test_a_file_broken_while_a_worker_loads_is_never_kept_as_the_good_copy(
 ) -> None:
     """The race gunicorn's reload met: the load read good files, then an editor saved half
     a file before the copy was written. The copy must be of what was loaded."""
-    import outreach.last_good as last_good
+    import outreach.service.last_good as last_good
     from outreach.flowfile import load as real_load
 
     flows = deployment(tmp_path)

@@ -7,20 +7,18 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .engine import Engine, FlowSet
-from .flowfile import load_or_raise
-from .flowfile.checks import REVIEW_NOTICE_DAYS
-from .i18n import TranslationState, catalog_stamps, file_stamps, load_translations
-from .i18n.messages import flowset_messages
+from outreach.engine import Engine, FlowSet
+from outreach.flowfile import load_or_raise
+from outreach.flowfile.checks import REVIEW_NOTICE_DAYS
+from outreach.i18n import TranslationState, catalog_stamps, file_stamps, load_translations
+from outreach.i18n.messages import flowset_messages
+
+from . import today
 from .last_good import ServedContent, load_served
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def load_flows(flows_dir: str | Path) -> FlowSet:
@@ -31,7 +29,7 @@ def load_flows(flows_dir: str | Path) -> FlowSet:
 class Content:
     """Flows, translations and the engine, as one consistent snapshot.
 
-    The service builds it with ``serve_last_good`` (see :mod:`outreach.last_good`);
+    The service builds it with ``serve_last_good`` (see :mod:`outreach.service.last_good`);
     commands read the files on disk as they are.
 
     :meth:`engine` checks the catalogs' modification times (a few ``stat`` calls) and
@@ -60,7 +58,7 @@ class Content:
         if serve_last_good:
             # The service: the files on disk, or the last good copy of them if a save or
             # a pull broke them, so a worker starting mid-edit keeps serving; passed
-            # review dates are warnings (see outreach.last_good).
+            # review dates are warnings (see outreach.service.last_good).
             self.served = load_served(self.flows_dir, Path(config["INSTANCE_DIR"]), today())
         else:
             # A command: exactly the files on disk, every error an error.

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .engine import FlowSet
-from .flowfile import ContentError, LoadResult, load
-from .flowfile.checks import is_passed_review
-from .flowfile.problems import Problem, Severity
+from outreach.engine import FlowSet
+from outreach.flowfile import ContentError, LoadResult, load
+from outreach.flowfile.checks import is_passed_review
+from outreach.flowfile.problems import Problem, Severity
 
 log = logging.getLogger(__name__)
 

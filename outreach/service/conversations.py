@@ -7,24 +7,22 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlite_utils import Database
 
+from outreach.engine import Engine, Inbound, Session, Sprint
+from outreach.sms import segment_info
+from outreach.sms.packing import Outgoing, Rendered, render
+from outreach.storage import forget_erased, immediate
+from outreach.storage.residents import AlreadyProcessed, Store, TurnRows
+
+from . import utc_now
 from .content import Content
-from .engine import Engine, Inbound, Session, Sprint
-from .service.turn_log import turn_rows
-from .sms import segment_info
-from .sms.packing import Outgoing, Rendered, render
-from .storage import forget_erased, immediate
-from .storage.residents import AlreadyProcessed, Store, TurnRows
+from .turn_log import turn_rows
 
 logger = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
