@@ -8,13 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from .engine import Engine, counter_ids
 from .flowfile import LoadResult, Severity, load
-from .flowfile.index import NodeRef
+from .flowfile.index import NodeRef, ProgrammeRef
 from .flowfile.problems import Place, Problem, sort_key
 from .i18n import load_translations
 from .i18n.check import check_keyword_clashes, check_translations
@@ -54,7 +51,6 @@ def check_content(
     engine = Engine(flows, new_id=counter_ids(), translate=state.translations, languages=codes)
     budget = flows.deployment.sms.budget
     deployment_place = result.index.deployment_place
-    programme_places = _programme_places(result.index.directory_places)
     for cost in [*message_costs(engine, codes), *listing_costs(engine, state.offered)]:
         listing = cost.listing
         what = f"{cost.flow}/{cost.node} ({cost.language})"
@@ -64,8 +60,8 @@ def check_content(
             # A page over budget is mended in the directory entry that makes it long.
             place = result.index.node_places.get(NodeRef(cost.flow, listing.node))
             if listing.cause is not None:
-                key = (listing.directory, listing.cause.id)
-                place = programme_places.get(key, place)
+                key = ProgrammeRef(listing.directory, listing.cause.id)
+                place = result.index.programme_places.get(key, place)
             shown = ", ".join(p.id for p in listing.programmes) or "none found"
             what = (
                 f"{cost.flow}/{listing.node} ({cost.language}) listing for "
@@ -104,32 +100,3 @@ def check_content(
         )
     report.problems.sort(key=sort_key)
     return report
-
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _programme_places(directories: dict[str, Place]) -> dict[tuple[str, str], Place]:
-    """Where each programme of each directory file starts (its ``- id:`` line)."""
-    places: dict[tuple[str, str], Place] = {}
-    for directory_id, where in directories.items():
-        try:
-            root = yaml.compose(Path(where.path).read_text(encoding="utf-8"), Loader=_Loader)
-        except (OSError, yaml.YAMLError):
-            continue  # already reported when the file was read
-        programmes = _value(root, "programmes")
-        if not isinstance(programmes, yaml.SequenceNode):
-            continue
-        for item in programmes.value:
-            programme_id = _value(item, "id")
-            if isinstance(programme_id, yaml.ScalarNode):
-                mark = item.start_mark
-                key = (directory_id, str(programme_id.value))
-                places[key] = Place(where.path, mark.line + 1, mark.column + 1)
-    return places
-
-
-def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
