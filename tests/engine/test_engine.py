@@ -12,6 +12,9 @@ from outreach.engine import events as ev
 from outreach.engine.model import Flow, MessageNode, Provenance
 from outreach.flowfile import load
 
+#: Small content files of these tests (next to tests/broken_flows/base's deployment).
+CONTENT = Path(__file__).parent / "flows"
+
 MAIN_MENU = "¿Sobre qué quiere saber?"
 NOT_FOUND = "No encontré ese departamento. Responda con su número:"
 
@@ -357,43 +360,7 @@ def test_a_huge_number_is_just_not_understood(resident: Resident) -> None:
     assert resident.says("9" * 5000).startswith("No entendí")
 
 
-QUESTIONS = """\
-flow: survey
-name: Survey
-keywords: [encuesta]
-provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}
-nodes:
-  age:
-    type: question
-    text: "¿Cuántos años tiene?"
-    check: {type: number, min: 15, max: 99}
-    save: age
-    next: travel
-  travel:
-    type: question
-    text: "¿Piensa viajar? (si/no)"
-    check: yes_no
-    save: travel
-    next: decide
-  decide:
-    type: branch
-    field: travel
-    cases:
-      - value: "yes"
-        go: careful
-    otherwise: good
-  careful:
-    type: message
-    text: "Con {age} años, cuídese."
-    next: done
-  good:
-    type: message
-    text: Bien.
-    next: done
-  done:
-    type: end
-    text: Fin.
-"""
+QUESTIONS = (CONTENT / "survey.yaml").read_text(encoding="utf-8")
 
 
 def resident_of(tmp_path: Path, files: dict[str, str]) -> Resident:
@@ -445,30 +412,9 @@ def test_after_the_end_the_next_message_starts_again(survey: Resident) -> None:
     assert survey.says("hola").startswith("Elija:")
 
 
-COLOURS = """\
-list: colours
-items:
-  - value: Rojo
-  - value: Verde
-"""
+COLOURS = (CONTENT / "colours.yaml").read_text(encoding="utf-8")
 
-PICK = """\
-flow: pick
-name: Pick
-keywords: [color]
-provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}
-nodes:
-  ask:
-    type: question
-    text: "¿Qué color?"
-    check: {type: one_of, list: colours}
-    save: colour
-    retry: No lo conozco.
-    next: done
-  done:
-    type: end
-    text: "Anotado: {colour}."
-"""
+PICK = (CONTENT / "pick.yaml").read_text(encoding="utf-8")
 
 
 def test_a_list_that_is_not_numbered_asks_again_and_never_takes_numbers(
