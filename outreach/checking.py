@@ -14,7 +14,7 @@ from .flowfile import LoadResult, Severity, load
 from .flowfile.index import NodeRef, ProgrammeRef
 from .flowfile.problems import Place, Problem, sort_key
 from .i18n import load_translations
-from .i18n.check import check_keyword_clashes, check_translations
+from .i18n.check import check_keyword_clashes, check_translated_danger_answers, check_translations
 from .i18n.messages import flowset_messages
 from .sms.costs import SYSTEM, Cost, listing_costs, message_costs
 from .sms.misreading import misreadings
@@ -46,6 +46,7 @@ def check_content(
     )
     codes = [lang.code for lang in flows.deployment.languages]
     report.problems += check_keyword_clashes(flows, locales_dir, codes)
+    report.problems += check_translated_danger_answers(flows, locales_dir, codes)
     state = load_translations(flows, messages, locales_dir, min_coverage_percent)
     codes = [lang.code for lang in flows.deployment.languages]
     engine = Engine(flows, new_id=counter_ids(), translate=state.translations, languages=codes)

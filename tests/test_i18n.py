@@ -367,7 +367,7 @@ def test_a_new_resident_chooses_among_offered_languages(site: Path) -> None:
     assert session.language == "en" and session.language_chosen
     session, reply = say(engine, session, "riesgos")  # Spanish words always work too
     assert reply.startswith("Risks. Choose a topic:")
-    session, reply = say(engine, session, "threat")
+    session, reply = say(engine, session, "extortion")  # a translated keyword
     assert reply.startswith("If someone threatens you to get money")
 
 

@@ -272,6 +272,20 @@ class PhraseSpotter(Generic[Key]):
             found.update(t for t in self._long.get(length, ()) if _spot_typo(word, t))
         return found
 
+    def whole(self, normalized: str) -> set[Key]:
+        """The keys of the phrases that are the whole of an already normalized text, with
+        the typos :meth:`spot` forgives ("secuestros" is "secuestro")."""
+        words = normalized.split()
+        readings = [self._readings(word) for word in words]
+        return {
+            key
+            for reading in (readings[0] if readings else ())
+            for phrase, keys in self._by_first.get(reading, {}).items()
+            if len(phrase) == len(words)
+            and all(phrase[n] in readings[n] for n in range(1, len(phrase)))
+            for key in keys
+        }
+
     def spot(self, normalized: str) -> set[Key]:
         """The keys of every phrase found in an already :func:`normalize`-d message, but
         for phrases that lie wholly inside a not-meant phrase found there ("trata" in "se

@@ -241,8 +241,9 @@ def check_danger_words(index: SourceIndex, flows: dict[str, Flow]) -> list[Probl
         answers += [(value, f"a value of list '{list_id}'", index.list_places[list_id])
                     for value in values]  # fmt: skip
     for word, what, place in answers:
-        key = normalize(word)
-        if key in places:
+        # The engine takes a whole answer for that answer, typos forgiven as the spotter
+        # forgives them: "Secuestros" at a menu is the topic, not the danger "secuestro".
+        for key in sorted(spotter.whole(normalize(word))):
             problems.append(
                 _warning(
                     places[key],

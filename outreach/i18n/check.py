@@ -9,8 +9,8 @@ from pathlib import Path
 from babel.messages.catalog import Message
 
 from outreach.engine import answer_words
-from outreach.engine.matching import normalize
-from outreach.engine.model import Command, FlowSet, menu_options, placeholders
+from outreach.engine.matching import PhraseSpotter, normalize
+from outreach.engine.model import Command, FlowSet, flows_run_from, menu_options, placeholders
 from outreach.flowfile.problems import Place, Problem, Severity
 from outreach.languages import SOURCE_LANGUAGE, UnknownLanguage, language
 
@@ -142,6 +142,62 @@ def _explained(
     return None
 
 
+_Catalogs = dict[str, tuple[Path, dict[tuple[str, str], str], dict[str, int]]]
+
+
+def _served_catalogs(locales_dir: Path, codes: Sequence[str]) -> _Catalogs:
+    """Each valid translation catalog: its path, what it serves, its msgctxt lines."""
+    catalogs: _Catalogs = {}
+    for code in codes:
+        path = catalog_path(locales_dir, code)
+        if code == SOURCE_LANGUAGE or not path.exists():
+            continue
+        result = serve(read_catalog(code, path))
+        if result.problems:
+            continue
+        catalogs[code] = (path, result.translations, msgctxt_lines(path))
+    return catalogs
+
+
+def check_translated_danger_answers(
+    flows: FlowSet, locales_dir: Path, codes: Sequence[str]
+) -> list[Problem]:
+    """A translated option label or keyword that is, as a whole, a danger word (typos
+    forgiven as the engine forgives them) is that option at its menu: typed alone there,
+    the resident gets the topic and no emergency message. The Spanish answers are
+    checked with the flows (flowfile.checks); these are the catalogs' own."""
+    danger = flows.deployment.danger
+    if danger is None:
+        return []
+    spotter = PhraseSpotter(
+        [(word, word) for words in danger.words.values() for word in words],
+    )
+    danger_flows = flows_run_from(flows.flows, danger.flow) if danger.flow else set()
+    problems = []
+    for code, (path, served, lines) in _served_catalogs(locales_dir, codes).items():
+        for flow, node, option in menu_options(flows):
+            if flow.id in danger_flows:
+                continue
+            context = option_context(flow.id, node.id, option.number)
+            label = served.get((context, option.label))
+            keywords = served.get((f"{context}/keywords", ", ".join(option.keywords)))
+            answers = [("", label)] if label else []
+            answers += [("/keywords", word) for word in split_keywords(keywords or "")]
+            for suffix, word in answers:
+                for found in sorted(spotter.whole(normalize(word))):
+                    problems.append(
+                        Problem(
+                            Place(str(path), lines.get(context + suffix, 1), 1),
+                            Severity.WARNING,
+                            f"{code}: '{word}' of option {option.number} of "
+                            f"{flow.id}/{node.id} is the danger word '{found}': typed "
+                            "alone there it is that answer, and the resident gets no "
+                            "emergency message",
+                        )
+                    )
+    return problems
+
+
 def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str]) -> list[Problem]:
     """Translated words must not make one word mean two things.
 
@@ -151,15 +207,7 @@ def check_keyword_clashes(flows: FlowSet, locales_dir: Path, codes: Sequence[str
     opt out a Spanish speaker answering a yes/no menu. (The engine never uses such a
     word; this says where it is.)
     """
-    catalogs: dict[str, tuple[Path, dict[tuple[str, str], str], dict[str, int]]] = {}
-    for code in codes:
-        path = catalog_path(locales_dir, code)
-        if code == SOURCE_LANGUAGE or not path.exists():
-            continue
-        result = serve(read_catalog(code, path))
-        if result.problems:
-            continue
-        catalogs[code] = (path, result.translations, msgctxt_lines(path))
+    catalogs = _served_catalogs(locales_dir, codes)
 
     def translated_words(
         served: dict[tuple[str, str], str], context: str, source: str

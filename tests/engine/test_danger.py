@@ -89,11 +89,14 @@ def test_danger_mid_question_leaves_the_question_waiting(resident: Resident) -> 
 def test_a_whole_answer_of_the_current_menu_stays_that_answer(resident: Resident) -> None:
     resident.says("hola")
     resident.says("1")
-    # "Secuestros" is the label of the risks menu's option 6: the resident chose it.
-    assert "US$10,000" in resident.says("Secuestros")
+    # "Secuestros en la ruta" is the label of the risks menu's option 6: the resident
+    # chose it.
+    assert "US$10,000" in resident.says("Secuestros en la ruta")
     assert "danger_recognised" not in resident.kinds()
     resident.says("riesgo")
-    # Anything else holding a danger word is danger, even at that menu.
+    # Anything else holding a danger word is danger, even at that menu: "secuestros" is
+    # one letter from "secuestro" (no label is a danger word, `outreach check` sees to it).
+    assert resident.says("secuestros").startswith(EMERGENCY)
     assert resident.says("secuestro").startswith(EMERGENCY)
 
 
@@ -176,3 +179,42 @@ def test_check_reports_a_flow_keyword_holding_a_danger_word(tmp_path: Path) -> N
     errors = [str(p) for p in result.errors if "danger word" in p.message]
     assert len(errors) == 1 and "case.yaml:4:" in errors[0]
     assert "never the flow" in errors[0]
+
+
+def test_check_reports_an_answer_one_letter_from_a_danger_word(tmp_path: Path) -> None:
+    """The engine forgives one typo in longer words, so an answer "secuestros" is the
+    danger word "secuestro" anywhere else, and the answer at its menu: reported."""
+    folder = _with_flow(tmp_path, CASE.format(keyword="caso", answer="secuestros"))
+    warnings = [str(p) for p in load([folder], TODAY).problems if "danger word" in p.message]
+    assert len(warnings) == 1 and "case.yaml:12:20" in warnings[0], warnings
+
+
+def test_check_reports_a_translated_answer_that_is_a_danger_word(tmp_path: Path) -> None:
+    """The shipped English catalog once had "threat" among the extortion option's words
+    and "Kidnapping" as the kidnapping option's label: English danger words, so typed
+    alone at the risks menu they were the topic, never the emergency message."""
+    import shutil
+
+    from conftest import ROOT
+
+    from outreach.i18n.check import check_translated_danger_answers
+
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    po = locales / "en" / "LC_MESSAGES" / "flows.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(
+        text.replace(
+            'msgid "extorsion"\nmsgstr "extortion"', 'msgid "extorsion"\nmsgstr "extortion, threat"'
+        ),
+        encoding="utf-8",
+    )
+    shipped = load([FLOWS], TODAY).flowset
+    assert shipped is not None
+    codes = [lang.code for lang in shipped.deployment.languages]
+    warnings = [str(p) for p in check_translated_danger_answers(shipped, locales, codes)]
+    assert len(warnings) == 1, warnings
+    assert "flows.po:" in warnings[0] and "'threat' of option 4 of risks/menu" in warnings[0]
+    assert "danger word 'threats'" in warnings[0]  # one letter from it
+    # The shipped catalogs have none.
+    assert check_translated_danger_answers(shipped, ROOT / "locales", codes) == []

@@ -151,7 +151,7 @@ def test_help_keeps_the_resident_where_they_were(resident: Resident) -> None:
     resident.says("1")
     reply = resident.says("AYUDA")
     assert reply.startswith("Responda con el número de una opción.")
-    assert reply.endswith("6. Secuestros\n7. Coyotes y deudas")
+    assert reply.endswith("6. Secuestros en la ruta\n7. Coyotes y deudas")
     assert "help_requested" in resident.kinds()
 
 
