@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/webhook_under_dashboard.py
+	$(BIN)/python bench/perturbation.py
 
 ## Regenerate flows/schema.json after changing outreach/flowfile/spec.py.
 schema: $(STAMP)

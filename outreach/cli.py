@@ -418,7 +418,7 @@ def metrics(
     from datetime import timedelta
 
     from .metrics import report as pages
-    from .metrics.cellkey import MAX_NOISE
+    from .metrics.cellkey import USUAL_NOISE
     from .metrics.queries import ALL, PERIODS, Query, bounded, reached
     from .metrics.rollup import close_days
     from .storage import connect
@@ -448,7 +448,7 @@ def metrics(
         )
     k = k or configured
     noise = _cell_keys(settings)
-    perturbed = pages.PERTURBED % {"n": MAX_NOISE}
+    perturbed = pages.PERTURBED % {"n": USUAL_NOISE}
     db = connect(path, migrate=True)
     close_days(db, datetime.now(UTC).date())
     try:
@@ -483,7 +483,7 @@ def metrics(
                     "since": first.isoformat(),
                     "until": last.isoformat(),
                     "k": table.k,
-                    "perturbed_by_up_to": MAX_NOISE,
+                    "usual_perturbation": USUAL_NOISE,
                     "perturbation": perturbed,
                     "rows": table.rows,
                     "columns": table.columns,

@@ -32,7 +32,7 @@ from .db import get_db
 from .i18n import ui
 from .i18n.ui import gettext
 from .metrics import charts, report
-from .metrics.cellkey import MAX_NOISE, CellKeys
+from .metrics.cellkey import USUAL_NOISE, CellKeys
 from .metrics.queries import ALL, FILTERS, MAX_BARS, PERIODS, SPLITS, Query, bounded
 from .metrics.rollup import close_days
 from .service import utc_now
@@ -280,7 +280,7 @@ def index(page: str) -> Any:
         currency=current_app.config["SMS_PRICE_CURRENCY"],
         args=_args(query, period),
         demo_data=_demo_data(db),
-        perturbed=gettext(report.PERTURBED, n=MAX_NOISE),
+        perturbed=gettext(report.PERTURBED, n=USUAL_NOISE),
         health=content_health() if page == "quality" else None,
         **shown.context(),
     )
@@ -357,7 +357,7 @@ def export(fmt: str) -> Response:
     )
     demo = _demo_data(db)
     rows = report.with_note(
-        figures, gettext(report.PERTURBED, n=MAX_NOISE), page=page,
+        figures, gettext(report.PERTURBED, n=USUAL_NOISE), page=page,
         since=query.since.isoformat(), until=query.until.isoformat(), split=query.split,
         filters=_describe_filters(query), k=k, synthetic_demo_data=demo,
     )  # fmt: skip

@@ -12,7 +12,7 @@ from conversation_helpers import DAY, talk
 from flask import Flask
 
 from outreach import create_app
-from outreach.metrics.cellkey import MAX_NOISE, CellKeys
+from outreach.metrics.cellkey import USUAL_NOISE, CellKeys
 from outreach.metrics.queries import RESIDENTS_REACHED, Query, count, reached
 from outreach.metrics.report import PERTURBED
 from outreach.storage import connect
@@ -91,7 +91,7 @@ def test_the_metrics_command_prints_only_safe_counts(app: Flask) -> None:
     keys = CellKeys(key.encode())
     everyone = [f"r{n}" for n in range(11)] + ["w0", "w1"]
     assert data["total"] == keys.count(13, keys.cell_key(everyone))
-    assert abs(data["total"] - 13) <= MAX_NOISE
+    assert abs(data["total"] - 13) <= USUAL_NOISE
     # A k below the configured one is refused: it could single people out.
     lower = runner.invoke(main, ["metrics", "--k", "5"])
     assert lower.exit_code != 0 and "below the configured k (10" in lower.output
@@ -135,14 +135,14 @@ def test_the_metrics_command_takes_whole_months_and_says_figures_are_perturbed(
     first, second = asked("2026-11-10"), asked("2026-11-11")
     assert first == second
     assert (first["since"], first["until"]) == ("2026-11-01", "2026-11-30")
-    assert first["perturbed_by_up_to"] == MAX_NOISE
+    assert first["usual_perturbation"] == USUAL_NOISE
     text = runner.invoke(main, ["metrics", "--since", "2026-11-10", "--until", "2026-11-20"])
     assert "Residents reached 2026-11-01 to 2026-11-30" in text.output
     assert "perturbed by a small amount" in text.output
     page = runner.invoke(main, ["metrics", "--page", "overview", "--json"])
     assert page.exit_code == 0, page.output
-    assert all(row["perturbed_by_up_to"] == MAX_NOISE for row in json.loads(page.output))
-    statement = PERTURBED % {"n": MAX_NOISE}
+    assert all(row["usual_perturbation"] == USUAL_NOISE for row in json.loads(page.output))
+    statement = PERTURBED % {"n": USUAL_NOISE}
     assert first["perturbation"] == statement and statement in text.output
     # No one reached a programme: every cell of the topics page is hidden, and its export
     # used to be `[]`. It is one row with no figure, which still carries the statement.

@@ -27,20 +27,38 @@ resident's day), so that one resident more or less is hidden in the noise too.
 from __future__ import annotations
 
 import hmac
+from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import accumulate
 
 #: Record and cell keys are integers in [0, RANGE): cell key = sum of record keys mod RANGE.
 RANGE = 2**32
-#: The perturbation table's published parameters: noise from -3 to +3 with these weights
-#: (out of 16), a discrete triangle: mean 0, variance 2.5, standard deviation 1.58. Sized
-#: for the few cells (see docs/metrics.md) that can isolate the same residents: averaging
-#: m of them still leaves a standard error of sqrt(2 * 2.5 / m), over 1 for m up to 5.
-NOISE = {-3: 1, -2: 2, -1: 3, 0: 4, 1: 3, 2: 2, 3: 1}
-MAX_NOISE = max(NOISE)
-_WEIGHT = sum(NOISE.values())
-#: The cell key's bounds for each noise value, in order: a fixed table, published.
-_BOUNDS = [RANGE * n // _WEIGHT for n in accumulate(NOISE.values())]
+#: The perturbation table: a two-sided geometric ("discrete Laplace") law, P(e) =
+#: (1/4) * (3/5)**|e|, as exact integer weights out of RANGE. Why this law and not a
+#: short triangle: with a bounded table (say -3..+3) an attacker who differences the
+#: same hidden residents out of several pairs of cells intersects the intervals "true =
+#: difference +- 6" and, in a few cases in a thousand, is left with one value: certain
+#: (tests/test_cellkey.py measures it). A geometric law has no edge to run into before
+#: the key's resolution (|e| = 40, weight 1 in 2**32 each), and every step away from the
+#: middle is 3/5 as likely as the one before, so one published figure changes the odds
+#: between "n" and "n + 1" residents by at most 5/3, however it falls. Its size (standard
+#: deviation 2.7, 9 figures in 10 within 4) is set for the number of cells that can hold
+#: the same residents (docs/metrics.md, "How much noise").
+_RATIO = (3, 5)
+NOISE: dict[int, int] = {}
+for _e in range(-64, 65):
+    _weight = RANGE * _RATIO[0] ** abs(_e) // (4 * _RATIO[1] ** abs(_e))
+    if _weight:
+        NOISE[_e] = _weight
+# What the integer rounding left goes to the middle, so the weights add up to RANGE.
+NOISE[0] += RANGE - sum(NOISE.values())
+#: The largest noise the table can give (at 1 chance in 2**32): the bound of tests.
+LARGEST_NOISE = max(NOISE)
+#: Nine figures in ten are perturbed by at most this much either way (90.3%): what
+#: every page and export says.
+USUAL_NOISE = 4
+#: The cell key's upper bound for each noise value, in order: a fixed table, published.
+_BOUNDS = list(accumulate(NOISE.values()))
 _VALUES = list(NOISE)
 #: Sums draw their noise from the cell key shifted by this constant, so that a count and
 #: a sum of the same residents do not move together.
@@ -51,10 +69,30 @@ _CACHE_LIMIT = 1_000_000
 
 def noise_for(cell_key: int) -> int:
     """The perturbation table: the noise of a cell with this key."""
-    for bound, value in zip(_BOUNDS, _VALUES, strict=True):
-        if cell_key < bound:
-            return value
-    return _VALUES[-1]
+    return _VALUES[bisect_right(_BOUNDS, _scatter(cell_key))]
+
+
+def _scatter(cell_key: int) -> int:
+    """The cell key, scattered over [0, RANGE) by a fixed bijection (MurmurHash3's
+    32-bit finalizer) before the table is read.
+
+    Why: the table gives its values in order along the keys, and the residents H that a
+    pair of cells differs by shift the key by the same K(H) in every pair. Read in order,
+    a small shift would land each pair's two keys in the same or the next band: every
+    pair would then differ by |H| plus the same small amount, and an attacker who saw
+    many pairs agree would read |H| off them. Scattered, the two keys of a pair fall in
+    unrelated bands, whatever the shift. The bijection is public; the record keys it is
+    fed are the secret."""
+    h = cell_key ^ (cell_key >> 16)
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def noise_probability(value: int) -> float:
+    """How likely the table makes this noise value."""
+    return NOISE.get(value, 0) / RANGE
 
 
 class CellKeys:
@@ -106,4 +144,4 @@ class CellKeys:
 
 
 def noise_variance() -> float:
-    return sum(w * v * v for v, w in NOISE.items()) / _WEIGHT
+    return sum(w * v * v for v, w in NOISE.items()) / RANGE

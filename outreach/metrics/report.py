@@ -23,7 +23,7 @@ from outreach.engine.model import (
     QuestionNode,
 )
 
-from .cellkey import MAX_NOISE, CellKeys
+from .cellkey import USUAL_NOISE, CellKeys
 from .queries import ALL, Measure, Query, Request, count, count_many
 from .suppression import Published, suppress_series
 
@@ -36,9 +36,10 @@ PAGES = ("overview", "flows", "topics", "quality")
 #: What every page and every export says about its figures: the one copy of the text,
 #: which the dashboard's pages and exports (translated) and `outreach metrics` all use.
 PERTURBED = _(
-    "Every figure is perturbed by a small amount (at most %(n)s either way), always the "
-    "same for the same residents, so that no one can be singled out by comparing figures. "
-    "Read them as approximate; totals need not add up exactly."
+    "Every figure is perturbed by a small amount (9 figures in 10 by at most %(n)s either "
+    "way, rarely more), always the same for the same residents, so that no one can be "
+    "singled out by comparing figures. Read them as approximate; totals need not add up "
+    "exactly."
 )
 
 
@@ -469,7 +470,7 @@ def with_note(
     """Export rows that each carry what the figures are (``about``) and the perturbation
     statement. A page whose every cell is hidden still gives one row, with no figure, so
     that no export, empty or not, leaves the statement out."""
-    told = about | {"perturbed_by_up_to": MAX_NOISE, "perturbation": note}
+    told = about | {"usual_perturbation": USUAL_NOISE, "perturbation": note}
     nothing = {"table": "", "unit": "", "row": "", "column": "", "value": "", "suppressed": True}
     return [told | row for row in figures or [nothing]]
 
