@@ -99,10 +99,7 @@ ONLY_MODULE = {("web", "storage"): {"outreach.db", "outreach.web.db"}}
 # Today's violations, as (importer, imported). Each says why, and which step of section 7
 # removes it. Never add one: a new upward import is a design change for ARCHITECTURE.md.
 ALLOW_LIST = {
-    # web views open the database themselves: step 4 (twilio.status -> service/deliveries.py,
-    # simulator.reset -> Conversations.forget), step 7 (create_app migrates via web/db.py)
-    ("outreach.channels.twilio", "outreach.storage"),
-    ("outreach.channels.simulator", "outreach.storage"),
+    # create_app opens the database itself: step 7 (through web/db.py)
     ("outreach.app", "outreach.storage"),
 }
 

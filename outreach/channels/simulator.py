@@ -12,7 +12,6 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from outreach.db import get_db
 from outreach.privacy import clean_text, keyed_id
 from outreach.service.conversations import Conversations
-from outreach.storage import Store, forget_erased, immediate
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
@@ -98,10 +97,8 @@ def reset() -> Response:
     _same_origin_json()
     token = _visitor()
     if token:
-        db = get_db()
-        with immediate(db):
-            Store(db).erase(_resident_id(token))
-        forget_erased(db)
+        conversations = Conversations(get_db(), current_app.extensions["outreach.content"])
+        conversations.forget(_resident_id(token))
     response = jsonify({"reset": True})
     response.set_cookie(
         COOKIE, secrets.token_hex(16), httponly=True, samesite="Strict", max_age=86400

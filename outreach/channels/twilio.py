@@ -25,16 +25,12 @@ from werkzeug.datastructures import MultiDict
 
 from outreach.db import get_db
 from outreach.privacy import channel_of, clean_text, keyed_id, pseudonymise, resident_address
-from outreach.service import utc_now
 from outreach.service.conversations import Conversations
-from outreach.storage import Store, immediate
+from outreach.service.deliveries import record_delivery
 from outreach.web.sessions import TWILIO_PREFIX
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__, url_prefix=TWILIO_PREFIX)
-
-#: Twilio's error for a recipient who opted out (replied STOP to the sender).
-OPTED_OUT_ERROR = 21610
 
 
 def twiml(bodies: Iterable[str] = (), status: int = 200) -> Response:
@@ -163,14 +159,14 @@ def status() -> Response:
         if code_text.isascii() and code_text.isdigit() and len(code_text) < 10
         else None
     )
-    now = utc_now()
     try:
-        db = get_db()
-        with immediate(db, queued=True):
-            store = Store(db)
-            store.record_status(keyed_id(key, message_sid, "message"), state[:20], error_code, now)
-            if error_code == OPTED_OUT_ERROR and number:
-                store.mark_opted_out(pseudonymise(key, number), now)
+        record_delivery(
+            get_db(),
+            keyed_id(key, message_sid, "message"),
+            state,
+            error_code,
+            pseudonymise(key, number) if number else None,
+        )
     except Exception as exc:
         logger.error("a status callback could not be stored: %s", type(exc).__name__)
     return twiml()

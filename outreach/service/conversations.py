@@ -96,6 +96,13 @@ class Conversations:
         # Twilio retried, or a double tap: the same answer again, and nothing changes.
         return Reply([_outgoing(body, rendering) for body in earlier], repeated=True)
 
+    def forget(self, resident_id: str) -> None:
+        """Erase everything about a resident at once (the simulator's "start again"), as
+        an erasure request does, freed pages scrubbed from the files."""
+        with immediate(self.db):
+            Store(self.db).erase(resident_id)
+        forget_erased(self.db)
+
     def _turn(self, engine: Engine, state: str | None, inbound: Inbound, rendering: str) -> _Turn:
         """What the engine makes of ``inbound`` from the stored session ``state``."""
         session = None if state is None else Session.from_dict(json.loads(state))
