@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .settings import SETTINGS, SettingError, database_path, load_settings
+from .settings import SETTINGS, SettingError, load_settings
 
 if TYPE_CHECKING:
     from .engine import FlowSet
@@ -437,7 +437,7 @@ def metrics(
     dimensions = [d.strip() for d in by.split(",") if d.strip()] + [ALL, ALL]
     # A period dimension gets coarser where the range would have too many of them.
     dimensions = [bounded(first, last, d)[2] if d in PERIODS else d for d in dimensions]  # type: ignore[index]
-    path = database_path(settings)
+    path = _database_path(settings)
     if not path.exists():
         raise click.ClickException(f"no database at {path}: run the service first")
     configured = int(settings["METRICS_K"])
@@ -550,7 +550,7 @@ def purge(today: datetime | None) -> None:
     from .storage import connect
 
     settings = _settings()
-    path = database_path(settings)
+    path = _database_path(settings)
     if not path.exists():
         raise click.ClickException(f"no database at {path}")
     day = today.date() if today else datetime.now(UTC).date()
@@ -568,11 +568,18 @@ def purge(today: datetime | None) -> None:
     )
 
 
+def _database_path(settings: dict[str, Any]) -> Path:
+    """The service's database (see :func:`outreach.storage.database_path`)."""
+    from .storage import database_path
+
+    return database_path(settings, settings["INSTANCE_DIR"])
+
+
 def _database() -> Any:
     from .storage import connect
 
     settings = _settings()
-    path = database_path(settings)
+    path = _database_path(settings)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     return connect(path, migrate=True)
 

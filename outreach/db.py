@@ -13,12 +13,13 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from . import settings
+from . import storage
 from .storage import connect
 
 
 def database_path(app: Flask) -> Path:
-    return settings.database_path(app.config)
+    """The app's database: :func:`outreach.storage.database_path` in its instance folder."""
+    return storage.database_path(app.config, app.instance_path)
 
 
 def get_db() -> Database:

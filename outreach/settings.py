@@ -17,8 +17,6 @@ ENV_PREFIX = "OUTREACH_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Settings that name folders, resolved against the current directory or the checkout.
 FOLDER_SETTINGS = ("FLOWS_DIR", "LOCALES_DIR", "INSTANCE_DIR")
-#: The database's file name in the instance folder, unless OUTREACH_DATABASE names one.
-DATABASE_NAME = "outreach.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -74,8 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DATABASE",
         "",
-        "Path of the SQLite database. Empty: outreach.sqlite3 in INSTANCE_DIR. The service "
-        "and every command use the same one.",
+        "Path of the SQLite database, relative to INSTANCE_DIR. Empty: outreach.sqlite3 in "
+        "INSTANCE_DIR. The service and every command use the same one.",
     ),
     Setting(
         "PROXY_HOPS",
@@ -251,10 +249,3 @@ def resolve_folder(value: str) -> Path:
     if (PROJECT_ROOT / path).exists():
         return PROJECT_ROOT / path
     return path
-
-
-def database_path(settings: Mapping[str, Any]) -> Path:
-    """The one database of a deployment: the service and every command open this one."""
-    if settings["DATABASE"]:
-        return Path(settings["DATABASE"])
-    return Path(settings["INSTANCE_DIR"]) / DATABASE_NAME

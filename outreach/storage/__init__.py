@@ -19,7 +19,9 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -27,7 +29,18 @@ from .connection import LOCK_WAIT_SECONDS, immediate, open_database
 from .migrations import MIGRATIONS
 from .residents import Store
 
-__all__ = ["Store", "connect", "forget_erased", "immediate"]
+__all__ = ["DATABASE_NAME", "Store", "connect", "database_path", "forget_erased", "immediate"]
+
+#: The database's file name in the instance folder, unless the DATABASE setting names one.
+DATABASE_NAME = "outreach.sqlite3"
+
+
+def database_path(settings: Mapping[str, Any], instance: str | Path) -> Path:
+    """The one database of a deployment, which the service and every command open:
+    ``settings["DATABASE"]`` if set, a relative path being relative to the ``instance``
+    folder (never to the directory a process happens to start in), else
+    :data:`DATABASE_NAME` in that folder."""
+    return Path(instance) / (settings["DATABASE"] or DATABASE_NAME)
 
 
 def connect(path: str | Path, *, migrate: bool = False) -> Database:
