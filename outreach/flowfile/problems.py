@@ -48,3 +48,11 @@ def sort_key(problem: Problem) -> tuple[str, int, int, int]:
         problem.place.col,
         0 if problem.severity is Severity.ERROR else 1,
     )
+
+
+def error(place: Place, message: str) -> Problem:
+    return Problem(place, Severity.ERROR, message)
+
+
+def warning(place: Place, message: str) -> Problem:
+    return Problem(place, Severity.WARNING, message)
