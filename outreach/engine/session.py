@@ -80,12 +80,19 @@ class Session:
 
     def copy(self) -> Self:
         """A session equal to this one that shares nothing mutable with it."""
-        _plan(self)  # every field's type is known
-        values = vars(self).copy()
-        # The engine copies a session every turn: only what can change in place.
-        for name, copy in _MUTABLE[type(self)]:
+        cls = type(self)
+        mutable = _MUTABLE.get(cls)
+        if mutable is None:
+            _plan(self)  # every field's type is known
+            mutable = _MUTABLE[cls]
+        # The engine copies a session every turn, so the copy is made as copy.copy does
+        # (the values as they are, no __init__), then what can change in place is copied.
+        new = object.__new__(cls)
+        values = new.__dict__
+        values.update(self.__dict__)
+        for name, copy in mutable:
             values[name] = copy(values[name])
-        return type(self)(**values)
+        return new
 
     def clear_conversation(self) -> None:
         """Forget the conversation under way (after the session timeout), not the resident:

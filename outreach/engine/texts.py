@@ -85,12 +85,18 @@ class Texts:
 
     def text(self, source: str, context: str, language: str, fields: Mapping[str, str]) -> Said:
         """``source`` in ``language``, with the resident's ``fields`` in its placeholders."""
+        return Said(*self._text(source, context, language, fields))
+
+    def _text(
+        self, source: str, context: str, language: str, fields: Mapping[str, str]
+    ) -> tuple[str, str]:
+        """:meth:`text` as a plain pair, for the lines of one message (a menu's options)."""
         translated = self.translate(source, context, language)
         if translated is source:
             language = self.source_language  # no translation: the source is sent
         if "{" in translated:  # most texts have no placeholder: skip the regex
             translated = PLACEHOLDER.sub(lambda m: fields.get(m.group(1), ""), translated)
-        return Said(translated, language)
+        return translated, language
 
     def system(self, name: str, language: str, fields: Mapping[str, str]) -> Said:
         """One of the deployment's own texts (``help``, ``not_understood``...)."""
@@ -117,10 +123,10 @@ class Texts:
         said_in = prompt.language
         for option in node.options:
             context = f"{flow_id}/{node.id}/option/{option.number}"
-            label = self.text(option.label, context, language, fields)
-            lines.append(f"{option.number}. {label.text}")
-            if label.language == self.source_language:
-                said_in = label.language  # as in language_of, without a Said per line
+            label, label_in = self._text(option.label, context, language, fields)
+            lines.append(f"{option.number}. {label}")
+            if label_in == self.source_language:
+                said_in = label_in  # as in language_of
         return Said("\n".join(lines), said_in)
 
     def retry(
