@@ -88,13 +88,13 @@ def fill(path: Path, now: datetime, count: int = INTERACTIONS) -> tuple[int, int
             fields = {"department": row[2]} if row[2] else {}
             residents.append((row[1], "es", json.dumps({"language": "es", "fields": fields}),
                               (now - timedelta(days=DAYS)).date().isoformat(),
-                              now.isoformat()))  # fmt: skip
+                              now.isoformat(), row[2]))  # fmt: skip
         else:
             events.append(row)
     db.conn.execute("BEGIN")
     db.conn.executemany(
-        "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at) "
-        "VALUES (?, ?, 0, ?, ?, ?)",
+        "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at,"
+        " department) VALUES (?, ?, 0, ?, ?, ?, ?)",
         residents,
     )
     db.conn.executemany(

@@ -14,6 +14,9 @@ from enum import Enum
 
 #: ``{department}`` in a text is replaced by the resident's saved field of that name.
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: The saved field that holds a resident's department, the one place that names it: the
+#: metrics break figures down by its value, which the service hands to the store.
+DEPARTMENT_FIELD = "department"
 
 
 def placeholders(text: str) -> list[str]:

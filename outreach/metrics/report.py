@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from outreach.engine.model import (
+    DEPARTMENT_FIELD,
     DirectoryNode,
     Flow,
     FlowSet,
@@ -343,7 +344,7 @@ def filter_values(content: FlowSet) -> dict[str, list[str]]:
         item.value
         for flow in content.flows.values()
         for node in flow.nodes.values()
-        if isinstance(node, QuestionNode) and node.save == "department" and node.check.list_id
+        if isinstance(node, QuestionNode) and node.save == DEPARTMENT_FIELD and node.check.list_id
         for item in content.lists[node.check.list_id].items
     )
     return {

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from outreach.engine import Event, Session
 from outreach.engine import events as ev
+from outreach.engine.model import DEPARTMENT_FIELD
 from outreach.storage.residents import EventRow, ProcessedRow, ResidentRow, TurnRows
 
 
@@ -29,7 +30,8 @@ def turn_rows(
                         channel, None, None, None, None)  # fmt: skip
     return TurnRows(
         ResidentRow(resident_id, session.language, int(session.opted_out),
-                    json.dumps(session.to_dict()), now.date().isoformat(), stamp),
+                    json.dumps(session.to_dict()), now.date().isoformat(), stamp,
+                    session.fields.get(DEPARTMENT_FIELD)),
         [received, *_event_rows(resident_id, events, channel, session.language, segments)],
         ProcessedRow(message_id, resident_id, stamp, json.dumps(reply)),
         now,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 #: Today's events (or any not yet rolled up), in the shape of ``daily_activity``. A node's
 #: message is logged on its node_visited row with its SMS segments (0 on WhatsApp), so a
-#: row with segments is a message sent. The department is the one the resident gave, if any.
+#: row with segments is a message sent. The department is the one the resident gave, if any
+#: (the service names the field: see ``residents.department``).
 ACTIVITY_OF_EVENTS = (
     "substr(e.at, 1, 10) AS day, e.resident, e.kind, e.flow, e.node, e.programme,"
     " e.language, e.channel,"
-    " coalesce(json_extract(r.session, '$.fields.department'), 'unknown') AS department,"
+    " coalesce(r.department, 'unknown') AS department,"
     " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
     " count(*) AS events, sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
     " coalesce(sum(e.segments), 0) AS segments "
@@ -26,7 +27,7 @@ ACTIVITY_OF_EVENTS = (
 RESIDENT_DAYS_OF_EVENTS = (
     "substr(e.at, 1, 10) AS day, e.resident, 'resident_day', NULL, NULL, NULL,"
     " e.language, e.channel,"
-    " coalesce(json_extract(r.session, '$.fields.department'), 'unknown') AS department,"
+    " coalesce(r.department, 'unknown') AS department,"
     " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
     " sum(e.kind = 'msg_received') AS events,"
     " sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"

@@ -1,4 +1,4 @@
-"""The schema's history: sqlite-utils migrations m001-m012, applied by ``connect(path,
+"""The schema's history: sqlite-utils migrations m001-m012 and m014, applied by ``connect(path,
 migrate=True)``.
 
 Each migration is history: it creates what it created the day it was written, so its SQL
@@ -195,4 +195,41 @@ def m012_login_throttle(db: Database) -> None:
     db.table("login_refusals").create(
         {"window_start": str, "name": str, "address": str, "count": int},
         pk=("window_start", "name", "address"),
+    )
+
+
+@MIGRATIONS()
+def m014_resident_department(db: Database) -> None:
+    """The department a resident gave, in a column of its own: the service names the
+    session field that holds it (engine.model.DEPARTMENT_FIELD) and writes its value, so
+    no living SQL reads a field out of the session's JSON. Existing rows take the value
+    of the field as it was named until now; the ``activity`` view reads the column."""
+    db.table("residents").add_column("department", str)
+    db.execute("UPDATE residents SET department = json_extract(session, '$.fields.department')")
+    db.execute("DROP VIEW activity")
+    db.execute(
+        "CREATE VIEW activity AS "
+        "SELECT day, resident, kind, flow, node, programme, language, channel, department,"
+        " first_seen_on, events, messages, segments FROM daily_activity "
+        # Events not yet rolled up, by node and as resident-days, as defined by this
+        # migration.
+        "UNION ALL SELECT "
+        "substr(e.at, 1, 10) AS day, e.resident, e.kind, e.flow, e.node, e.programme,"
+        " e.language, e.channel,"
+        " coalesce(r.department, 'unknown') AS department,"
+        " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
+        " count(*) AS events, sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
+        " coalesce(sum(e.segments), 0) AS segments "
+        "FROM events e LEFT JOIN residents r ON r.id = e.resident "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 "
+        "UNION ALL SELECT "
+        "substr(e.at, 1, 10) AS day, e.resident, 'resident_day', NULL, NULL, NULL,"
+        " e.language, e.channel,"
+        " coalesce(r.department, 'unknown') AS department,"
+        " coalesce(r.first_seen_on, substr(e.at, 1, 10)) AS first_seen_on,"
+        " sum(e.kind = 'msg_received') AS events,"
+        " sum(e.kind = 'msg_created' OR e.segments IS NOT NULL) AS messages,"
+        " coalesce(sum(e.segments), 0) AS segments "
+        "FROM events e LEFT JOIN residents r ON r.id = e.resident "
+        "GROUP BY 1, 2, 7, 8, 9, 10"
     )

@@ -184,21 +184,22 @@ _TURN_STATE = (
 # The first day a resident was seen is kept (a purge clears it from a bare STOP row:
 # writing again, they start afresh); everything else is the latest.
 _UPSERT_RESIDENT = (
-    "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET language = excluded.language, "
-    "opted_out = excluded.opted_out, session = excluded.session, "
-    "first_seen_on = coalesce(residents.first_seen_on, excluded.first_seen_on), "
-    "updated_at = excluded.updated_at"
+    "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at,"
+    " department) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+    " language = excluded.language, opted_out = excluded.opted_out, session = excluded.session,"
+    " first_seen_on = coalesce(residents.first_seen_on, excluded.first_seen_on),"
+    " updated_at = excluded.updated_at, department = excluded.department"
 )
 #: A resident's first row, unless one was written meanwhile.
 _INSERT_RESIDENT_IF_NEW = (
-    "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+    "INSERT INTO residents (id, language, opted_out, session, first_seen_on, updated_at,"
+    " department) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
 )
 #: The resident's row, only if it still holds the session the turn was worked out from.
 _UPDATE_RESIDENT_IF_UNCHANGED = (
     "UPDATE residents SET language = ?, opted_out = ?, session = ?, "
-    "first_seen_on = coalesce(first_seen_on, ?), updated_at = ? WHERE id = ? AND session = ?"
+    "first_seen_on = coalesce(first_seen_on, ?), updated_at = ?, department = ? "
+    "WHERE id = ? AND session = ?"
 )
 
 
@@ -212,6 +213,9 @@ class ResidentRow(NamedTuple):
     session: str
     first_seen_on: str
     updated_at: str
+    #: The value of the session's department field (the service names the field), for
+    #: the metrics: the store reads no field out of the session.
+    department: str | None
 
 
 class EventRow(NamedTuple):
@@ -278,7 +282,8 @@ def forget_silent_residents(db: Database, cutoff: str) -> int:
     for resident, language in stopped:
         bare = Session(language=language, language_chosen=True, opted_out=True)
         db.execute(
-            "UPDATE residents SET session = ?, first_seen_on = NULL WHERE id = ?",
+            "UPDATE residents SET session = ?, first_seen_on = NULL, department = NULL"
+            " WHERE id = ?",
             [json.dumps(bare.to_dict()), resident],
         )
     return forgotten + len(stopped)

@@ -41,6 +41,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m010_unindexed_log",
         "m011_staff_sessions",
         "m012_login_throttle",
+        "m014_resident_department",
     ]
     assert set(db.table_names()) >= {
         "residents",
