@@ -151,8 +151,17 @@ class Turn(Walk):
                 session.language,
             )
         )  # fmt: skip
+        if frame is not None and frame.flow == danger.flow and self.at_menu(frame):
+            # Already at the danger flow's menu, which the danger text sends them to:
+            # that text would only say "write EMERGENCIA" again. Show the menu again
+            # (it begins with the number to call) so a number chooses what to do.
+            self.prompt_again()
+            return True
         self.say(self.text(danger.text, "system/danger"), None, None)
         return True
+
+    def at_menu(self, frame: Frame) -> bool:
+        return isinstance(self.flow(frame.flow).nodes.get(frame.node or ""), MenuNode)
 
     def understood_in_danger_flow(self, text: str) -> bool:
         """True at a menu of the danger flow (or a flow it runs) that understands

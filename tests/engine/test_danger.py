@@ -106,7 +106,15 @@ def test_in_the_emergency_flow_the_menu_understands_the_words_first(resident: Re
     assert "no deposite dinero" in reply
     assert "danger_recognised" not in resident.kinds()
     resident.says("emergencia")
-    # Words the emergencies menu does not understand still get the emergency message.
+    # Words the emergencies menu does not understand are still a danger (counted), but
+    # the emergency message would only say "escriba EMERGENCIA", the menu they are at:
+    # the menu comes again, with the number to call first and the choices.
+    reply = resident.says("me quieren matar")
+    assert "danger_recognised" in resident.kinds()
+    assert reply.startswith("Si corre peligro, llame al 110. ¿Qué pasa?"), reply
+    assert "escriba EMERGENCIA" not in reply and "No entendí" not in reply
+    assert "no deposite dinero" in resident.says("1")  # a number chooses, as before
+    # Elsewhere in the emergency content (its usefulness question), the message as always.
     assert resident.says("me quieren matar").startswith(EMERGENCY)
 
 
