@@ -43,9 +43,6 @@ from .yamlvalues import Fields
 class FlowReader(ContentReader):
     """Reads a file that starts with ``flow:``."""
 
-    #: The node being read: node references written in it start from it.
-    current_node: str | None = None
-
     def read_flow(self, root: yaml.MappingNode) -> Flow | None:
         f = self.fields(root, spec.FLOW, "the flow")
         if f is None:
@@ -82,7 +79,6 @@ class FlowReader(ContentReader):
                         continue
                     seen[node_id] = self.place(key_node)
                     self.index.node_places[NodeRef(flow_id, node_id)] = self.place(key_node)
-                    self.current_node = node_id
                     node = self.read_node(flow_id, node_id, value_node)
                     if node is not None:
                         nodes[node_id] = node
@@ -117,22 +113,25 @@ class FlowReader(ContentReader):
         text = self.text(f.get("text"), "text") if "text" in spec.NODE[node_type] else None
         if text is not None:
             self.note_text(flow_id, node_id, text, f.get("text"))
-        next_id = self.node_ref(flow_id, f.get("next"), "next")
-        if node_type == "message":
-            return MessageNode(node_id, text, next_id, provenance) if text else None
-        if node_type == "end":
-            return EndNode(node_id, text, provenance)
-        if node_type == "flow":
-            target = self.flow_ref(f.get("flow"))
-            return FlowNode(node_id, target, next_id, provenance) if target else None
-        if node_type == "menu":
-            options = self.read_options(flow_id, node_id, f.get("options"))
-            return MenuNode(node_id, text, options, provenance) if text and options else None
-        if node_type == "question":
-            return self.read_question(flow_id, node_id, f, text, next_id, provenance)
-        if node_type == "directory":
-            return self.read_directory_node(flow_id, node_id, f, text, next_id, provenance)
-        return self.read_branch(flow_id, node_id, f, provenance)
+        next_id = self.node_ref(flow_id, node_id, f.get("next"), "next")
+        match node_type:
+            case "message":
+                return MessageNode(node_id, text, next_id, provenance) if text else None
+            case "end":
+                return EndNode(node_id, text, provenance)
+            case "flow":
+                target = self.flow_ref(f.get("flow"))
+                return FlowNode(node_id, target, next_id, provenance) if target else None
+            case "menu":
+                options = self.read_options(flow_id, node_id, f.get("options"))
+                return MenuNode(node_id, text, options, provenance) if text and options else None
+            case "question":
+                return self.read_question(flow_id, node_id, f, text, next_id, provenance)
+            case "directory":
+                return self.read_directory_node(flow_id, node_id, f, text, next_id, provenance)
+            case _:
+                assert node_type == "branch", node_type  # spec.NODE has no other kind
+                return self.read_branch(flow_id, node_id, f, provenance)
 
     def read_question(
         self,
@@ -228,9 +227,9 @@ class FlowReader(ContentReader):
             numbers[number_text] = f.place("number") if f.get("number") else f.place()
             keywords = self.words(f.get("keywords"), "keywords")
             words += [MenuWord(w, number_text, p) for w, p in self.word_places(f.get("keywords"))]
-            go = self.node_ref(flow_id, f.get("go"), "go")
+            go = self.node_ref(flow_id, node_id, f.get("go"), "go")
             target_flow = self.flow_ref(f.get("flow"))
-            after = self.node_ref(flow_id, f.get("next"), "next")
+            after = self.node_ref(flow_id, node_id, f.get("next"), "next")
             if (f.get("go") is None) == (f.get("flow") is None):
                 self.error(
                     f.place(), "an option needs exactly one of go: (a node) or flow: (another flow)"
@@ -263,11 +262,11 @@ class FlowReader(ContentReader):
                     BranchValue(field_name, word, place)
                     for word, place in self.word_places(case.get("value"))
                 ]
-            go = self.node_ref(flow_id, case.get("go"), "go")
+            go = self.node_ref(flow_id, node_id, case.get("go"), "go")
             if values and go:
                 cases.append(Case(values, go))
-        otherwise = self.node_ref(flow_id, f.get("otherwise"), "otherwise")
-        unset = self.node_ref(flow_id, f.get("unset"), "unset")
+        otherwise = self.node_ref(flow_id, node_id, f.get("otherwise"), "otherwise")
+        unset = self.node_ref(flow_id, node_id, f.get("unset"), "unset")
         if f.get("cases") is None and f.get("unset") is None:
             self.error(f.place(), "a branch needs cases:, unset: or both")
             return None
@@ -279,12 +278,12 @@ class FlowReader(ContentReader):
             )
         return BranchNode(node_id, field_name, tuple(cases), otherwise, unset, provenance)
 
-    def node_ref(self, flow_id: str, node: yaml.Node | None, what: str) -> str | None:
+    def node_ref(self, flow_id: str, node_id: str, node: yaml.Node | None, what: str) -> str | None:
+        """The node ``node`` names, a reference written in node ``node_id`` (an edge of the
+        flow, for the reachability and field checks)."""
         target = self.ident(node, what)
         if target is not None and node is not None:
-            self.index.refs.append(
-                Ref("node", flow_id, target, self.place(node), self.current_node)
-            )
+            self.index.refs.append(Ref("node", flow_id, target, self.place(node), node_id))
         return target
 
     def note_text(self, flow_id: str, node_id: str, text: str, node: yaml.Node | None) -> None:
