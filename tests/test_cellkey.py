@@ -18,7 +18,7 @@ from conversation_helpers import talk
 from flask import Flask
 
 from outreach import create_app
-from outreach.metrics import report
+from outreach.metrics import sections
 from outreach.metrics.cellkey import (
     LARGEST_NOISE,
     USUAL_NOISE,
@@ -105,12 +105,12 @@ def test_attack_total_minus_the_shown_departments(app: Flask) -> None:
     attack's error is the sum of three independent noises."""
     _department_population(app)
     db = connect(app.config["DATABASE"])
-    split = report.overview(db, Query(*RANGE, split="department"), "day", 10, KEYS)[0]
+    split = sections.overview(db, Query(*RANGE, split="department"), "day", 10, KEYS)[0]
     assert split.reached is not None
     shown = 0
     for department in ("Alta Verapaz", "Huehuetenango"):
         query = Query(*RANGE, filters=(("department", department),))
-        figure = report.overview(db, query, "day", 10, KEYS)[0].reached
+        figure = sections.overview(db, query, "day", 10, KEYS)[0].reached
         assert figure is not None
         shown += figure
     estimate = split.reached - shown
@@ -127,10 +127,10 @@ def test_attack_repeating_a_query_to_average_the_noise(app: Flask) -> None:
     _department_population(app)
     db = connect(app.config["DATABASE"])
     query = Query(*RANGE, filters=(("department", "Alta Verapaz"),))
-    answers = {report.overview(db, query, "day", 10, KEYS)[0].reached for _ in range(50)}
+    answers = {sections.overview(db, query, "day", 10, KEYS)[0].reached for _ in range(50)}
     assert len(answers) == 1
     fresh = CellKeys(TEST_CONFIG["PSEUDONYM_KEY"].encode())  # a restarted worker
-    assert report.overview(db, query, "day", 10, fresh)[0].reached in answers
+    assert sections.overview(db, query, "day", 10, fresh)[0].reached in answers
 
 
 def test_how_often_differencing_two_cells_hits_the_hidden_count_exactly() -> None:
@@ -169,7 +169,7 @@ def test_attack_two_overlapping_date_ranges(app: Flask) -> None:
     figures = []
     for since in (date(2026, 11, 1), date(2026, 11, 2)):
         first, last = whole_periods(since, date(2026, 11, 22), "day")
-        figures.append(report.overview(db, Query(first, last), "day", 10, KEYS)[0].reached)
+        figures.append(sections.overview(db, Query(first, last), "day", 10, KEYS)[0].reached)
     assert figures[0] == figures[1]
     assert figures[0] is not None and figures[0] - figures[1] == 0
 

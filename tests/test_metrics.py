@@ -222,8 +222,8 @@ def test_purge_forgets_residents_silent_for_the_whole_window_but_not_a_stop(app:
 
 def test_one_scan_gives_every_table_of_a_page_as_separate_scans_would(app: Flask) -> None:
     from outreach.metrics.queries import Measure, Request, count_each, count_many
-    from outreach.metrics.report import MESSAGES_IN, MESSAGES_OUT, REACHED, SEGMENTS
     from outreach.metrics.rollup import close_days
+    from outreach.metrics.sections import MESSAGES_IN, MESSAGES_OUT, REACHED, SEGMENTS
 
     earlier = DAY - timedelta(days=3)
     talk(app, {f"a{n}": ["hola", "3", "Huehuetenango", "1"] for n in range(14)}, at=earlier)

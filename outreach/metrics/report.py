@@ -1,4 +1,5 @@
-"""The dashboard's pages as data: each a list of suppressed tables, split the same way.
+"""The dashboard's pages as data: each a list of suppressed tables (:mod:`.sections`),
+split the same way.
 
 One place decides what a page publishes, so that the page, its CSV and its JSON export
 show the same figures. The reach figures of the overview share one total: it is hidden in
@@ -16,16 +17,23 @@ from sqlite_utils import Database
 
 from outreach.engine.model import (
     DEPARTMENT_FIELD,
-    DirectoryNode,
-    Flow,
     FlowSet,
-    MenuNode,
-    MessageNode,
     QuestionNode,
 )
 
 from .cellkey import USUAL_NOISE, CellKeys
-from .queries import ALL, Measure, Query, Request, count, count_many
+from .queries import ALL, Query
+from .sections import (
+    Headline,
+    Section,
+    flows,
+    node_order,
+    not_understood_rates,
+    overview,
+    quality,
+    topic_nodes,
+    topics,
+)
 from .suppression import Published, suppress_series
 
 #: Translatable titles are marked with this no-op, so Babel's extractor finds them; the
@@ -42,194 +50,6 @@ PERTURBED = _(
     "singled out by comparing figures. Read them as approximate; totals need not add up "
     "exactly."
 )
-
-
-@dataclass(frozen=True)
-class Section:
-    """One published table. ``unit`` says what its numbers count."""
-
-    id: str
-    title: str
-    unit: str
-    table: Published
-    note: str = ""
-    #: Row labels in display order (e.g. a flow's nodes in the order the flow has them).
-    order: Sequence[str] = field(default=())
-
-    @property
-    def rows(self) -> list[str]:
-        if not self.order:
-            return self.table.rows
-        rank = {name: n for n, name in enumerate(self.order)}
-        return sorted(self.table.rows, key=lambda r: (rank.get(r, len(rank)), r))
-
-
-@dataclass(frozen=True)
-class Headline:
-    """Figures of the overview that are not tables."""
-
-    reached: int | None
-    new: int | None
-    returning: int | None
-    messages_in: int | None
-    messages_out: int | None
-    segments: int | None
-    opt_outs: int | None
-    erasures: int | None
-
-
-def overview(
-    db: Database, query: Query, period: str, k: int, noise: CellKeys | None = None
-) -> tuple[Headline, list[Section]]:
-    """Reach (new and returning), reach over time, messages, SMS segments, opt-outs.
-    ``noise``: the deployment's cell keys, for every published figure (see
-    :mod:`.cellkey`); without them the counts are exact, for tests of the counting."""
-    since = query.since.isoformat()
-    who = Measure(("resident_day",), rows_sql=_new_or_returning(since))
-    whole = Query(query.since, query.until, ALL, query.filters)
-    # Every table of resident-day rows from one scan of them.
-    tables = count_many(db, [
-        # Who is new or returning, by the page's split: its total is the headline.
-        Request(query, (who,), k=k, noise=noise),
-        Request(whole, (REACHED,), period, k, noise=noise),
-        # In and out count the same rows (segments count SMS residents only).
-        Request(query, (MESSAGES_IN, MESSAGES_OUT), k=k, noise=noise),
-        Request(query, (SEGMENTS,), k=k, noise=noise),
-    ])  # fmt: skip
-    [reach], [over_time], [messages_in, messages_out], [segments] = tables
-    if (reach.total is None) != (over_time.total is None):
-        # The same number in two tables: hidden in both, or neither would protect it.
-        [reach], [over_time] = count_many(db, [
-            Request(query, (who,), k=k, hide_total=True, noise=noise),
-            Request(whole, (REACHED,), period, k, hide_total=True, noise=noise),
-        ])  # fmt: skip
-    opt_outs = count(db, query, Measure(("opt_out_requested",)), k=k, noise=noise)
-    danger = count(db, query, Measure(("danger_recognised",), value="events"), k=k, noise=noise)
-    headline = Headline(
-        reach.total,
-        # A row that is missing counted no one: zero, not hidden.
-        reach.row_totals.get("new", 0),
-        reach.row_totals.get("returning", 0),
-        messages_in.total,
-        messages_out.total,
-        segments.total,
-        opt_outs.total,
-        erasures(db, query, k, noise),
-    )
-    sections = [
-        Section("reach", _("Residents reached, new and returning"), _("residents"), reach,
-                _("New: first wrote in this range. Returning: wrote before it too.")),
-        Section("reach_over_time", _("Residents reached over time"), _("residents"),
-                over_time),
-        Section("messages_in", _("Messages received"), _("messages"), messages_in),
-        Section("messages_out", _("Messages sent"), _("messages"), messages_out,
-                _("Several short replies may travel in one SMS.")),
-        Section("segments", _("SMS segments sent"), _("segments"), segments,
-                _("What an SMS costs is paid per segment. WhatsApp has no segments.")),
-        Section("opt_outs", _("Residents who opted out (STOP)"), _("residents"), opt_outs),
-        Section("danger", _("Messages naming a danger, answered with the emergency message"),
-                _("messages"), danger,
-                _("A danger word of deployment.yaml was found; the words are not kept.")),
-    ]  # fmt: skip
-    return headline, sections
-
-
-def flows(
-    db: Database,
-    query: Query,
-    flow: str,
-    order: Sequence[str],
-    k: int,
-    noise: CellKeys | None = None,
-) -> list[Section]:
-    """Conversations started and completed per flow, and one flow's funnel."""
-    funnel = Measure(("node_visited",), where="flow = ?", params=(flow,))
-    return [
-        Section("started", _("Conversations started, by flow"), _("conversations"),
-                count(db, query, Measure(("flow_started",), value="events"), "flow", k,
-                      totals=False, noise=noise)),
-        Section("completed", _("Conversations completed, by flow"), _("conversations"),
-                count(db, query, Measure(("flow_completed",), value="events"), "flow", k,
-                      totals=False, noise=noise)),
-        Section("funnel", _("How far residents get in a flow (the funnel)"), _("residents"),
-                count(db, query, funnel, "node", k, totals=False, noise=noise),
-                _("Residents who reached each step, in the flow's order: where the numbers "
-                  "drop, people stop."), order=order),
-    ]  # fmt: skip
-
-
-def topics(
-    db: Database, query: Query, topic_nodes: Sequence[str], k: int, noise: CellKeys | None = None
-) -> list[Section]:
-    """Which information residents read, and the programmes they were referred to."""
-    marks = ", ".join("?" for _ in topic_nodes) or "NULL"
-    viewed = Measure(
-        ("node_visited",), where=f"flow || '/' || node IN ({marks})", params=tuple(topic_nodes)
-    )
-    return [
-        Section("topics", _("Topics viewed"), _("residents"),
-                count(db, query, viewed, "node", k, totals=False, noise=noise)),
-        Section("referrals", _("Referrals, by programme"), _("referrals"),
-                count(db, query, Measure(("referral_given",), value="events"), "programme", k,
-                      totals=False, noise=noise)),
-    ]  # fmt: skip
-
-
-def quality(db: Database, query: Query, k: int, noise: CellKeys | None = None) -> list[Section]:
-    """Where residents were not understood: a keyword or a translation to improve."""
-    not_understood = Measure(("input_not_understood",), value="events")
-    return [
-        Section("not_understood_language", _("Messages not understood, by language"),
-                _("messages"), count(db, query, not_understood, "language", k, noise=noise)),
-        Section("not_understood_node", _("Messages not understood, by step"), _("messages"),
-                count(db, query, not_understood, "node", k, totals=False, noise=noise),
-                _("The steps where a keyword list or a translation needs work.")),
-    ]  # fmt: skip
-
-
-def not_understood_rates(
-    db: Database, query: Query, k: int, by: str = "language", noise: CellKeys | None = None
-) -> dict[str, float | None]:
-    """Messages not understood as a percentage: per language, of the messages received;
-    per node (``by="node"``), of the visits to that step. Hidden where either count is."""
-    whole_query = Query(query.since, query.until, ALL, query.filters)
-    overlapping = by == "node"  # one resident, several steps: rows only, as on the page
-    # The very table the page shows (same split), so a rate never reveals what it hides.
-    lost = count(db, query, Measure(("input_not_understood",), value="events"), by, k,
-                 totals=not overlapping, noise=noise)  # fmt: skip
-    if overlapping:
-        whole = count(db, whole_query, Measure(("node_visited",), value="events"), by, k,
-                      totals=False, noise=noise)  # fmt: skip
-    else:
-        whole = count(db, whole_query, MESSAGES_IN, by, k, noise=noise)
-    rates: dict[str, float | None] = {}
-    for name in lost.rows:
-        part, base = lost.row_totals[name], whole.row_totals.get(name)
-        rates[name] = None if part is None or not base else round(100 * part / base, 1)
-    return dict(sorted(rates.items(), key=lambda item: -(item[1] or 0)))
-
-
-def erasures(db: Database, query: Query, k: int, noise: CellKeys | None = None) -> int | None:
-    """Residents who deleted their data (anonymous counts: nothing else is left of them).
-    Filters on language and channel apply; the department went with the data. Perturbed
-    by keys of the counted buckets (day, language, channel), as a cell of residents is."""
-    where = ["metric = 'erasure'", "day >= ?", "day <= ?"]
-    params = [query.since.isoformat(), query.until.isoformat()]
-    for name, wanted in query.filters:
-        if name == "department":
-            return None
-        where.append(f"{name} = ?")
-        params.append(wanted)
-    buckets = [
-        (f"{day}:{language}:{channel}", int(n))
-        for day, language, channel, n in db.execute(
-            "SELECT day, language, channel, count FROM anonymous_counts"
-            f" WHERE {' AND '.join(where)}",
-            params,
-        )
-    ]
-    erased = sum(n for _, n in buckets) if noise is None else noise.anonymous_count(buckets)
-    return None if 0 < erased < k else erased
 
 
 def earlier_trend(db: Database, query: Query) -> list[tuple[str, int | None]]:
@@ -354,46 +174,6 @@ def filter_values(content: FlowSet) -> dict[str, list[str]]:
     }
 
 
-def topic_nodes(flows: Iterable[Flow]) -> list[str]:
-    """The information residents read, as flow/node: the messages and programme listings
-    of the flows a menu offers (risks, pathways, programmes...). Not the welcome, which
-    every resident gets, nor the closing question's answers."""
-    flows = list(flows)
-    offered = {
-        option.flow
-        for flow in flows
-        for node in flow.nodes.values()
-        if isinstance(node, MenuNode)
-        for option in node.options
-        if option.flow
-    }
-    return [
-        f"{flow.id}/{node.id}"
-        for flow in flows
-        if flow.id in offered
-        for node in flow.nodes.values()
-        if isinstance(node, MessageNode | DirectoryNode)
-    ]
-
-
-def node_order(flow: Flow) -> list[str]:
-    """A flow's nodes as flow/node, in the order the file has them: the funnel's order."""
-    return [f"{flow.id}/{node}" for node in flow.nodes]
-
-
-def _new_or_returning(since: str) -> str:
-    # An ISO date compared as text: safe to inline, and it keeps the query one statement.
-    date.fromisoformat(since)
-    return f"CASE WHEN first_seen_on >= '{since}' THEN 'new' ELSE 'returning' END"
-
-
-#: One row per resident and day carries their messages in and out and SMS segments.
-MESSAGES_IN = Measure(("resident_day",), value="events")
-MESSAGES_OUT = Measure(("resident_day",), value="messages")
-SEGMENTS = Measure(("resident_day",), value="segments", where="channel = 'sms'")
-REACHED = Measure(("resident_day",))
-
-
 def series(
     table: Published, since: date | None = None, until: date | None = None, period: str = "day"
 ) -> list[tuple[str, int | None]]:
@@ -481,8 +261,19 @@ def _export_row(section: Section, row: str, column: str, value: int | None) -> d
             "value": "" if value is None else value, "suppressed": value is None}  # fmt: skip
 
 
-__all__ = ["Headline", "Page", "Section", "UnknownFlow", "UnknownPage", "auto_period",
-           "earlier_trend", "erasures", "filter_values", "flows", "headline_rows", "node_order",
-           "not_understood_rates", "overview", "page_figures", "page_sections", "quality",
-           "rate_rows", "rows_of", "series",
-           "suppress_series", "topic_nodes", "topics", "with_note"]  # fmt: skip
+__all__ = [
+    "Page",
+    "UnknownFlow",
+    "UnknownPage",
+    "auto_period",
+    "earlier_trend",
+    "filter_values",
+    "headline_rows",
+    "page_figures",
+    "page_sections",
+    "rate_rows",
+    "rows_of",
+    "series",
+    "suppress_series",
+    "with_note",
+]  # fmt: skip

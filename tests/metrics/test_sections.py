@@ -14,6 +14,7 @@ from flask import Flask
 
 from outreach import create_app
 from outreach.metrics import report
+from outreach.metrics import sections as tables
 from outreach.metrics.queries import DIMENSIONS, Query, count, count_each, reached
 from outreach.metrics.rollup import close_days
 from outreach.storage import connect
@@ -31,12 +32,12 @@ def test_closing_a_day_keeps_every_figure_and_drops_the_time_of_day(app: Flask) 
                for n in range(15)})  # fmt: skip
     db = connect(app.config["DATABASE"])
     query = Query(*RANGE, split="language")
-    before = [report.overview(db, query, "day", 10), report.flows(db, query, "main", [], 10)]
+    before = [tables.overview(db, query, "day", 10), tables.flows(db, query, "main", [], 10)]
     events = db.execute("select count(*) from events").fetchone()[0]
     closed = close_days(db, date(2026, 11, 21))
     assert closed.events == events and 0 < closed.rows < events
     assert db.execute("select count(*) from events").fetchone()[0] == 0
-    after = [report.overview(db, query, "day", 10), report.flows(db, query, "main", [], 10)]
+    after = [tables.overview(db, query, "day", 10), tables.flows(db, query, "main", [], 10)]
     assert after == before
     columns = [row[1] for row in db.execute("pragma table_info(daily_activity)")]
     assert "at" not in columns  # a day, never a time
@@ -50,12 +51,12 @@ def test_the_overview_counts_what_the_conversations_did(app: Flask) -> None:
     talk(app, {"r0": ["hola"], "r1": ["hola"], **{f"s{n}": ["hola"] for n in range(10)}},
          at=DAY + timedelta(days=7))  # fmt: skip
     db = connect(app.config["DATABASE"])
-    headline, sections = report.overview(db, Query(*RANGE), "day", 10)
+    headline, sections = tables.overview(db, Query(*RANGE), "day", 10)
     assert headline.reached == 22
     assert (headline.new, headline.returning) == (22, 0)
     assert headline.messages_in == 36 + 12
     later = Query(date(2026, 11, 25), date(2026, 11, 30))
-    headline_later, _ = report.overview(db, later, "day", 10)
+    headline_later, _ = tables.overview(db, later, "day", 10)
     assert headline_later.reached == 12
     # 10 new, 2 returning: the 2 are hidden, and so the 10, which would give them away.
     assert (headline_later.new, headline_later.returning) == (None, None)
@@ -75,7 +76,7 @@ def test_the_overview_counts_what_the_conversations_did(app: Flask) -> None:
 def test_messages_out_are_counted_on_whatsapp_too(app: Flask) -> None:
     talk(app, {f"w{n}": ["hola", "1"] for n in range(10)}, channel="whatsapp")
     db = connect(app.config["DATABASE"])
-    headline, _ = report.overview(db, Query(*RANGE), "day", 10)
+    headline, _ = tables.overview(db, Query(*RANGE), "day", 10)
     assert headline.messages_in == 20
     assert headline.messages_out is not None and headline.messages_out >= 20
     assert headline.segments == 0  # no SMS sent
@@ -100,10 +101,10 @@ def test_funnel_follows_the_flow_and_referrals_name_the_programme(app: Flask) ->
     db = connect(app.config["DATABASE"])
     content = app.extensions["outreach.content"]
     flow = content.flows.flows["programmes"]
-    funnel = report.flows(db, Query(*RANGE), "programmes", report.node_order(flow), 10)[2]
+    funnel = tables.flows(db, Query(*RANGE), "programmes", tables.node_order(flow), 10)[2]
     assert funnel.rows[0] == f"programmes/{flow.start}"
     assert all(v in (None, 0) or v >= 10 for v in funnel.table.row_totals.values())
-    topics = report.topics(db, Query(*RANGE), report.topic_nodes(content.flows.flows.values()), 10)
+    topics = tables.topics(db, Query(*RANGE), tables.topic_nodes(content.flows.flows.values()), 10)
     referrals = topics[1].table
     assert referrals.rows and all(r != "-" for r in referrals.rows)
 
@@ -121,15 +122,15 @@ def test_no_page_publishes_a_small_count_or_one_figure_two_ways(app: Flask, seed
     content = app.extensions["outreach.content"]
     for split in ("all", "language", "channel", "day"):
         query = Query(*RANGE, split=split)
-        headline, overview = report.overview(db, query, "day", 10)
+        headline, overview = tables.overview(db, query, "day", 10)
         reach, over_time = overview[0].table, overview[1].table
         assert (reach.total is None) == (over_time.total is None)
         assert headline.reached == reach.total
         pages = [
             *overview,
-            *report.flows(db, query, "main", [], 10),
-            *report.topics(db, query, report.topic_nodes(content.flows.flows.values()), 10),
-            *report.quality(db, query, 10),
+            *tables.flows(db, query, "main", [], 10),
+            *tables.topics(db, query, tables.topic_nodes(content.flows.flows.values()), 10),
+            *tables.quality(db, query, 10),
         ]
         for section in pages:
             if section.unit != "residents":
@@ -156,17 +157,17 @@ def test_not_understood_rates_point_at_the_step_and_the_language(app: Flask) -> 
     # 12 residents at the main menu: 6 answer nonsense once, then choose.
     talk(app, {f"r{n}": ["hola", "xyz", "1"] if n % 2 else ["hola", "1"] for n in range(12)})
     db = connect(app.config["DATABASE"])
-    by_language = report.not_understood_rates(db, Query(*RANGE), 5)
+    by_language = tables.not_understood_rates(db, Query(*RANGE), 5)
     received = 6 * 3 + 6 * 2
     assert by_language == {"es": round(100 * 6 / received, 1)}
-    by_node = report.not_understood_rates(db, Query(*RANGE), 5, "node")
+    by_node = tables.not_understood_rates(db, Query(*RANGE), 5, "node")
     visits = db.execute(
         "select sum(events) from activity where kind = 'node_visited' and node = 'menu' "
         "and flow = 'main'"
     ).fetchone()[0]
     assert by_node == {"main/menu": round(100 * 6 / visits, 1)}
     # Fewer than k residents behind the count: hidden.
-    assert report.not_understood_rates(db, Query(*RANGE), 10) == {"es": None}
+    assert tables.not_understood_rates(db, Query(*RANGE), 10) == {"es": None}
 
 
 def test_a_time_series_has_every_period_of_the_range() -> None:
@@ -191,8 +192,8 @@ def test_a_step_in_the_funnel_and_among_the_topics_shows_the_same_figures(app: F
     content = app.extensions["outreach.content"]
     query = Query(*RANGE, split="channel")
     risks = content.flows.flows["risks"]
-    funnel = report.flows(db, query, "risks", report.node_order(risks), 10)[2].table
-    topics = report.topics(db, query, report.topic_nodes(content.flows.flows.values()), 10)[0]
+    funnel = tables.flows(db, query, "risks", tables.node_order(risks), 10)[2].table
+    topics = tables.topics(db, query, tables.topic_nodes(content.flows.flows.values()), 10)[0]
     shared = set(funnel.rows) & set(topics.table.rows)
     assert shared
     for row in shared:
@@ -205,14 +206,14 @@ def test_measures_counted_in_one_scan_match_each_counted_alone(app: Flask) -> No
     talk(app, {f"r{n}": ["hola", "1", "2"][: 1 + n % 3] for n in range(30)})
     talk(app, {f"w{n}": ["hola", "3"] for n in range(14)}, channel="whatsapp")
     db = connect(app.config["DATABASE"])
-    measures = [report.MESSAGES_IN, report.MESSAGES_OUT]
+    measures = [tables.MESSAGES_IN, tables.MESSAGES_OUT]
     for split in ("all", "channel", "language"):
         query = Query(*RANGE, split=split)
         together = count_each(db, query, measures, "day", 10)
         assert together == [count(db, query, m, "day", 10) for m in measures]
     assert together[0] != together[1]  # in and out really are different figures
     with pytest.raises(ValueError, match="same rows"):
-        count_each(db, Query(*RANGE), [report.MESSAGES_IN, report.SEGMENTS])
+        count_each(db, Query(*RANGE), [tables.MESSAGES_IN, tables.SEGMENTS])
 
 
 def test_every_day_of_a_week_is_named_by_its_monday(tmp_path: Path) -> None:
@@ -229,7 +230,7 @@ def test_topics_are_every_message_and_listing_of_the_flows_a_menu_offers() -> No
 
     from outreach.service.content import load_flows
 
-    topics = report.topic_nodes(load_flows(FLOWS).flows.values())
+    topics = tables.topic_nodes(load_flows(FLOWS).flows.values())
     assert {"emergencies/numbers", "returnees/reception", "risks/consular_scams",
             "pathways/closed", "programmes/jobs"} <= set(topics)  # fmt: skip
     assert not [t for t in topics if t.split("/")[0] in ("welcome", "feedback", "main")]
@@ -240,7 +241,7 @@ def test_the_overview_counts_messages_that_named_a_danger(app: Flask) -> None:
     talk(app, {f"r{n}": ["hola", "me quieren secuestrar", "1"] for n in range(11)}
          | {"r11": ["auxilio", "hola", "mi hija no aparece"]})  # fmt: skip
     db = connect(app.config["DATABASE"])
-    _, sections = report.overview(db, Query(*RANGE), "day", 10)
+    _, sections = tables.overview(db, Query(*RANGE), "day", 10)
     danger = next(s for s in sections if s.id == "danger")
     assert danger.unit == "messages" and danger.table.total == 13
     # The words themselves are nowhere in the log.
