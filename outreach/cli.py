@@ -115,7 +115,7 @@ def init(folder: Path) -> None:
 
         outreach init /srv/outreach/content
     """
-    from .deployment_folder import FolderNotEmpty, create
+    from .authoring.deployment_folder import FolderNotEmpty, create
 
     try:
         written = create(folder)
@@ -152,7 +152,7 @@ def check(
 
         outreach check flows/
     """
-    from .checking import check_content
+    from .authoring.check import check_content
     from .flowfile import Severity
 
     settings = _settings()
@@ -238,7 +238,7 @@ def chat(
 
         printf '1\\n2\\nmenu\\n' | outreach chat
     """
-    from .chat import chat as run_chat
+    from .authoring.chat import chat as run_chat
 
     content = _content(flows_dir)
     known = [lang.code for lang in content.flows.deployment.languages]
@@ -276,7 +276,12 @@ def test_flows(paths: tuple[str, ...], flows_dir: str | None) -> None:
 
         outreach test-flows flows/tests/
     """
-    from .convtest import conversation_files, coverage, read_conversations, run_conversation
+    from .authoring.convtest import (
+        conversation_files,
+        coverage,
+        read_conversations,
+        run_conversation,
+    )
 
     content = _content(flows_dir)
     base = content.flows_dir
@@ -864,7 +869,7 @@ def schema() -> None:
 
         outreach schema > flows/schema.json
     """
-    from .schema import content_schema_json
+    from .authoring.schema import content_schema_json
 
     click.echo(content_schema_json(), nl=False)
 

@@ -19,7 +19,7 @@ import outreach
 PACKAGE = Path(outreach.__file__).parent
 
 # Where each module belongs: a package (and its subpackages) or one module. The longest
-# matching name wins, so `outreach.sms.costs` is authoring although it sits in sms/.
+# matching name wins, so a module listed by its own name overrides its package's layer.
 # Packages of the target layout are listed before they exist, so moves need no edit here;
 # a module listed by its own name must exist (MOVED modules: update the entry).
 PACKAGE_LAYERS = {
@@ -41,12 +41,6 @@ MODULE_LAYERS = {
     "outreach.languages": "languages",
     "outreach.spreadsheet": "spreadsheet",  # the CSV-injection guard: a leaf, as privacy is
     "outreach.staff": "staff",
-    "outreach.checking": "authoring",
-    "outreach.convtest": "authoring",
-    "outreach.chat": "authoring",
-    "outreach.schema": "authoring",
-    "outreach.deployment_folder": "authoring",  # `outreach init`, for content editors
-    "outreach.sms.costs": "authoring",
     "outreach.app": "web",
     "outreach.db": "web",  # web/db.py in section 6: get_db() per thread
     "outreach.dashboard": "web",

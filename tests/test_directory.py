@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import FLOWS, NOON, ROOT, TODAY, Resident, write_flows
 
+from outreach.authoring.costs import listing_costs
 from outreach.cli import main
 from outreach.engine import Engine, counter_ids
 from outreach.engine import events as ev
 from outreach.flowfile import LoadResult, load
 from outreach.i18n import load_translations
 from outreach.i18n.messages import flowset_messages
-from outreach.sms.costs import listing_costs
 
 P = "provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}"
 

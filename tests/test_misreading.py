@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import FLOWS, ROOT, TODAY, write_flows
 
-from outreach.checking import check_content
+from outreach.authoring.check import check_content
 from outreach.engine.model import SmsSettings
 from outreach.flowfile import Severity
 from outreach.sms.misreading import PairListError, misreadings, parse_pairs, shipped_pairs

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FLOWS, NOON, ROOT, TODAY, write_flows
 
-from outreach.checking import check_content
+from outreach.authoring.check import check_content
 from outreach.cli import main
 from outreach.engine import Engine, Inbound, MessageCreated, counter_ids
 from outreach.engine.model import DirectoryNode, MenuNode

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from .engine import Inbound
-from .service.content import Content
-from .sms.packing import render
+from outreach.engine import Inbound
+from outreach.service.content import Content
+from outreach.sms.packing import render
 
 
 def chat(

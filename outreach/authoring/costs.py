@@ -15,10 +15,9 @@ from dataclasses import dataclass
 
 from outreach.engine import Engine, FlowSet
 from outreach.engine.model import CheckKind, DirectoryNode, Programme, QuestionNode
-
-from .packing import render
-from .segments import SegmentInfo, segment_info
-from .shaping import shape
+from outreach.sms.packing import render
+from outreach.sms.segments import SegmentInfo, segment_info
+from outreach.sms.shaping import shape
 
 
 @dataclass(frozen=True)

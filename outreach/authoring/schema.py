@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .flowfile import spec
+from outreach.flowfile import spec
 
 _ID_PATTERN = "^[a-z][a-z0-9_]*$"
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from .engine import Engine, FlowSet, Inbound
-from .engine.events import NodeVisited
-from .flowfile.problems import Place, Problem, Severity
-from .flowfile.spec import Key, Kind
-from .flowfile.yamlvalues import Values
+from outreach.engine import Engine, FlowSet, Inbound
+from outreach.engine.events import NodeVisited
+from outreach.flowfile.problems import Place, Problem, Severity
+from outreach.flowfile.spec import Key, Kind
+from outreach.flowfile.yamlvalues import Values
 
 CONVERSATION_FILE = {
     "conversations": Key(Kind.LIST, "The conversations of this file.", True, "conversation"),

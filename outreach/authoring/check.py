@@ -9,15 +9,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .engine import Engine, counter_ids
-from .flowfile import LoadResult, Severity, load
-from .flowfile.index import NodeRef, ProgrammeRef
-from .flowfile.problems import Place, Problem, sort_key
-from .i18n import load_translations
-from .i18n.check import check_keyword_clashes, check_translated_danger_answers, check_translations
-from .i18n.messages import flowset_messages
-from .sms.costs import SYSTEM, Cost, listing_costs, message_costs
-from .sms.misreading import misreadings
+from outreach.engine import Engine, counter_ids
+from outreach.flowfile import LoadResult, Severity, load
+from outreach.flowfile.index import NodeRef, ProgrammeRef
+from outreach.flowfile.problems import Place, Problem, sort_key
+from outreach.i18n import load_translations
+from outreach.i18n.check import (
+    check_keyword_clashes,
+    check_translated_danger_answers,
+    check_translations,
+)
+from outreach.i18n.messages import flowset_messages
+from outreach.sms.misreading import misreadings
+
+from .costs import SYSTEM, Cost, listing_costs, message_costs
 
 
 @dataclass
