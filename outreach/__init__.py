@@ -13,6 +13,6 @@ __all__ = ["create_app"]
 def create_app(test_config: Any = None) -> Flask:
     """Build the Flask app (``gunicorn 'outreach:create_app()'``)."""
     # Imported here so that importing outreach.engine never pulls in Flask.
-    from .app import create_app as factory
+    from .web.app import create_app as factory
 
     return factory(test_config)

@@ -85,8 +85,8 @@ def serve(host: str, port: int, debug: bool) -> None:
 
         outreach serve --port 5000
     """
-    from .app import create_app
     from .flowfile import ContentError
+    from .web.app import create_app
 
     try:
         if load_settings(os.environ)["ENV"] == "production":
@@ -531,7 +531,7 @@ def _cell_keys(settings: dict[str, Any]) -> Any:
     if settings["PSEUDONYM_KEY"]:
         return CellKeys(check_key(str(settings["PSEUDONYM_KEY"]).encode()))
     # Where the service keeps its development key (Flask's instance folder).
-    instance = Path(Flask("outreach.app", instance_relative_config=True).instance_path)
+    instance = Path(Flask("outreach.web.app", instance_relative_config=True).instance_path)
     path = instance / KEY_FILE
     if not path.exists():
         raise click.ClickException(

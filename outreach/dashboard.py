@@ -28,7 +28,6 @@ from flask import (
 from markupsafe import Markup
 
 from . import staff
-from .db import get_db
 from .i18n import ui
 from .i18n.ui import gettext
 from .metrics import charts, report
@@ -37,6 +36,7 @@ from .metrics.queries import ALL, FILTERS, MAX_BARS, PERIODS, SPLITS, Query, bou
 from .metrics.rollup import close_days
 from .service import utc_now
 from .spreadsheet import csv_text
+from .web.db import get_db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from outreach.db import get_db
 from outreach.service.conversations import Conversations
+from outreach.web.db import get_db
 
 #: The day the played conversations happen on, unless a test says otherwise.
 DAY = datetime(2026, 11, 20, 15, tzinfo=UTC)

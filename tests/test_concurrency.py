@@ -97,8 +97,8 @@ def test_a_turn_that_another_got_ahead_of_starts_from_where_that_one_left(
     same resident is written meanwhile, the turn must be worked out again from there."""
     from datetime import UTC, datetime
 
-    from outreach.db import get_db
     from outreach.service.conversations import Conversations
+    from outreach.web.db import get_db
 
     app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
     cutting_in: list[str] = []
@@ -131,9 +131,9 @@ def test_a_turn_worked_out_before_an_erasure_does_not_bring_the_resident_back(
     message of theirs is worked out: that message is worked out again, from nothing."""
     from datetime import UTC, datetime, timedelta
 
-    from outreach.db import get_db
     from outreach.metrics.purge import purge
     from outreach.service.conversations import Conversations
+    from outreach.web.db import get_db
 
     app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
     cutting_in: list[str] = []
@@ -245,9 +245,9 @@ def test_a_message_handled_and_erased_meanwhile_is_handled_as_new(
 ) -> None:
     """The narrowest window: the message was processed by another worker (so this turn's
     writes are rolled back), and that resident erased before its reply could be read."""
-    from outreach.db import get_db
     from outreach.service.conversations import Conversations
     from outreach.storage.residents import AlreadyProcessed, Store
+    from outreach.web.db import get_db
 
     app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "outreach.sqlite3")})
     raced = [True]

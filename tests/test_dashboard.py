@@ -200,8 +200,8 @@ def test_the_users_command(tmp_path: Path) -> None:
 def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from outreach.db import get_db
     from outreach.service.conversations import Conversations
+    from outreach.web.db import get_db
 
     with app.app_context():
         conversations = Conversations(get_db(), app.extensions["outreach.content"])

@@ -12,9 +12,9 @@ from conftest import ROOT, TEST_CONFIG, tracked_files
 
 from outreach import create_app
 from outreach.cli import main
-from outreach.db import database_path
 from outreach.staff import listing
 from outreach.storage import connect
+from outreach.web.db import database_path
 
 #: What an NGO's server has: the secrets, and no folder settings at all.
 SECRETS = {k: TEST_CONFIG[k] for k in ("PSEUDONYM_KEY", "SECRET_KEY", "TWILIO_AUTH_TOKEN")}

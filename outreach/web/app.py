@@ -13,14 +13,16 @@ from flask import Flask, jsonify, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import dashboard, db, http_headers
-from .channels import simulator, twilio
-from .i18n import ui
-from .privacy import check_key, development_key
-from .service.content import Content
-from .settings import SettingError, load_settings
-from .storage import connect
-from .web import sessions
+from outreach import dashboard
+from outreach.i18n import ui
+from outreach.privacy import check_key, development_key
+from outreach.service.content import Content
+from outreach.settings import SettingError, load_settings
+
+from . import db, http_headers, sessions, simulator, twilio
+
+#: The package's folder: templates/ and static/ live there, beside web/.
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 #: Twilio sends at most 1,600 characters of text and a few dozen fields; anything much
 #: larger is not Twilio, and is refused (413) before it is read.
@@ -62,7 +64,7 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
 def demo_problems(database: Any) -> list[str]:
     """What `outreach demo-data` left in a database production is about to use: a login
     anyone can read in the README, and made-up residents counted as real."""
-    from .service.demo import DEMO_LOGIN
+    from outreach.service.demo import DEMO_LOGIN
 
     problems = []
     found = database.execute("SELECT 1 FROM staff WHERE name = ?", [DEMO_LOGIN[0]]).fetchone()
@@ -91,7 +93,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # lies inside the checkout, or under the virtualenv once the package is installed.
     instance = Path(settings["INSTANCE_DIR"]).resolve()
     settings["INSTANCE_DIR"] = str(instance)
-    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    app = Flask(
+        __name__,
+        root_path=str(PACKAGE_ROOT),
+        instance_path=str(instance),
+        instance_relative_config=True,
+    )
     if settings["ENV"] == "production":
         missing = production_problems(settings)
         if missing:
@@ -126,11 +133,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["outreach.content"] = content
     db.init_app(app)
     if settings["ENV"] == "production":
-        checked = connect(db.database_path(app))
-        try:
+        with db.connection(app) as checked:
             demo = demo_problems(checked)
-        finally:
-            checked.conn.close()
         if demo:
             raise SettingError("refusing to start in production: " + "; ".join(demo))
     http_headers.init_app(app)

@@ -152,7 +152,7 @@ def test_a_resident_of_huehuetenango_is_offered_only_programmes_serving_it(
     from outreach.service.content import load_flows
     from outreach.sms.shaping import shape
 
-    flows = load_flows(Path(__file__).parent.parent / "flows")
+    flows = load_flows(ROOT / "flows")
     programmes = [p for d in flows.directories.values() for p in d.programmes]
     jobs = [p for p in programmes if p.kind == "jobs"]
     assert len(jobs) >= 4

@@ -8,13 +8,15 @@ last close of a WAL database even checkpoints it), so each server thread keeps i
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app
 from sqlite_utils import Database
 
-from . import storage
-from .storage import connect
+from outreach import storage
+from outreach.storage import connect
 
 
 def database_path(app: Flask) -> Path:
@@ -29,6 +31,16 @@ def get_db() -> Database:
         db = connect(database_path(current_app))
         connections.db = db
     return db
+
+
+@contextmanager
+def connection(app: Flask) -> Iterator[Database]:
+    """A connection of its own, closed after use: for checks at start, outside requests."""
+    db = connect(database_path(app))
+    try:
+        yield db
+    finally:
+        db.conn.close()
 
 
 def init_app(app: Flask) -> None:

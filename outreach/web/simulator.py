@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from outreach.db import get_db
 from outreach.privacy import clean_text, keyed_id
 from outreach.service.conversations import Conversations
+
+from .db import get_db
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 

@@ -69,8 +69,8 @@ def test_the_dashboard_works_in_a_browser_under_its_policy(app: Flask) -> None:
     """A real browser enforces the policy: nothing on the page is refused, bars are drawn."""
     from playwright.sync_api import sync_playwright
 
-    from outreach.db import get_db
     from outreach.service.conversations import Conversations
+    from outreach.web.db import get_db
 
     with app.app_context():
         conversations = Conversations(get_db(), app.extensions["outreach.content"])

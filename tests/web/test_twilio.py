@@ -15,8 +15,8 @@ from twilio.request_validator import RequestValidator
 from twilio_helpers import OTHER_RESIDENT, RESIDENT, Phone, messages_of, post_signed, signature
 
 from outreach import create_app
-from outreach.channels.twilio import verify_signature
 from outreach.settings import SettingError
+from outreach.web.signature import verify_signature
 
 
 def rows(app: Flask, table: str) -> list[dict[str, object]]:
@@ -445,7 +445,7 @@ def test_twiml_is_what_the_twilio_package_writes(
 ) -> None:
     from twilio.twiml.messaging_response import MessagingResponse
 
-    from outreach.channels.twilio import twiml
+    from outreach.web.twilio import twiml
 
     app = create_app(
         TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3"), "PUBLIC_URL": public_url}
