@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import TEST_CONFIG
 
-from outreach import create_app, db
+from outreach import create_app
 from outreach.cli import main
 from outreach.staff import listing
 from outreach.storage import connect, database_path
+from outreach.web import db
 
 SECRETS = {k: TEST_CONFIG[k] for k in ("PSEUDONYM_KEY", "SECRET_KEY", "TWILIO_AUTH_TOKEN")}
 
