@@ -13,9 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-import outreach.dashboard
 from outreach import create_app, staff
 from outreach.storage import connect
+from outreach.web import auth, dashboard, staff_pages
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -64,6 +64,8 @@ class Clock:
 
 
 def dashboard_clock(monkeypatch: pytest.MonkeyPatch, start: datetime = NOW) -> Clock:
+    """The one clock of the login, the metrics pages and the staff pages."""
     clock = Clock(start)
-    monkeypatch.setattr(outreach.dashboard, "utc_now", clock)
+    for module in (auth, dashboard, staff_pages):
+        monkeypatch.setattr(module, "utc_now", clock)
     return clock

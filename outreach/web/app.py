@@ -13,13 +13,12 @@ from flask import Flask, jsonify, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from outreach import dashboard
 from outreach.i18n import ui
 from outreach.privacy import check_key, development_key
 from outreach.service.content import Content
 from outreach.settings import SettingError, load_settings
 
-from . import db, http_headers, sessions, simulator, twilio
+from . import auth, dashboard, db, http_headers, sessions, simulator, staff_pages, twilio
 
 #: The package's folder: templates/ and static/ live there, beside web/.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -146,7 +145,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if with_simulator:
         app.register_blueprint(simulator.bp)
     ui.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(staff_pages.bp)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -33,7 +33,7 @@ SECURITY_HEADERS = {
 }
 
 #: Blueprints whose every response is for staff eyes only.
-STAFF_BLUEPRINTS = frozenset({"dashboard"})
+STAFF_BLUEPRINTS = frozenset({"auth", "dashboard", "staff_pages"})
 
 
 def add_security_headers(response: Response) -> Response:

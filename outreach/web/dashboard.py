@@ -1,42 +1,30 @@
-"""The staff dashboard: a login, anonymised metrics, exports, and (for admins) accounts
-and the audit log. Thin views over :mod:`outreach.metrics` and :mod:`outreach.staff`.
+"""The staff dashboard's metrics pages and their exports: thin views over
+:mod:`outreach.metrics` (metrics.report.page_sections decides what a page shows). The
+login is web/auth.py's; accounts and the audit log are web/staff_pages.py's.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import secrets
-from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from markupsafe import Markup
 
-from . import staff
-from .i18n import ui
-from .i18n.ui import gettext
-from .metrics import charts, report
-from .metrics.cellkey import USUAL_NOISE, CellKeys
-from .metrics.queries import ALL, FILTERS, MAX_BARS, PERIODS, SPLITS, Query, bounded
-from .metrics.rollup import close_days
-from .service import utc_now
-from .spreadsheet import csv_text
-from .web.db import get_db
+from outreach import staff
+from outreach.i18n.ui import gettext
+from outreach.metrics import charts, report
+from outreach.metrics.cellkey import USUAL_NOISE, CellKeys
+from outreach.metrics.queries import ALL, FILTERS, MAX_BARS, PERIODS, SPLITS, Query, bounded
+from outreach.metrics.rollup import close_days
+from outreach.service import utc_now
+from outreach.spreadsheet import csv_text
+
+from . import auth
+from .auth import login_required
+from .db import get_db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -53,31 +41,12 @@ SHOWN_WORDS = (
     N_("view"), N_("export"), N_("staff_added"), N_("staff_removed"), N_("password_changed"),
     N_("unlocked"),
 )  # fmt: skip
-View = TypeVar("View", bound=Callable[..., Any])
-
-
-def csrf_token() -> str:
-    if "csrf" not in session:
-        session["csrf"] = secrets.token_urlsafe(32)
-    return str(session["csrf"])
-
-
-bp.before_request(ui.choose_language)
-
-
-@bp.before_request
-def check_csrf() -> None:
-    """Every form posts the session's token: a page elsewhere cannot post for staff."""
-    if request.method == "POST":
-        sent = request.form.get("csrf", "")
-        if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-            abort(400, gettext("The form has expired: reload the page."))
+auth.protect(bp)
 
 
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
     return {
-        "csrf_token": csrf_token,
         "share": charts.share,
         "in_language": in_language,
         # Which content residents are getting: the files, or the last good copy of them.
@@ -89,78 +58,6 @@ def in_language(code: str) -> str:
     """This very page, with its filters, in another interface language."""
     args = request.args.to_dict() | {"ui": code}
     return f"{request.path}?{urlencode(args)}"
-
-
-def session_rules() -> staff.SessionRules:
-    config = current_app.config
-    return staff.SessionRules(
-        lifetime=timedelta(hours=int(config["STAFF_SESSION_HOURS"])),
-        idle=timedelta(minutes=int(config["STAFF_IDLE_MINUTES"])),
-    )
-
-
-def login_required(role: str = "viewer") -> Callable[[View], View]:
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            # The cookie holds a session token only; whether that session still lives
-            # (not logged out, not expired, the account and its password unchanged) is
-            # the server's to say.
-            token = session.get("sid")
-            account = None
-            if isinstance(token, str):
-                account = staff.session_account(get_db(), token, utc_now(), session_rules())
-            if account is None:
-                return redirect(url_for("dashboard.login", next=request.path))
-            if role == "admin" and not account.is_admin:
-                abort(403)
-            g.staff = account
-            return view(*args, **kwargs)
-
-        return cast(View, wrapped)
-
-    return decorate
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
-    error = None
-    if request.method == "POST":
-        account = staff.authenticate(
-            get_db(), request.form.get("name", ""), request.form.get("password", ""),
-            request.remote_addr or "-", utc_now(),
-        )  # fmt: skip
-        if account is not None:
-            session.clear()
-            session["sid"] = staff.start_session(get_db(), account.name, utc_now(), session_rules())
-            csrf_token()
-            return redirect(_after_login(request.args.get("next", "")))
-        error = gettext("Wrong name or password, or too many attempts: wait a few minutes.")
-    return render_template("dashboard/login.html", error=error)
-
-
-def _after_login(target: str) -> str:
-    """Where a login goes on: a dashboard path of this site, or the overview.
-
-    A control character (CR/LF would split the Location header) is a forged link, refused
-    with a 400; anything that is not a plain dashboard path (another host, ``//host``,
-    a backslash that browsers read as a slash) falls back to the overview.
-    """
-    if any(ord(c) < 32 or ord(c) == 127 for c in target):
-        abort(400, gettext("This link is not valid: open the dashboard from its address."))
-    plain = target == "/dashboard" or target.startswith("/dashboard/")
-    if plain and "\\" not in target and "/../" not in target:
-        return target
-    return url_for(".index")
-
-
-@bp.post("/logout")
-def logout() -> Any:
-    token = session.get("sid")
-    if isinstance(token, str):
-        staff.end_session(get_db(), token)
-    session.clear()
-    return redirect(url_for(".login"))
 
 
 def _query() -> tuple[Query, str, int]:
@@ -381,87 +278,3 @@ def _demo_data(db: Any) -> bool:
 
 def _describe_filters(query: Query) -> str:
     return " ".join(f"{name}={value}" for name, value in query.filters)
-
-
-@bp.get("/staff")
-@login_required("admin")
-def staff_page() -> Any:
-    db = get_db()
-    staff.record(db, utc_now(), g.staff.name, "view", "staff and audit log")
-    raw = request.args.get("audit_before", "")
-    if raw and (not raw.isdigit() or len(raw) > 18):  # an id is a 64-bit integer
-        abort(400, gettext("There is no such page of the audit log."))
-    before = int(raw) if raw else None
-    # One more than shown, to know whether there are older entries to link to.
-    entries = staff.audit_page(db, AUDIT_PAGE + 1, before)
-    shown = entries[:AUDIT_PAGE]
-    refused = staff.refusals(db, utc_now() - timedelta(days=7))
-    return render_template("dashboard/staff.html", accounts=staff.listing(db), page="staff",
-                           refused=refused,
-                           entries=[entry[1:] for entry in shown], roles=staff.ROLES,
-                           min_password=staff.MIN_PASSWORD, paged=before is not None,
-                           older=shown[-1][0] if len(entries) > AUDIT_PAGE else None)  # fmt: skip
-
-
-#: Audit log entries per page of the staff page.
-AUDIT_PAGE = 200
-
-
-@bp.post("/staff/add")
-@login_required("admin")
-def staff_add() -> Any:
-    name = request.form.get("name", "").strip()
-    role = request.form.get("role", "")
-    password = _new_password()
-    if password is not None:
-        if not staff.valid_name(name) or role not in staff.ROLES:
-            flash(gettext("Give a name of 1 to 64 letters, digits, dots, dashes or "
-                          "underscores, starting with a letter or digit, and a role."),
-                  "error")  # fmt: skip
-        elif staff.role_of(get_db(), name) is not None:
-            flash(gettext("%(name)s has an account already.", name=name), "error")
-        else:
-            staff.add(get_db(), name, password, role, utc_now(), actor=g.staff.name)
-            flash(gettext("Account %(name)s added.", name=name), "done")
-    return redirect(url_for(".staff_page"))
-
-
-@bp.post("/staff/<path:name>/password")
-@login_required("admin")
-def staff_password(name: str) -> Any:
-    password = _new_password()
-    if password is not None:
-        try:
-            staff.set_password(get_db(), name, password, utc_now(), actor=g.staff.name)
-            flash(gettext("New password set for %(name)s.", name=name), "done")
-        except staff.StaffError:
-            flash(gettext("There is no account %(name)s.", name=name), "error")
-    return redirect(url_for(".staff_page"))
-
-
-@bp.post("/staff/<path:name>/remove")
-@login_required("admin")
-def staff_remove(name: str) -> Any:
-    if name == g.staff.name:
-        flash(gettext("You cannot remove your own account."), "error")
-        return redirect(url_for(".staff_page"))
-    try:
-        staff.remove(get_db(), name, utc_now(), actor=g.staff.name)
-        flash(gettext("Account %(name)s removed.", name=name), "done")
-    except staff.StaffError:
-        flash(gettext("%(name)s cannot be removed (no such account, or the last admin).",
-                      name=name), "error")  # fmt: skip
-    return redirect(url_for(".staff_page"))
-
-
-def _new_password() -> str | None:
-    """The form's new password, typed twice; None (with a message) if it will not do."""
-    password = request.form.get("password", "")
-    if password != request.form.get("password_again", ""):
-        flash(gettext("The two passwords differ."), "error")
-        return None
-    if len(password) < staff.MIN_PASSWORD:
-        flash(gettext("A password has at least %(n)s characters.", n=staff.MIN_PASSWORD),
-              "error")  # fmt: skip
-        return None
-    return password

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FLOWS, TEST_CONFIG, chromium_path, launch_chromium, serving
+from conftest import FLOWS, ROOT, TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
-from staff_helpers import NOW, PASSWORD, app_with_accounts, log_in, token
+from staff_helpers import NOW, PASSWORD, app_with_accounts, dashboard_clock, log_in, token
 from werkzeug.security import generate_password_hash
 
 from outreach import create_app, staff
@@ -113,9 +113,7 @@ def test_a_form_without_its_token_is_refused(client: FlaskClient) -> None:
 def test_failed_logins_are_throttled(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outreach.dashboard
-
-    monkeypatch.setattr(outreach.dashboard, "utc_now", lambda: NOW)  # no delay runs out
+    dashboard_clock(monkeypatch, NOW)  # no delay runs out
     for _ in range(staff.FREE_FAILURES_PER_NAME):
         log_in(client, "ana", "wrong password!")
     # Even the right password is refused for a while now, from this address.
@@ -130,9 +128,7 @@ def test_failed_logins_are_throttled(
 def test_behind_a_proxy_failed_logins_slow_down_an_address_not_everyone(
     tmp_path: Path, hops: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outreach.dashboard
-
-    monkeypatch.setattr(outreach.dashboard, "utc_now", lambda: NOW)  # no delay runs out
+    dashboard_clock(monkeypatch, NOW)  # no delay runs out
     app = create_app(TEST_CONFIG | {"DATABASE": str(tmp_path / "db.sqlite3"), "PROXY_HOPS": hops})
     staff.add(connect(app.config["DATABASE"]), "beto", PASSWORD, "viewer", NOW)
 
@@ -210,7 +206,7 @@ def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_pat
                 conversations.handle(
                     f"r{n}", text, channel="sms", message_id=f"m{n}-{step}", rendering="sms"
                 )
-    shots = Path(__file__).parent / "screenshots"
+    shots = ROOT / "tests" / "screenshots"
     shots.mkdir(exist_ok=True)
     with serving(app) as base, sync_playwright() as p:
         browser = launch_chromium(p)
@@ -336,9 +332,11 @@ def test_every_interface_string_has_its_spanish() -> None:
 
     from outreach.i18n.ui import CATALOGS
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     mapping = [
-        ("outreach/dashboard.py", "python"),
+        ("outreach/web/auth.py", "python"),
+        ("outreach/web/dashboard.py", "python"),
+        ("outreach/web/staff_pages.py", "python"),
         ("outreach/metrics/report.py", "python"),
         ("outreach/i18n/ui.py", "python"),
         ("outreach/templates/dashboard/**.html", "jinja2"),
@@ -388,13 +386,9 @@ def test_a_chart_with_few_bars_shows_its_values_and_scale() -> None:
 def test_content_health_lists_flows_messages_and_directory_entries_due_for_review(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outreach.dashboard
-
     # Most shipped content is due for review by 2027-05-28 (US policy sooner): ten days
     # before, all of it shows, the overdue too.
-    monkeypatch.setattr(
-        outreach.dashboard, "utc_now", lambda: datetime(2027, 5, 18, 12, tzinfo=UTC)
-    )
+    dashboard_clock(monkeypatch, datetime(2027, 5, 18, 12, tzinfo=UTC))
     log_in(client, "beto")
     page = client.get("/dashboard/quality?ui=en&since=2027-05-01&until=2027-05-18")
     text = page.get_data(as_text=True)
@@ -409,15 +403,13 @@ def test_content_health_lists_flows_messages_and_directory_entries_due_for_revie
 def test_the_dashboard_and_the_check_agree_on_what_is_due_for_review(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import outreach.dashboard
-
     # The shipped flow 'main' is due for review by 2027-05-28. On 2027-04-13 (45 days
     # before, between the check's old 30-day window and the dashboard's old 60 days) both
     # must give the same answer, as they must 10 days before (when both list it).
     answers = {}
     for today in (date(2027, 4, 13), date(2027, 5, 18)):
         noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
-        monkeypatch.setattr(outreach.dashboard, "utc_now", lambda noon=noon: noon)
+        dashboard_clock(monkeypatch, noon)
         log_in(client, "beto")  # a staff session started 35 days earlier has expired
         page = client.get(f"/dashboard/quality?ui=en&since=2027-04-01&until={today}")
         assert "Content health" in page.get_data(as_text=True)
@@ -429,13 +421,13 @@ def test_the_dashboard_and_the_check_agree_on_what_is_due_for_review(
 
 
 def test_the_audit_log_pages_back_to_the_first_entry(app: Flask, client: FlaskClient) -> None:
-    import outreach.dashboard
+    from outreach.web import staff_pages
 
     db = connect(app.config["DATABASE"])
     for n in range(7):
         staff.record(db, NOW, "ana", "view", f"entry {n}")
     log_in(client, "ana")
-    outreach.dashboard.AUDIT_PAGE, saved = 3, outreach.dashboard.AUDIT_PAGE
+    staff_pages.AUDIT_PAGE, saved = 3, staff_pages.AUDIT_PAGE
     try:
         seen: list[str] = []
         address = "/dashboard/staff?ui=en"
@@ -446,7 +438,7 @@ def test_the_audit_log_pages_back_to_the_first_entry(app: Flask, client: FlaskCl
             address = older.group(1).replace("&amp;", "&") if older else ""
         assert seen == [f"entry {n}" for n in range(6, -1, -1)]
     finally:
-        outreach.dashboard.AUDIT_PAGE = saved
+        staff_pages.AUDIT_PAGE = saved
 
 
 @pytest.mark.parametrize("name", ["a/b", "..", ".hidden", "ana lópez", "ana\u200b", "x" * 65, ""])
