@@ -41,7 +41,6 @@ MODULE_LAYERS = {
     "outreach.languages": "languages",
     "outreach.spreadsheet": "spreadsheet",  # the CSV-injection guard: a leaf, as privacy is
     "outreach.staff": "staff",
-    "outreach.cli": "cli",
 }
 
 # The engine's public face and vocabulary: what "engine" means outside the engine.
