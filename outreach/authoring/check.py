@@ -4,6 +4,7 @@ for each department, in each offered language)."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -106,3 +107,24 @@ def check_content(
         )
     report.problems.sort(key=sort_key)
     return report
+
+
+def cost_lines(report: CheckReport) -> list[str]:
+    """``outreach check --costs``: every translated message's cost as sent, then each
+    language's median and how many messages need more than one SMS."""
+    lines: list[str] = []
+    per_language: dict[str, list[int]] = {}
+    for place, cost in report.costs:
+        if cost.translated:
+            info = cost.info
+            per_language.setdefault(cost.language, []).append(info.segments)
+            lines.append(
+                f"{place or '-'}: {cost.flow}/{cost.node} {cost.language:<4} "
+                f"{info.encoding} {info.segments} SMS {info.characters:>4} characters"
+            )
+    for language, sizes in per_language.items():
+        lines.append(
+            f"{language}: median {statistics.median(sizes):g} SMS per message, "
+            f"{sum(1 for s in sizes if s > 1)} of {len(sizes)} messages need more than one"
+        )
+    return lines

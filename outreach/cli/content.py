@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -65,7 +64,7 @@ def check(
 
         outreach check flows/
     """
-    from outreach.authoring.check import check_content
+    from outreach.authoring.check import check_content, cost_lines
     from outreach.flowfile import Severity
 
     settings = current_settings()
@@ -93,20 +92,8 @@ def check(
         click.echo(str(problem))
     if costs:
         click.echo("\nSMS cost per node and language (the text as sent, after shaping):")
-        per_language: dict[str, list[int]] = {}
-        for place, cost in report.costs:
-            if cost.translated:
-                info = cost.info
-                per_language.setdefault(cost.language, []).append(info.segments)
-                click.echo(
-                    f"{place or '-'}: {cost.flow}/{cost.node} {cost.language:<4} "
-                    f"{info.encoding} {info.segments} SMS {info.characters:>4} characters"
-                )
-        for language, sizes in per_language.items():
-            click.echo(
-                f"{language}: median {statistics.median(sizes):g} SMS per message, "
-                f"{sum(1 for s in sizes if s > 1)} of {len(sizes)} messages need more than one"
-            )
+        for line in cost_lines(report):
+            click.echo(line)
     errors = [p for p in shown if p.severity is Severity.ERROR]
     if not quiet:
         click.echo(
