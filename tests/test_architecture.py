@@ -2,9 +2,9 @@
 
 Every ``import`` and ``from ... import`` in outreach/**/*.py (inside functions too, and under
 TYPE_CHECKING: a dependency all the same) is read with ``ast``, relative imports resolved,
-and checked against LAYER_IMPORTS. Today's violations are listed in ALLOW_LIST, each with
-the refactoring step (ARCHITECTURE.md section 7) that removes it. The list only shrinks:
-an entry that is no longer needed fails the test, so delete it in the commit that fixes it.
+and checked against LAYER_IMPORTS. There is no allow-list: the refactoring of
+ARCHITECTURE.md section 7 removed the 19 upward imports it began with, and a new one is a
+design change for ARCHITECTURE.md, not an entry here.
 """
 
 from __future__ import annotations
@@ -84,10 +84,6 @@ ONLY_NAMES = {("sms", "outreach.engine.model"): {"SmsSettings"}}
 # Web reaches storage only through db.py (connect/immediate).
 ONLY_MODULE = {("web", "storage"): {"outreach.web.db"}}
 
-# Today's violations, as (importer, imported). Each says why, and which step of section 7
-# removes it. Never add one: a new upward import is a design change for ARCHITECTURE.md.
-ALLOW_LIST: set[tuple[str, str]] = set()
-
 
 def module_names() -> dict[str, Path]:
     """Every module of the package by its dotted name."""
@@ -165,14 +161,12 @@ def test_every_module_has_a_layer_and_every_listed_module_exists() -> None:
     assert stale == [], "moved or removed: update MODULE_LAYERS"
 
 
-def test_no_module_imports_upward_beyond_the_allow_list() -> None:
-    found = violations()
-    assert sorted(found - ALLOW_LIST) == [], "upward imports: see ARCHITECTURE.md section 6"
-    assert sorted(ALLOW_LIST - found) == [], "no longer needed: delete from ALLOW_LIST"
+def test_no_module_imports_upward() -> None:
+    assert sorted(violations()) == [], "upward imports: see ARCHITECTURE.md section 6"
 
 
 def test_the_layers_have_no_cycle() -> None:
-    # The table itself must be a ladder; the allow-list is what the steps remove.
+    # The table itself must be a ladder.
     graph: dict[str, set[str]] = {}
     for layer, rules in LAYER_IMPORTS.items():
         graph[layer] = {r if r in LAYER_IMPORTS else layer_of(r) or r for r in rules} - {layer}

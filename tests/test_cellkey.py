@@ -163,7 +163,7 @@ def test_attack_two_overlapping_date_ranges(app: Flask) -> None:
 
     talk(app, {"alone": ["hola"]}, at=DAY - timedelta(days=19))  # 1 November
     talk(app, {f"r{n}": ["hola"] for n in range(12)})
-    from outreach.metrics.queries import whole_periods
+    from outreach.metrics.periods import whole_periods
 
     db = connect(app.config["DATABASE"])
     figures = []

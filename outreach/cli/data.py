@@ -53,7 +53,8 @@ def metrics(
     from outreach.metrics import report as pages
     from outreach.metrics import text
     from outreach.metrics.cellkey import USUAL_NOISE
-    from outreach.metrics.queries import ALL, PERIODS, Query, bounded, reached
+    from outreach.metrics.periods import PERIODS, bounded
+    from outreach.metrics.queries import ALL, Query, reached
     from outreach.metrics.rollup import close_days
     from outreach.storage import connect
 

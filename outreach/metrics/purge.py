@@ -18,8 +18,8 @@ from outreach.storage import immediate
 from outreach.storage.residents import forget_silent_residents
 
 from .cellkey import CellKeys
-from .queries import DIMENSIONS
 from .rollup import close_days
+from .scan import DIMENSIONS
 from .suppression import suppress_series
 
 #: What is kept of each day: distinct residents by these dimensions, and plain counts.

@@ -10,68 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlite_utils import Database
 
 from .cellkey import CellKeys
+from .scan import DIMENSIONS, Amounts, Cells, scan
 from .suppression import DEFAULT_K, Published, Table, suppress, suppress_rows, suppress_series
 
-#: What a row or a column can be, as SQL over the ``activity`` view. Days are UTC.
-DIMENSIONS = {
-    "language": "language",
-    "channel": "channel",
-    # Only where the resident chose to give it; "unknown" otherwise.
-    "department": "department",
-    "day": "day",
-    # A week is named by its Monday: forward to its Sunday (itself if one), back six days.
-    "week": "date(day, 'weekday 0', '-6 days')",
-    "month": "substr(day, 1, 7)",
-    "flow": "coalesce(flow, '-')",
-    "node": "coalesce(flow || '/' || node, '-')",
-    "programme": "coalesce(programme, '-')",
-}
 #: What every figure can be split by (the columns of a page's tables), and filtered by.
 SPLITS = ("language", "channel", "department", "day", "week", "month")
-PERIODS = ("day", "week", "month")
-#: The most bars a chart, or period columns a table, may have: long ranges get weeks or
-#: months instead (see :func:`bounded`).
-MAX_BARS = 120
 FILTERS = ("language", "channel", "department")
 ALL = "all"
-
-
-def whole_periods(since: date, until: date, period: str) -> tuple[date, date]:
-    """The range as a viewer may have it: one whole week (Monday to Sunday) when it lies
-    within one and its bars are days, otherwise whole calendar months. Free date ranges
-    let a viewer publish thousands of overlapping cells around the same residents and
-    average their noise away (docs/metrics.md); weeks and months leave a few."""
-    monday = since - timedelta(days=since.weekday())
-    if period != "month" and until - monday < timedelta(days=7):
-        return monday, monday + timedelta(days=6)
-    first = since.replace(day=1)
-    after = (until.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return first, after - timedelta(days=1)
-
-
-def bars(since: date, until: date, period: str) -> int:
-    """How many days, weeks or months a range of whole periods covers."""
-    if period == "day":
-        return (until - since).days + 1
-    if period == "week":
-        first = since - timedelta(days=since.weekday())
-        return (until - first).days // 7 + 1
-    return (until.year - since.year) * 12 + until.month - since.month + 1
-
-
-def bounded(since: date, until: date, period: str) -> tuple[date, date, str] | None:
-    """The range in whole periods, with the finest period (from ``period`` on) that
-    keeps it within :data:`MAX_BARS`; None if even months are too many."""
-    for coarser in PERIODS[PERIODS.index(period) :]:
-        first, last = whole_periods(since, until, coarser)
-        if bars(first, last, coarser) <= MAX_BARS:
-            return first, last, coarser
-    return None
 
 
 @dataclass(frozen=True)
@@ -184,121 +134,13 @@ def count_many(db: Database, requests: Sequence[Request]) -> list[list[Published
         query = request.query
         key = (first.kinds, query.since, query.until, query.filters)
         scans.setdefault(key, []).append(n)
-    gathered: dict[int, tuple[_Cells, _Amounts]] = {}
+    gathered: dict[int, tuple[Cells, Amounts]] = {}
     for numbers in scans.values():
-        gathered.update(zip(numbers, _scan(db, [requests[n] for n in numbers]), strict=True))
+        gathered.update(zip(numbers, scan(db, [requests[n] for n in numbers]), strict=True))
     return [_tables(*gathered[n], requests[n]) for n in range(len(requests))]
 
 
-#: The residents behind each (row, column) cell, and each cell's sums of the values,
-#: followed by the largest amount one row of the cell contributed to each (the scale of
-#: a sum's noise).
-_Cells = dict[tuple[str, str], set[str]]
-_Amounts = dict[tuple[str, str], list[int]]
-
-
-def _scan(db: Database, requests: Sequence[Request]) -> list[tuple[_Cells, _Amounts]]:
-    """One pass over the rows that ``requests`` all read, gathering each one's cells.
-
-    The rows are first gathered by every expression any request groups or filters them
-    by (a "fine" cell, such as new-or-returning x day x language x SMS-or-not); each
-    request's cells are then unions of fine cells. Python touches each row once, whatever
-    the number of requests, and the unions are set operations."""
-    first = requests[0].measures[0]
-    query = requests[0].query
-    expressions: list[str] = []  # what a fine cell is keyed by, each expression once
-    values: list[str] = []  # the value expressions summed, each once
-    select_params: list[str] = []
-
-    def place(expression: str, params: Sequence[str] = ()) -> int:
-        key = (expression, tuple(params))
-        if key not in placed:
-            placed[key] = len(expressions)
-            expressions.append(expression)
-            select_params.extend(params)
-        return placed[key]
-
-    placed: dict[tuple[str, tuple[str, ...]], int] = {}
-    #: Per request: where its row, column and condition (or None) are in a fine key, and
-    #: where its values are among the sums.
-    layout: list[tuple[int, int, int | None, list[int]]] = []
-    for request in requests:
-        measure = request.measures[0]
-        row = place(measure.rows_sql or DIMENSIONS.get(request.rows, "'all'"))
-        column = place(DIMENSIONS.get(request.query.split, "'all'"))
-        condition = place(f"({measure.where})", measure.params) if measure.where else None
-        sums = []
-        for m in request.measures:
-            if m.value:
-                if m.value not in values:
-                    values.append(m.value)
-                sums.append(values.index(m.value))
-        layout.append((row, column, condition, sums))
-    where = [
-        f"kind IN ({', '.join('?' for _ in first.kinds)})",
-        "day >= ?",
-        "day <= ?",
-        *(f"{DIMENSIONS[name]} = ?" for name, _ in query.filters),
-    ]
-    params: list[str] = [
-        *select_params,
-        *first.kinds,
-        query.since.isoformat(),
-        query.until.isoformat(),
-        *(value for _, value in query.filters),
-    ]
-    width = len(expressions)
-    sql = (
-        f"SELECT resident, {', '.join(expressions + values)} "
-        f"FROM activity WHERE {' AND '.join(where)}"
-    )
-    # The residents of each cell are gathered here, in sets, rather than counted in SQL:
-    # SQLite sorts every row once per count(DISTINCT) (cells, rows, columns, all), and
-    # with 64-character keyed ids that was most of a page's time.
-    fine: dict[tuple[object, ...], set[str]] = {}
-    fine_sums: dict[tuple[object, ...], list[int]] = {}
-    for row in db.execute(sql, params):
-        key = row[1 : width + 1]
-        members = fine.get(key)
-        if members is None:
-            members = fine[key] = set()
-            fine_sums[key] = [0] * (2 * len(values))
-        members.add(row[0])
-        if values:
-            totals = fine_sums[key]
-            summed = len(values)
-            for n, amount in enumerate(row[width + 1 :]):
-                totals[n] += amount or 0
-                if (amount or 0) > totals[summed + n]:
-                    totals[summed + n] = amount
-    found: list[tuple[_Cells, _Amounts]] = []
-    for row_at, column_at, condition, sums in layout:
-        residents: _Cells = {}
-        amounts: _Amounts = {}
-        for key, members in fine.items():
-            if condition is not None and not key[condition]:
-                continue
-            cell = (str(key[row_at]), str(key[column_at]))
-            gathered = residents.get(cell)
-            fine_sum = fine_sums[key]
-            if gathered is None:
-                residents[cell] = set(members)
-                amounts[cell] = [fine_sum[n] for n in sums] + [
-                    fine_sum[len(values) + n] for n in sums
-                ]
-            else:
-                gathered.update(members)
-                cell_sums = amounts[cell]
-                for i, n in enumerate(sums):
-                    cell_sums[i] += fine_sum[n]
-                    cell_sums[len(sums) + i] = max(
-                        cell_sums[len(sums) + i], fine_sum[len(values) + n]
-                    )
-        found.append((residents, amounts))
-    return found
-
-
-def _tables(residents: _Cells, amounts: _Amounts, request: Request) -> list[Published]:
+def _tables(residents: Cells, amounts: Amounts, request: Request) -> list[Published]:
     """The tables of one request from the cells its scan gathered."""
     measures, query, k = request.measures, request.query, request.k
     hide_total, totals = request.hide_total, request.totals

@@ -17,7 +17,8 @@ from outreach import staff
 from outreach.i18n.ui import gettext
 from outreach.metrics import charts, report
 from outreach.metrics.cellkey import USUAL_NOISE, CellKeys
-from outreach.metrics.queries import ALL, FILTERS, MAX_BARS, PERIODS, SPLITS, Query, bounded
+from outreach.metrics.periods import MAX_BARS, PERIODS, bounded
+from outreach.metrics.queries import ALL, FILTERS, SPLITS, Query
 from outreach.metrics.rollup import close_days
 from outreach.service import utc_now
 from outreach.spreadsheet import csv_text

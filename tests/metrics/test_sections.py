@@ -15,8 +15,9 @@ from flask import Flask
 from outreach import create_app
 from outreach.metrics import report
 from outreach.metrics import sections as tables
-from outreach.metrics.queries import DIMENSIONS, Query, count, count_each, reached
+from outreach.metrics.queries import Query, count, count_each, reached
 from outreach.metrics.rollup import close_days
+from outreach.metrics.scan import DIMENSIONS
 from outreach.storage import connect
 
 RANGE = (date(2026, 11, 1), date(2026, 11, 30))
