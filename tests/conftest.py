@@ -46,7 +46,7 @@ def shipped() -> FlowSet:
 @pytest.fixture
 def engine(shipped: FlowSet) -> Engine:
     # Spanish only, as if no catalog were complete: the engine tests do not depend on
-    # translations (tests/test_i18n.py covers them with the real catalogs).
+    # translations (tests/i18n/test_i18n.py covers them with the real catalogs).
     return Engine(shipped, new_id=counter_ids(), languages=["es"])
 
 

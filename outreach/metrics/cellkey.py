@@ -38,7 +38,7 @@ RANGE = 2**32
 #: short triangle: with a bounded table (say -3..+3) an attacker who differences the
 #: same hidden residents out of several pairs of cells intersects the intervals "true =
 #: difference +- 6" and, in a few cases in a thousand, is left with one value: certain
-#: (tests/test_cellkey.py measures it). A geometric law has no edge to run into before
+#: (tests/metrics/test_cellkey.py measures it). A geometric law has no edge to run into before
 #: the key's resolution (|e| = 40, weight 1 in 2**32 each), and every step away from the
 #: middle is 3/5 as likely as the one before, so one published figure changes the odds
 #: between "n" and "n + 1" residents by at most 5/3, however it falls. Its size (standard

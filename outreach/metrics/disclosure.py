@@ -3,7 +3,7 @@
 The perturbation table is public (docs/metrics.md), so an attacker who differences the
 same hidden residents H out of several pairs of published cells (a cell with them, one
 without) can compute the exact posterior of |H|: the best averaging attack there is.
-The attack tests (tests/test_cellkey.py, tests/test_attacks.py) and
+The attack tests (tests/metrics/test_cellkey.py, tests/metrics/test_attacks.py) and
 bench/perturbation.py use this to measure how sure such an attacker gets; the service
 never needs it.
 """

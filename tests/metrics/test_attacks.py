@@ -238,7 +238,7 @@ def test_attack_differencing_and_averaging_over_every_filter_and_period(
     best = max(believed, key=believed.__getitem__)
     assert believed[best] < 0.9, f"90% sure Petén = {best}"
     # And that is not luck of this population: see the simulations below and in
-    # tests/test_cellkey.py.
+    # tests/metrics/test_cellkey.py.
 
 
 def test_averaging_many_differences_recovers_no_count_exactly_by_simulation() -> None:
