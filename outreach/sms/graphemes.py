@@ -20,7 +20,7 @@ The break-property table below was generated from grapheme-splitter's own table 
 10.0.0 GraphemeBreakProperty.txt as it adapted it); Hangul syllables are computed (LV when
 ``(code - 0xAC00) % 28 == 0``, LVT otherwise), as its table lists them one by one. The rules
 are written as a small state machine over the current cluster instead of re-reading the
-cluster for every code point. ``tests/test_segments.py`` compares the result with the npm
+cluster for every code point. ``tests/sms/test_segments.py`` compares the result with the npm
 packages on thousands of messages.
 
 Text is taken as JavaScript sees it, in UTF-16 code units: a high and a low surrogate next to

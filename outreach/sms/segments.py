@@ -7,7 +7,7 @@ calculator splits text with ``grapheme-splitter`` 1.0.4, emulated in ``.grapheme
 divided between segments; one character outside the GSM 03.38 tables turns the whole message
 into UCS-2, where every UTF-16 code unit takes 16 bits. So: GSM-7 160 / 153 per segment,
 UCS-2 70 / 67, extension characters two septets, emoji outside the Basic Multilingual Plane
-two UCS-2 units. ``tests/test_segments.py`` compares this module with the npm package on
+two UCS-2 units. ``tests/sms/test_segments.py`` compares this module with the npm package on
 thousands of messages.
 """
 

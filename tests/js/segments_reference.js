@@ -1,6 +1,6 @@
 // Reads one JSON string per line on stdin and prints, per line, what Twilio's reference
 // calculator (npm sms-segments-calculator) says of it, as one JSON object.
-// Used by tests/test_segments.py; NODE_PATH points at the installed package.
+// Used by tests/sms/test_segments.py; NODE_PATH points at the installed package.
 const { SegmentedMessage } = require("sms-segments-calculator");
 const readline = require("readline");
 

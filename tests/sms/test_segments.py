@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT
 from make_segment_expectations import EXPECTED, NODE_MODULES, reference
 from segment_corpus import corpus
 
@@ -167,11 +167,11 @@ def test_segments_command_rejects_a_line_that_is_not_json(cli: CliRunner) -> Non
 
 
 def test_the_reference_runner_is_committed() -> None:
-    assert (Path(__file__).parent / "js" / "segments_reference.js").exists()
+    assert (ROOT / "tests" / "js" / "segments_reference.js").exists()
 
 
 def test_check_prices_the_shaped_text(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(ROOT)
     result = cli.invoke(main, ["check", "--costs", "--today", "2026-12-03"])
     rows = [line for line in result.output.splitlines() if "programmes/ask_department es" in line]
     # "¿En qué departamento vive?": é is GSM-7, and the deployment makes Spanish SMS plain.
@@ -182,7 +182,7 @@ def test_check_prices_the_shaped_text(cli: CliRunner, monkeypatch: pytest.Monkey
 def test_check_reports_the_median_segments_per_message(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(ROOT)
     result = cli.invoke(main, ["check", "--costs", "--today", "2026-12-03"])
     summary = [line for line in result.output.splitlines() if line.startswith("es: median ")]
     assert summary == [summary[0]] and " SMS per message, " in summary[0]
