@@ -20,17 +20,13 @@ from __future__ import annotations
 import random
 
 from outreach.metrics.cellkey import CellKeys
-from outreach.metrics.disclosure import noise_law, posterior
+from outreach.metrics.disclosure import noise_law, old_triangle, posterior
 
 TRIALS = 3000
 
 
-def triangle(value: int) -> float:
-    return {-3: 1, -2: 2, -1: 3, 0: 4, 1: 3, 2: 2, 3: 1}.get(value, 0) / 16
-
-
 def main() -> None:
-    ours, old = noise_law(cells=2), noise_law(cells=2, probability=triangle, largest=3)
+    ours, old = noise_law(cells=2), noise_law(cells=2, probability=old_triangle, largest=3)
     print(f"{'pairs':>5}  {'table':<9} {'right':>6} {'90% sure':>9} {'certain':>8}")
     for pairs in (1, 6, 12, 20, 32):
         rng = random.Random(pairs)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 Key = TypeVar("Key", bound=Hashable)
+#: What a phrase table maps a phrase to (its keys, or nothing for not-meant phrases).
+_K = TypeVar("_K")
 
 #: Apostrophes of every kind are dropped, so ``Q'eqchi'`` and ``Qʼeqchiʼ`` are one word.
 _APOSTROPHES = str.maketrans("", "", "'’‘‛ʼʻ`´")
@@ -245,7 +247,7 @@ class PhraseSpotter(Generic[Key]):
         self._by_first: dict[str, dict[tuple[str, ...], set[Key]]] = {}
         #: Everyday phrases that hold a spotted word without meaning it ("se trata de"),
         #: by their first word.
-        self._not_meant: dict[str, set[tuple[str, ...]]] = {}
+        self._not_meant: dict[str, dict[tuple[str, ...], None]] = {}
         vocabulary: set[str] = set()
         for phrase, key in phrases:
             words = tuple(normalize(phrase).split())
@@ -256,7 +258,7 @@ class PhraseSpotter(Generic[Key]):
         for phrase in not_meant:
             words = tuple(normalize(phrase).split())
             if words:
-                self._not_meant.setdefault(words[0], set()).add(words)
+                self._not_meant.setdefault(words[0], {})[words] = None
                 vocabulary.update(words)
         self._vocabulary = frozenset(vocabulary)
         self._long: dict[int, list[str]] = {}
@@ -272,17 +274,28 @@ class PhraseSpotter(Generic[Key]):
             found.update(t for t in self._long.get(length, ()) if _spot_typo(word, t))
         return found
 
+    def _matches(
+        self, readings: list[set[str]], phrases: dict[str, dict[tuple[str, ...], _K]]
+    ) -> Iterator[tuple[int, int, _K]]:
+        """Each phrase of ``phrases`` (by first word) found in the words read, with where
+        it starts and ends and what it stands for."""
+        for start, first in enumerate(readings):
+            for reading in first:
+                for phrase, value in phrases.get(reading, {}).items():
+                    end = start + len(phrase)
+                    if end <= len(readings) and all(
+                        phrase[n] in readings[start + n] for n in range(1, len(phrase))
+                    ):
+                        yield start, end, value
+
     def whole(self, normalized: str) -> set[Key]:
         """The keys of the phrases that are the whole of an already normalized text, with
         the typos :meth:`spot` forgives ("secuestros" is "secuestro")."""
-        words = normalized.split()
-        readings = [self._readings(word) for word in words]
+        readings = [self._readings(word) for word in normalized.split()]
         return {
             key
-            for reading in (readings[0] if readings else ())
-            for phrase, keys in self._by_first.get(reading, {}).items()
-            if len(phrase) == len(words)
-            and all(phrase[n] in readings[n] for n in range(1, len(phrase)))
+            for start, end, keys in self._matches(readings, self._by_first)
+            if start == 0 and end == len(readings)
             for key in keys
         }
 
@@ -290,28 +303,14 @@ class PhraseSpotter(Generic[Key]):
         """The keys of every phrase found in an already :func:`normalize`-d message, but
         for phrases that lie wholly inside a not-meant phrase found there ("trata" in "se
         trata de"; "trata de personas" reaches beyond "trata de" and counts)."""
-        words = normalized.split()
-        readings = [self._readings(word) for word in words]
-
-        def found_at(start: int, phrase: tuple[str, ...]) -> bool:
-            return start + len(phrase) <= len(words) and all(
-                phrase[n] in readings[start + n] for n in range(1, len(phrase))
-            )
-
-        not_meant = [
-            (start, start + len(phrase))
-            for start, first in enumerate(readings)
-            for reading in first
-            for phrase in self._not_meant.get(reading, ())
-            if found_at(start, phrase)
-        ]
-        found: set[Key] = set()
-        for start, first in enumerate(readings):
-            for reading in first:
-                for phrase, keys in self._by_first.get(reading, {}).items():
-                    end = start + len(phrase)
-                    if found_at(start, phrase) and not any(
-                        a <= start and end <= b for a, b in not_meant
-                    ):
-                        found |= keys
-        return found
+        readings = [self._readings(word) for word in normalized.split()]
+        found = list(self._matches(readings, self._by_first))
+        if not found:
+            return set()  # nearly every message: the not-meant phrases need no look
+        not_meant = [(a, b) for a, b, _ in self._matches(readings, self._not_meant)]
+        return {
+            key
+            for start, end, keys in found
+            if not any(a <= start and end <= b for a, b in not_meant)
+            for key in keys
+        }

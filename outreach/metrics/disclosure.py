@@ -19,6 +19,12 @@ from .cellkey import LARGEST_NOISE, noise_probability
 _NEGLIGIBLE = 1e-15
 
 
+def old_triangle(value: int) -> float:
+    """The table the service used before (-3..+3, weights 1 2 3 4 3 2 1 of 16): the
+    baseline the attack tests and bench/perturbation.py measure ours against."""
+    return {-3: 1, -2: 2, -1: 3, 0: 4, 1: 3, 2: 2, 3: 1}.get(value, 0) / 16
+
+
 def noise_law(
     cells: int = 1,
     probability: Callable[[int], float] = noise_probability,

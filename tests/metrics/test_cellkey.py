@@ -29,7 +29,7 @@ from outreach.metrics.cellkey import (
 from outreach.metrics.cellkey import (
     RANGE as KEY_RANGE,
 )
-from outreach.metrics.disclosure import noise_law, posterior
+from outreach.metrics.disclosure import noise_law, old_triangle, posterior
 from outreach.metrics.queries import Query
 from outreach.storage import connect
 
@@ -224,12 +224,6 @@ def _pairs(keys: CellKeys, hidden: list[str], bases: list[list[str]]) -> list[in
     ]
 
 
-def _bounded_triangle(value: int) -> float:
-    """The table the service had before (-3..+3, weights 1 2 3 4 3 2 1 of 16): kept
-    here to show the attack below is able to succeed."""
-    return {-3: 1, -2: 2, -1: 3, 0: 4, 1: 3, 2: 2, 3: 1}.get(value, 0) / 16
-
-
 def _populations(
     trials: int, pairs: int, seed: int
 ) -> Iterator[tuple[CellKeys, list[str], list[list[str]]]]:
@@ -291,7 +285,7 @@ def test_attack_exact_bayesian_inference_over_many_pairs(
     right in 46% and 59%, 90% sure in 1.3% and 3.5%, certain in 0.5% and 0.7%."""
     rng = random.Random(pairs)
     ours = noise_law(cells=2)
-    old = noise_law(cells=2, probability=_bounded_triangle, largest=3)
+    old = noise_law(cells=2, probability=old_triangle, largest=3)
     sure = right = old_sure = 0
     trials = 1000
     for keys, hidden, bases in _populations(trials, pairs, seed=pairs):
