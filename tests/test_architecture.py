@@ -25,6 +25,7 @@ PACKAGE = Path(outreach.__file__).parent
 PACKAGE_LAYERS = {
     "outreach.engine": "engine",
     "outreach.sms": "sms",
+    "outreach.voice": "voice",
     "outreach.flowfile": "flowfile",
     "outreach.i18n": "i18n",
     "outreach.storage": "storage",
@@ -63,20 +64,23 @@ LAYER_IMPORTS: dict[str, tuple[str, ...]] = {
     "sms": ("outreach.engine.model",),
     "flowfile": ("outreach.engine.model", "outreach.engine.matching", "languages", "spreadsheet"),
     "i18n": (*ENGINE, "flowfile", "sms", "languages"),
+    # The voice line's content: recordings tied to the reviewed text they were made from,
+    # and a turn's messages as spoken prompts and keypad choices (no Twilio, no web).
+    "voice": (*ENGINE, "flowfile", "i18n", "languages"),
     "storage": ("outreach.engine.session",),
     "metrics": ("storage", "outreach.engine.model"),
     "staff": ("storage",),
-    "service": (*ENGINE, "flowfile", "i18n", "sms", "storage", "staff"),
+    "service": (*ENGINE, "flowfile", "i18n", "sms", "voice", "storage", "staff"),
     "authoring": (
-        *ENGINE, "flowfile", "i18n", "sms", "outreach.service.content",
+        *ENGINE, "flowfile", "i18n", "sms", "voice", "outreach.service.content",
     ),
     "web": (
         "service", "metrics", "staff", "outreach.i18n.ui", "privacy", "settings", "storage",
-        "spreadsheet",
+        "spreadsheet", "voice",
     ),
     "cli": (
         "settings", "privacy", "languages", "spreadsheet", "engine", "sms", "flowfile", "i18n",
-        "storage", "metrics", "staff", "service", "authoring", "outreach.web.app",
+        "storage", "metrics", "staff", "service", "authoring", "voice", "outreach.web.app",
     ),
 }  # fmt: skip
 # Narrower rules inside a permission: which names may be taken, which module may take them.
