@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test reference-calculator browser lint typecheck pytest check flows-test install-test bench schema clean ui-messages
+.PHONY: run test reference-calculator browser voice-tools lint typecheck pytest check flows-test install-test bench schema clean ui-messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: $(STAMP)
 	$(BIN)/outreach serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check, check the shipped content and run the whole test suite.
-test: $(STAMP) reference-calculator browser lint typecheck check flows-test pytest
+test: $(STAMP) reference-calculator browser voice-tools lint typecheck check flows-test pytest
 
 # Headless Chromium for the page tests, from Debian's packages (it needs root, as in CI).
 browser:
@@ -33,6 +33,15 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "could not install chromium: the browser tests will be skipped"; \
 	else echo "no chromium (install it: apt-get install chromium): browser tests will be skipped"; fi
+
+# espeak-ng makes the voice tests' audio (test data, Spanish text only), from Debian's
+# packages; without it those tests fail and say how to install it.
+voice-tools:
+	@if command -v espeak-ng >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) \
+	  || echo "could not install espeak-ng: the voice tests will fail (apt-get install espeak-ng)"; \
+	else echo "no espeak-ng (install it: apt-get install espeak-ng): the voice tests will fail"; fi
 
 # Twilio's segment calculator (npm), for comparing our counts live; without npm the tests
 # compare with the values it gave, committed in tests/data/.
