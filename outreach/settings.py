@@ -170,6 +170,20 @@ SETTINGS: tuple[Setting, ...] = (
         "stopped with a run_failed event.",
     ),
     Setting(
+        "VOICE_MIN_COVERAGE",
+        90,
+        "Percent of messages (and of the call's own phrases) a language must have current "
+        "recordings of before calls offer it, whatever its written catalog covers. Spanish "
+        "is always offered; missing recordings are said in Spanish.",
+    ),
+    Setting(
+        "VOICE_SAY_VOICE",
+        "Polly.Mia",
+        "The voice Twilio's <Say> speaks Spanish text with (language es-MX) where no "
+        "recording exists, e.g. Polly.Mia or Polly.Andres. Empty: Twilio's default voice. "
+        "Mayan text is never spoken by speech synthesis.",
+    ),
+    Setting(
         "LOG_LEVEL",
         "INFO",
         "Python logging level. Logs never hold phone numbers or message text.",

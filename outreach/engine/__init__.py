@@ -6,8 +6,10 @@ from .model import FlowSet
 from .session import Inbound, Session, Sprint
 from .texts import ListingPage, Said
 from .understanding import MORE_WORDS, answer_words
+from .walk import LANGUAGE_MENU
 
 __all__ = [
+    "LANGUAGE_MENU",
     "MORE_WORDS",
     "Engine",
     "Event",

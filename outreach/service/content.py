@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -75,23 +75,38 @@ class Content:
 
     def _build(self) -> tuple[TranslationState, Engine]:
         state = load_translations(self.flows, self.messages, self.locales_dir, self.min_coverage)
-        engine = Engine(
+        self._engines: dict[tuple[str, ...], Engine] = {}
+        return state, self._new_engine(state, state.offered)
+
+    def _new_engine(self, state: TranslationState, languages: Sequence[str]) -> Engine:
+        return Engine(
             self.flows,
             new_id=self.new_id,
             translate=state.translations,
-            languages=state.offered,
+            languages=languages,
             max_steps=self.max_steps,
             session_timeout=self.session_timeout,
         )
-        return state, engine
 
-    def engine(self) -> Engine:
+    def engine(self, languages: Sequence[str] | None = None) -> Engine:
+        """The engine of the current catalogs. ``languages``: one offering these languages
+        instead of those the written catalogs cover (the voice line offers a language by
+        its recordings); built once per set of languages and catalogs."""
         now = self._monotonic()
-        if now - self._checked_at < self.check_interval:
+        if now - self._checked_at >= self.check_interval:
+            self._checked_at = now
+            if file_stamps(self._catalogs) != self.state.stamps:
+                with self._lock:
+                    if file_stamps(self._catalogs) != self.state.stamps:
+                        self.state, self._engine = self._build()
+        if languages is None:
             return self._engine
-        self._checked_at = now
-        if file_stamps(self._catalogs) != self.state.stamps:
+        wanted = tuple(languages)
+        engines = self._engines
+        engine = engines.get(wanted)
+        if engine is None:
             with self._lock:
-                if file_stamps(self._catalogs) != self.state.stamps:
-                    self.state, self._engine = self._build()
-        return self._engine
+                engine = engines.get(wanted)
+                if engine is None:
+                    engine = engines[wanted] = self._new_engine(self.state, wanted)
+        return engine

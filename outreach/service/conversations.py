@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -51,6 +51,8 @@ class Conversations:
         message_id: str,
         rendering: str,
         language: str | None = None,
+        languages: Sequence[str] | None = None,
+        speak: Callable[[Sprint], list[str]] | None = None,
     ) -> Reply:
         """Handle one message. ``resident_id`` and ``message_id`` are keyed ids, never a
         phone number or Twilio's own id; ``rendering`` is "sms" or "whatsapp".
@@ -60,13 +62,17 @@ class Conversations:
         stored; if another message of the resident got in first, the turn is worked out
         again under the lock. Either way each turn starts from the state the one before
         it left, as if they ran one after the other, and the lock is held for the writes
-        alone, not for the engine."""
-        engine = self.content.engine()
+        alone, not for the engine.
+
+        A call (``rendering`` "voice") passes ``languages``, those it offers, and
+        ``speak``, which turns the turn into what the call says (stored as the reply, so
+        a retry says it again word for word)."""
+        engine = self.content.engine(languages)
         store = Store(self.db)
         inbound = Inbound(text, channel, language)
         earlier, state = store.turn_state(message_id, resident_id)
         if earlier is None:
-            turn = self._turn(engine, state, inbound, rendering)
+            turn = self._turn(engine, state, inbound, rendering, speak)
             rows = turn.rows(resident_id, channel, message_id)
             try:
                 with immediate(self.db, queued=True):
@@ -78,7 +84,7 @@ class Conversations:
                             if latest != state:
                                 # Another message of this resident got in first: start
                                 # from where it left the conversation.
-                                turn = self._turn(engine, latest, inbound, rendering)
+                                turn = self._turn(engine, latest, inbound, rendering, speak)
                                 rows = turn.rows(resident_id, channel, message_id)
                             store.save_turn(rows)
             except AlreadyProcessed:
@@ -88,7 +94,8 @@ class Conversations:
                     # ... and erased since, with the rest of the resident: new again.
                     return self.handle(resident_id, text, channel=channel,
                                        message_id=message_id, rendering=rendering,
-                                       language=language)  # fmt: skip
+                                       language=language, languages=languages,
+                                       speak=speak)  # fmt: skip
             if earlier is None:
                 if rows.erases:
                     forget_erased(self.db)
@@ -103,11 +110,21 @@ class Conversations:
             Store(self.db).erase(resident_id)
         forget_erased(self.db)
 
-    def _turn(self, engine: Engine, state: str | None, inbound: Inbound, rendering: str) -> _Turn:
+    def _turn(
+        self,
+        engine: Engine,
+        state: str | None,
+        inbound: Inbound,
+        rendering: str,
+        speak: Callable[[Sprint], list[str]] | None = None,
+    ) -> _Turn:
         """What the engine makes of ``inbound`` from the stored session ``state``."""
         session = None if state is None else Session.from_dict(json.loads(state))
         now = self.clock()
         sprint = engine.resume(session, inbound, now)
+        if speak is not None:
+            bodies = speak(sprint)
+            return _Turn(now, sprint, Rendered([Outgoing(b, None) for b in bodies], []))
         sms = engine.flows.deployment.sms
         return _Turn(now, sprint, render(sprint.outgoing, rendering, sprint.session.language, sms))
 
@@ -128,4 +145,4 @@ class _Turn(NamedTuple):
 
 
 def _outgoing(body: str, rendering: str) -> Outgoing:
-    return Outgoing(body, None if rendering == "whatsapp" else segment_info(body))
+    return Outgoing(body, None if rendering in ("whatsapp", "voice") else segment_info(body))

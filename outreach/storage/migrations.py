@@ -1,5 +1,5 @@
-"""The schema's history: sqlite-utils migrations m001-m012 and m014, applied by ``connect(path,
-migrate=True)``.
+"""The schema's history: sqlite-utils migrations m001-m012, m014 and m015, applied by
+``connect(path, migrate=True)``.
 
 Each migration is history: it creates what it created the day it was written, so its SQL
 is written out in it, never taken from a constant the code still uses. Today's definition
@@ -233,3 +233,17 @@ def m014_resident_department(db: Database) -> None:
         "FROM events e LEFT JOIN residents r ON r.id = e.resident "
         "GROUP BY 1, 2, 7, 8, 9, 10"
     )
+
+
+@MIGRATIONS()
+def m015_calls(db: Database) -> None:
+    """One row per voice call, for the metrics: a keyed id of Twilio's CallSid (never the
+    caller's number, nothing that leads back to the resident), the day, the language and
+    the last flow the call reached, its length in seconds and its last status (completed,
+    busy, no-answer, failed, canceled) from the status callback."""
+    db.table("calls").create(
+        {"id": str, "day": str, "language": str, "flow": str, "seconds": int,
+         "completed": int, "status": str, "updated_at": str},
+        pk="id", not_null={"day", "completed"}, defaults={"completed": 0},
+    )  # fmt: skip
+    db.table("calls").create_index(["day"])

@@ -35,6 +35,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m011_staff_sessions",
         "m012_login_throttle",
         "m014_resident_department",
+        "m015_calls",
     ]
     assert set(db.table_names()) >= {
         "residents",
