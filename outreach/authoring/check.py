@@ -22,6 +22,8 @@ from outreach.i18n.check import (
 )
 from outreach.i18n.messages import flowset_messages
 from outreach.sms.misreading import misreadings
+from outreach.voice.recordings import Recordings
+from outreach.voice.script import flow_sources
 
 from .costs import SYSTEM, Cost, listing_costs, message_costs
 
@@ -53,6 +55,9 @@ def check_content(
     codes = [lang.code for lang in flows.deployment.languages]
     report.problems += check_keyword_clashes(flows, locales_dir, codes)
     report.problems += check_translated_danger_answers(flows, locales_dir, codes)
+    # Recordings as translations are: stale ones (the Spanish changed) are warnings at
+    # their manifest entry; missing or unreadable files are errors.
+    report.problems += Recordings.load(locales_dir).check(flow_sources(flows))
     state = load_translations(flows, messages, locales_dir, min_coverage_percent)
     codes = [lang.code for lang in flows.deployment.languages]
     engine = Engine(flows, new_id=counter_ids(), translate=state.translations, languages=codes)

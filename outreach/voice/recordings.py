@@ -197,8 +197,10 @@ class Recordings:
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 1
+            # One line, as every problem is: what the parser found, at the place shown.
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             self.problems.append(
-                Problem(Place(shown, line, 1), Severity.ERROR, f"{code}: not valid YAML: {exc}")
+                Problem(Place(shown, line, 1), Severity.ERROR, f"{code}: not valid YAML: {what}")
             )
             return
         if root is None:
