@@ -18,11 +18,11 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from outreach.engine import Session, Sprint
+from outreach.engine import FlowSet, Session, Sprint
 from outreach.engine import events as ev
 from outreach.storage import Store
 from outreach.storage import calls as call_rows
-from outreach.voice.keys import PHRASES
+from outreach.voice.keys import CALL_PHRASES
 from outreach.voice.prompts import (
     CallState,
     EndMenu,
@@ -42,6 +42,7 @@ from outreach.voice.prompts import (
     voice_languages,
     voice_phrase,
 )
+from outreach.voice.script import flow_sources
 
 from . import utc_now
 from .content import Content
@@ -84,7 +85,7 @@ class Calls:
         """The languages a call offers (by recordings, not written catalogs)."""
         engine = self.content.engine()
         deployment = engine.flows.deployment
-        sources = {m.context: m.text for m in self.content.messages} | PHRASES
+        sources = _sources(engine.flows)
         codes = [lang.code for lang in deployment.languages]
         return voice_languages(
             codes, deployment.default_language, self.recordings, sources, self.min_coverage
@@ -219,3 +220,16 @@ class Calls:
 
 def wait_phrases(wait: Wait) -> list[Phrase]:
     return wait.phrases()
+
+
+#: The last flow set's texts a call says (key -> Spanish), for the recordings' coverage:
+#: worked out once per snapshot of the content, not per key pressed.
+_SOURCES: list[tuple[FlowSet, dict[str, str]]] = []
+
+
+def _sources(flows: FlowSet) -> dict[str, str]:
+    if _SOURCES and _SOURCES[0][0] is flows:
+        return _SOURCES[0][1]
+    sources = flow_sources(flows) | CALL_PHRASES
+    _SOURCES[:] = [(flows, sources)]
+    return sources

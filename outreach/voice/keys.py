@@ -14,6 +14,8 @@ of six: ``7`` reads the page before, ``8`` the next one.
 
 from __future__ import annotations
 
+from .phrases import PHRASES as VOICE_PHRASES
+
 MENU_KEY = "0"
 LANGUAGE_KEY = "9"
 REPEAT_KEY = "*"
@@ -30,29 +32,9 @@ MORE_KEY = "8"
 #: The key names the phrases ``voice/press_<name>`` use.
 KEY_NAMES = {"*": "star", "#": "hash"}
 
-_KEY_WORDS = {"star": "asterisco", "hash": "numeral"}
-
-#: The call's own phrases (key -> reviewed Spanish text), recorded per language like any
-#: message. Plain, formal Spanish (usted), no facts that need a source. A phrase holds no
-#: digit to fill in: a recording cannot change, so the call says the key's own phrase
-#: after the text it goes with ("Riesgos de migrar." then "Marque 1.").
-PHRASES: dict[str, str] = {
-    "voice/language_name": "Español.",
-    "voice/keys": (
-        "En cualquier momento, marque 0 para volver al menú, 9 para cambiar de idioma, "
-        "asterisco para repetir y numeral para terminar la llamada."
-    ),
-    **{
-        f"voice/press_{name}": f"Marque {_KEY_WORDS.get(name, name)}."
-        for name in ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "star", "hash")
-    },
-    "voice/more": "Para escuchar más opciones:",
-    "voice/back": "Para volver a las opciones anteriores:",
-    "voice/typed_answer": (
-        "Esta pregunta se responde por escrito y no con el teclado. Seguimos sin ella."
-    ),
-    "voice/no_input": "No recibimos ninguna tecla.",
-    "voice/goodbye": "Gracias por llamar. Hasta pronto.",
+#: The call's phrases beyond those of phrases.py (key -> reviewed Spanish text), recorded
+#: like them. Plain, formal Spanish (usted), no digit to fill in.
+CALL_PHRASES: dict[str, str] = {
     # Said after the end key (#): the only way to BORRAR by keypad, two keys apart.
     "voice/end_menu": (
         "Para terminar la llamada, marque numeral otra vez. Para borrar todos sus datos de "
@@ -64,6 +46,9 @@ PHRASES: dict[str, str] = {
     "voice/continue": "Para seguir:",
     "voice/wrong_key": "Esa tecla no es una de las opciones.",
 }
+
+#: Every phrase a call says of its own.
+PHRASES: dict[str, str] = VOICE_PHRASES | CALL_PHRASES
 
 
 def press(key: str) -> str:

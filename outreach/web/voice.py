@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
@@ -19,7 +20,8 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from outreach.privacy import keyed_id, pseudonymise, resident_address
 from outreach.service.voice import Calls, Spoken
 from outreach.voice.keys import PHRASES
-from outreach.voice.prompts import CallState, NoRecordings, Play, RecordingSource, Say
+from outreach.voice.prompts import CallState, Play, RecordingSource, Say
+from outreach.voice.recordings import Recordings
 
 from .db import get_db
 from .sessions import TWILIO_PREFIX
@@ -37,8 +39,10 @@ SAY_LANGUAGE = "es-MX"
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    # Until recordings are loaded (outreach.voice.recordings), every phrase is Spanish speech.
-    app.extensions.setdefault("outreach.voice_recordings", NoRecordings())
+    # Read once at start: recording (or re-recording) audio goes with a deploy.
+    app.extensions.setdefault(
+        "outreach.voice_recordings", Recordings.load(Path(app.config["LOCALES_DIR"]))
+    )
 
 
 def _calls() -> Calls:
