@@ -247,3 +247,26 @@ def m015_calls(db: Database) -> None:
         pk="id", not_null={"day", "completed"}, defaults={"completed": 0},
     )  # fmt: skip
     db.table("calls").create_index(["day"])
+
+
+@MIGRATIONS()
+def m019_outbox(db: Database) -> None:
+    """The outbox (issue #18): one row per message the service sends on its own through
+    Twilio's REST API (an alert to a subscriber, or a reply), until it is sent and its
+    final status known. A row names its recipient by keyed id only, and its text by
+    reference (the alert's id and the language, or a catalog context), never the text or
+    an address in clear: an alert's address is the subscription's (sealed), a reply's
+    is sealed the same way in the row. ``key`` makes enqueueing the same message twice
+    a no-op; ``priority`` 0 (replies) goes ahead of 1 (alerts)."""
+    db.table("outbox").create(
+        {"id": int, "key": str, "kind": str, "priority": int, "resident": str,
+         "channel": str, "language": str, "alert": int, "topic": str, "text_key": str,
+         "address": bytes, "nonce": bytes, "state": str, "attempts": int,
+         "next_attempt_at": str, "claimed_at": str, "message_id": str, "status": str,
+         "error_code": int, "reason": str, "created_at": str, "updated_at": str},
+        pk="id", not_null={"key", "kind", "priority", "resident", "channel", "state"},
+    )  # fmt: skip
+    db.table("outbox").create_index(["key"], unique=True)
+    db.table("outbox").create_index(["state", "priority", "next_attempt_at"])
+    db.table("outbox").create_index(["message_id"])
+    db.table("outbox").create_index(["resident", "kind", "claimed_at"])

@@ -144,7 +144,7 @@ class Store:
                 self.db.pruned_at = now
 
     def erase(self, resident_id: str) -> None:
-        for table in ("events", "daily_activity", "processed_messages"):
+        for table in ("events", "daily_activity", "processed_messages", "outbox"):
             self.db.table(table).delete_where("resident = ?", [resident_id])
         self.db.table("residents").delete_where("id = ?", [resident_id])
 
