@@ -19,9 +19,12 @@ a fuzzy translation. Durations are read by mutagen from the files' own headers.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
+import time
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
@@ -72,6 +75,9 @@ class Recording:
     language: str
     path: Path
     seconds: float
+    #: The manifest's hash of the Spanish it says: the audio route's version (``v=``), so
+    #: that a file recorded again under the same name is a new URL to every cache.
+    source_hash: str = ""
 
 
 class State(Enum):
@@ -99,7 +105,7 @@ class Entry:
     def recording(self) -> Recording | None:
         if self.seconds is None:
             return None
-        return Recording(self.key, self.language, self.path, self.seconds)
+        return Recording(self.key, self.language, self.path, self.seconds, self.source_hash)
 
 
 def audio_seconds(path: Path) -> float:
@@ -359,6 +365,60 @@ class Recordings:
             if entry.file == name and entry.seconds is not None:
                 return entry
         return None
+
+
+class LiveRecordings:
+    """The recordings as they are on disk now, for a running service: read again when an
+    audio folder or a manifest changes (adding, renaming or removing a file changes its
+    folder; recording a text again changes its manifest entry), looked at no more often
+    than every ``check_seconds``."""
+
+    def __init__(
+        self,
+        locales_dir: Path,
+        check_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.locales_dir = locales_dir
+        self.check_seconds = check_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._stamps: tuple[tuple[str, int, int, int], ...] | None = None
+        self._checked = float("-inf")
+        self._recordings = Recordings()
+
+    def _stamp(self) -> tuple[tuple[str, int, int, int], ...]:
+        found = []
+        try:
+            folders = sorted(self.locales_dir.iterdir())
+        except OSError:
+            return ()
+        for folder in folders:
+            audio = audio_dir(self.locales_dir, folder.name)
+            for path in (audio, audio / MANIFEST):
+                try:
+                    stat = os.stat(path)  # noqa: PTH116 - on every request; cheaper
+                except OSError:
+                    continue
+                found.append((str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        return tuple(found)
+
+    def get(self) -> Recordings:
+        with self._lock:
+            now = self._clock()
+            if now - self._checked >= self.check_seconds:
+                self._checked = now
+                stamps = self._stamp()
+                if stamps != self._stamps:
+                    self._recordings = Recordings.load(self.locales_dir)
+                    self._stamps = stamps
+            return self._recordings
+
+    def current(self, key: str, language: str, source_text: str) -> Recording | None:
+        return self.get().current(key, language, source_text)
+
+    def coverage(self, language: str, sources: Mapping[str, str]) -> float:
+        return self.get().coverage(language, sources)
 
 
 def _scalars(node: yaml.Node) -> dict[str, str]:

@@ -18,7 +18,18 @@ from outreach.privacy import check_key, development_key
 from outreach.service.content import Content
 from outreach.settings import SettingError, load_settings
 
-from . import auth, dashboard, db, http_headers, sessions, simulator, staff_pages, twilio, voice
+from . import (
+    auth,
+    dashboard,
+    db,
+    http_headers,
+    sessions,
+    simulator,
+    staff_pages,
+    twilio,
+    voice,
+    voice_audio,
+)
 
 #: The package's folder: templates/ and static/ live there, beside web/.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -139,6 +150,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     http_headers.init_app(app)
     sessions.init_app(app)
     twilio.init_app(app)
+    voice_audio.init_app(app)  # first: the recordings the call plays
     voice.init_app(app)
     with_simulator = settings["SIMULATOR"] == "on" or (
         settings["SIMULATOR"] == "auto" and settings["ENV"] == "development"
