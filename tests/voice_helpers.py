@@ -11,6 +11,51 @@ from flask.testing import FlaskClient
 from twilio_helpers import RESIDENT, SERVICE, post_signed
 from werkzeug.test import TestResponse
 
+#: A menu of one question of each kind, for the keys each gets.
+QUESTIONS = """\
+flow: main
+name: Main
+provenance: {source: test, verified_on: 2026-11-01, review_by: 2027-06-01, sample: true}
+nodes:
+  menu:
+    type: menu
+    text: "Elija:"
+    options:
+      - label: Uno
+        go: one
+      - label: Ciudad
+        go: ask_city
+      - label: Acuerdo
+        go: ask_agree
+      - label: Hijos
+        go: ask_children
+      - label: Edad
+        go: ask_age
+  one:
+    type: message
+    text: Uno.
+  ask_city:
+    type: question
+    text: "¿Ciudad?"
+    check: text
+    save: city
+  ask_agree:
+    type: question
+    text: "¿De acuerdo?"
+    check: yes_no
+    save: agree
+  ask_children:
+    type: question
+    text: "¿Cuántos hijos?"
+    check: {type: number, min: 1, max: 5}
+    save: children
+  ask_age:
+    type: question
+    text: "¿Qué edad tiene?"
+    check: {type: number, min: 18, max: 99}
+    save: age
+"""
+
 
 @dataclass
 class Prompt:
@@ -63,6 +108,8 @@ class Caller:
         self.number = number
         self.sid = sid
         self.last: Prompt | None = None
+        #: The action the last key was posted to (to retry that step).
+        self.previous: str | None = None
 
     def params(self, digits: str | None = None) -> dict[str, str]:
         params = {
@@ -87,6 +134,7 @@ class Caller:
     def press(self, key: str) -> Prompt:
         """``key`` at the last prompt ("" presses nothing: the timeout)."""
         assert self.last is not None and self.last.action, "the call is over"
+        self.previous = self.last.action
         self.last = self.post(self.last.action, key if key else None)
         return self.last
 

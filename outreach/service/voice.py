@@ -171,6 +171,18 @@ class Calls:
             languages=[lang.code for lang in voice.engine.languages], speak=speak,
         )  # fmt: skip
         phrases = [Phrase.load(m.body) for m in reply.messages]
+        if any(p.key == "voice/typed_answer" for p in phrases):
+            # A question no key answers: said to be skipped, and the call goes on at the
+            # main menu, as a step of its own (exactly once, like any other).
+            skipped = Conversations(self.db, self.content, self.clock).handle(
+                resident_id, voice.menu_word, channel="voice",
+                message_id=self.keyed(f"{call_sid}:{state.step}:skip", "message"),
+                rendering="voice", languages=[lang.code for lang in voice.engine.languages],
+                speak=lambda sprint: [
+                    p.dump() for p in self._turn_phrases(voice, sprint, told=True)
+                ],
+            )  # fmt: skip
+            phrases += [Phrase.load(m.body) for m in skipped.messages]
         told = state.told or any(p.key == "voice/keys" for p in phrases)
         language = reached[0].language if reached else self._language(resident_id)
         if reached:
@@ -197,6 +209,10 @@ class Calls:
         if wait.typed:
             phrases.append(voice_phrase("typed_answer"))
         phrases += wait_phrases(wait)
+        if not wait.choices and not wait.typed:
+            # The conversation is over (an end, or a flow with nothing after it): what a
+            # caller can do now is what the global keys do.
+            return [*phrases, voice_phrase("keys")]
         if not told and not wait.languages:
             phrases = [voice_phrase("keys"), *phrases]
         return phrases

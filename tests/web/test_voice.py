@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
+from conftest import TEST_CONFIG, write_flows
 from flask import Flask
 from flask.testing import FlaskClient
-from voice_helpers import Caller
+from voice_helpers import QUESTIONS, Caller
+
+from outreach import create_app
 
 
 def test_an_unsigned_call_is_refused(client: FlaskClient) -> None:
@@ -174,3 +180,76 @@ def test_the_status_callback_counts_the_call_and_keeps_no_number(
         data = path.read_bytes()
         for secret in (caller.number, caller.number[1:], caller.number[-8:], caller.sid):
             assert secret.encode() not in data, (path.name, secret)
+
+
+@pytest.fixture
+def questions_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlaskClient]:
+    for key in list(os.environ):
+        if key.startswith("OUTREACH_"):
+            monkeypatch.delenv(key)
+    folder = write_flows(tmp_path / "flows", {"main.yaml": QUESTIONS})
+    app = create_app(
+        TEST_CONFIG | {"FLOWS_DIR": str(folder), "DATABASE": str(tmp_path / "q.sqlite3")}
+    )
+    yield app.test_client()
+
+
+def test_a_typed_question_is_skipped_with_a_word_and_yes_no_is_two_keys(
+    questions_client: FlaskClient,
+) -> None:
+    caller = Caller(questions_client)
+    caller.call()
+    city = caller.press("2")
+    assert city.text.startswith("¿Ciudad? Esta pregunta se responde por escrito")
+    assert city.text.endswith("Elija: Uno. Marque 1. Ciudad. Marque 2. Acuerdo. Marque 3. "
+                              "Hijos. Marque 4. Edad. Marque 5.")  # fmt: skip
+    assert caller.post(caller_action(city, caller), "2").xml == city.xml  # retried: the same
+    agree = caller.press("3")
+    assert agree.text == "¿De acuerdo? Sí. Marque 1. No. Marque 2."
+    # "si" saved, and the flow has nothing after it: the call says what keys do now.
+    over = caller.press("1")
+    assert over.text.startswith("En cualquier momento, marque 0 para volver al menú")
+    assert "Elija:" in caller.press("0").text
+    assert caller.press("4").text == (
+        "¿Cuántos hijos? Marque 1. Marque 2. Marque 3. Marque 4. Marque 5."
+    )
+
+
+def caller_action(prompt: object, caller: Caller) -> str:
+    """The action the prompt before ``prompt`` posted to (retrying that step)."""
+    assert caller.previous is not None
+    return caller.previous
+
+
+class CoverageOnly:
+    """K'iche' recorded all through (coverage), though no file is played in the test."""
+
+    def current(self, key: str, language: str, source_text: str) -> None:
+        return None
+
+    def coverage(self, language: str, sources: Mapping[str, str]) -> float:
+        return 100.0 if language == "quc" else 0.0
+
+
+def test_the_first_call_chooses_a_language_offered_by_recordings(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.extensions["outreach.voice_recordings"] = CoverageOnly()
+    caller = Caller(client)
+    first = caller.call()
+    # Each name in its own language (here no file: K'iche' says its written name), no
+    # Spanish sentence before it.
+    assert first.text == "Español. Marque 1. K'iche'. Marque 2."
+    chosen = caller.press("2")
+    assert chosen.text.startswith("En cualquier momento, marque 0")
+    assert "¿Sobre qué quiere saber?" in chosen.text  # no K'iche' audio yet: Spanish
+    assert rows(app, "SELECT language FROM residents") == [("quc",)]
+    # The next call knows the language: straight to the menu.
+    again = Caller(client, sid="CA" + "4" * 32).call()
+    assert again.text.startswith("En cualquier momento")
+    # 9 at any prompt: the language menu again.
+    changed = caller.press("9")
+    assert "Español. Marque 1. K'iche'. Marque 2." in changed.text
+    back = caller.press("1")
+    assert rows(app, "SELECT language FROM residents") == [("es",)]
+    assert "¿Sobre qué quiere saber?" in back.text
