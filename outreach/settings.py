@@ -103,6 +103,31 @@ SETTINGS: tuple[Setting, ...] = (
         "(X-Twilio-Webhooks-Signature-Settings), if the account uses them.",
     ),
     Setting(
+        "TWILIO_ACCOUNT_SID",
+        "",
+        "The Twilio account's SID (AC...), for the calls and messages the service places "
+        "through Twilio's REST API (TWILIO_ACCOUNT_SID is read too).",
+    ),
+    Setting(
+        "TWILIO_API_URL",
+        "https://api.twilio.com",
+        "Where the service's one REST client sends its requests: Twilio's API, or a fake "
+        "Twilio on 127.0.0.1 in tests.",
+    ),
+    Setting(
+        "TWILIO_API_TIMEOUT_SECONDS",
+        10,
+        "Seconds the REST client waits for Twilio to connect and to answer (Twilio's own "
+        "client waits forever).",
+    ),
+    Setting(
+        "TWILIO_API_RETRIES",
+        3,
+        "Retries, with growing pauses, of a REST request Twilio refused for now (429, "
+        "20429, 30001, 5xx) or that never reached it; never of one Twilio may have "
+        "accepted.",
+    ),
+    Setting(
         "PSEUDONYM_KEY",
         "",
         "Secret (32+ bytes) for the keyed pseudonyms that replace phone numbers. Required "
@@ -231,6 +256,8 @@ def load_settings(
     # Twilio's own tools and docs name the token TWILIO_AUTH_TOKEN; accept it as is.
     if not values["TWILIO_AUTH_TOKEN"] and environ.get("TWILIO_AUTH_TOKEN"):
         values["TWILIO_AUTH_TOKEN"] = environ["TWILIO_AUTH_TOKEN"]
+    if not values["TWILIO_ACCOUNT_SID"] and environ.get("TWILIO_ACCOUNT_SID"):
+        values["TWILIO_ACCOUNT_SID"] = environ["TWILIO_ACCOUNT_SID"]
     for name in FOLDER_SETTINGS:
         values[name] = str(resolve_folder(str(values[name])))
     if int(values["METRICS_K"]) < 5:
@@ -243,9 +270,11 @@ def load_settings(
             raise SettingError(
                 f"{ENV_PREFIX}SMS_SEGMENT_PRICE must be a price such as 0.0450"
             ) from None
-    for name in ("STAFF_SESSION_HOURS", "STAFF_IDLE_MINUTES"):
+    for name in ("STAFF_SESSION_HOURS", "STAFF_IDLE_MINUTES", "TWILIO_API_TIMEOUT_SECONDS"):
         if int(values[name]) < 1:
             raise SettingError(f"{ENV_PREFIX}{name} must be at least 1")
+    if int(values["TWILIO_API_RETRIES"]) < 0:
+        raise SettingError(f"{ENV_PREFIX}TWILIO_API_RETRIES must be 0 or more")
     if values["SIMULATOR"] not in ("auto", "on", "off"):
         raise SettingError(f"{ENV_PREFIX}SIMULATOR must be on, off or auto")
     if values["ENV"] not in ("development", "production"):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fake_twilio import fake_twilio  # noqa: F401  (the fixture, for every test)
 from flask import Flask
 from flask.testing import FlaskClient
 
