@@ -94,7 +94,7 @@ def audio_script(
         raise click.ClickException(str(exc.args[0])) from None
     recordings = Recordings.load(content.locales_dir)
     # Read from the files, so that each text says where it is (file:line).
-    found = sources(all_messages([content.flows_dir]))
+    found = sources(all_messages([content.flows_dir]), content.flows.lists.values())
     items = script_items(recordings, language, found, everything=everything)
     lines = script_text(language, name, items, str(audio_dir(content.locales_dir, language)))
     text = "\n".join(lines) + "\n"

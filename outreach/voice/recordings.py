@@ -65,8 +65,10 @@ def audio_dir(locales_dir: Path, language: str) -> Path:
 
 def suggested_file_name(key: str) -> str:
     """The file name `outreach audio script` proposes for a key (``system/help`` ->
-    ``system.help.wav``): any name works, the manifest ties it to its key."""
-    return re.sub(r"[^A-Za-z0-9_-]+", ".", key).strip(".") + ".wav"
+    ``system.help.wav``, ``list/departments/Petén`` -> ``list.departments.Peten.wav``):
+    any name works, the manifest ties it to its key."""
+    plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9_-]+", ".", plain).strip(".") + ".wav"
 
 
 @dataclass(frozen=True)

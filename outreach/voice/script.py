@@ -9,10 +9,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from outreach.engine.model import FlowSet, placeholders
+from outreach.engine.model import ChoiceList, FlowSet, placeholders
 from outreach.i18n.messages import SourceMessage, flowset_messages
 
-from .phrases import NOTES, PHRASES
+from .keys import PHRASES
+from .phrases import NOTES
 from .recordings import Recordings, State, source_hash, suggested_file_name
 
 #: Spanish read clearly on the phone: 150 words a minute. Twilio's <Say> voices speak
@@ -57,22 +58,40 @@ class Source:
     where: str
 
 
-def sources(messages: Iterable[SourceMessage]) -> list[Source]:
-    """The texts a call says: the voice phrases first (every call needs them), then the
-    content's spoken messages in catalog order."""
-    found = [Source(key, text, NOTES.get(key, "")) for key, text in PHRASES.items()]
+def list_key(list_id: str, value: str) -> str:
+    """The key of one value of an answer list, said as a choice (``list/departments/Petén``)."""
+    return f"list/{list_id}/{value}"
+
+
+def sources(messages: Iterable[SourceMessage], lists: Iterable[ChoiceList] = ()) -> list[Source]:
+    """The texts a call says: the call's own phrases first (every call needs them), then
+    the content's spoken messages in catalog order, then the values of answer lists a
+    call reads as choices (departments)."""
+    found = [
+        Source(key, text, NOTES.get(key, "A phrase of the call (outreach/voice/keys.py)."))
+        for key, text in PHRASES.items()
+    ]
     for message in messages:
         if not spoken(message):
             continue
         what = message.comment.split(". ")[0].rstrip(".")
         place = f"{message.path}:{message.line}: " if message.path else ""
         found.append(Source(message.context, message.text, place + what))
+    for choices in lists:
+        for item in choices.items:
+            found.append(
+                Source(
+                    list_key(choices.id, item.value),
+                    item.value,
+                    f"One answer of the list '{choices.id}', read as a choice before its key.",
+                )
+            )
     return found
 
 
 def flow_sources(flows: FlowSet) -> dict[str, str]:
     """key -> Spanish text of everything a call says (for Recordings.coverage)."""
-    return {s.key: s.text for s in sources(flowset_messages(flows))}
+    return {s.key: s.text for s in sources(flowset_messages(flows), flows.lists.values())}
 
 
 @dataclass(frozen=True)

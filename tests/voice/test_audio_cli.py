@@ -73,7 +73,7 @@ def test_script_lists_what_to_record_with_a_manifest_entry_that_makes_it_current
     result = CliRunner().invoke(main, ["audio", "script", "--lang", "quc", "-o", str(out)])
     assert result.exit_code == 0, result.output
     script = out.read_text(encoding="utf-8")
-    items = re.findall(r"^\d+\. (\S+)  \[(\w+)\]\n   key:      (\S+)$", script, re.M)
+    items = re.findall(r"^\d+\. (\S+)  \[(\w+)\]\n   key:      (.+)$", script, re.M)
     keys = [key for _file, _state, key in items]
     assert HELP not in keys
     assert len(items) == len(spoken) - 1

@@ -197,3 +197,27 @@ def test_an_unknown_language_folder_is_an_error(locales: Path) -> None:
     problems = Recordings.load(locales).problems
     assert [p.severity for p in problems] == [Severity.ERROR]
     assert "unknown language 'xx'" in problems[0].message
+
+
+def test_sources_are_everything_a_call_can_record(spoken: dict[str, str]) -> None:
+    from outreach.voice.keys import PHRASES
+
+    assert {key: spoken[key] for key in PHRASES} == PHRASES  # the call's own phrases
+    assert spoken["list/departments/Petén"] == "Petén"  # a list read as choices
+    assert spoken["main/menu/option/1"]  # an option label
+    # Typed, never said: keywords, commands, yes/no words; and a text with a
+    # placeholder, which changes per caller.
+    assert not [key for key in spoken if key.endswith("/keywords") or key.startswith("command/")]
+    assert "system/yes_words" not in spoken
+    assert "programmes/confirm_department" not in spoken
+
+
+def test_suggested_file_names_are_plain() -> None:
+    from outreach.voice.recordings import FILE_NAME, suggested_file_name
+
+    assert suggested_file_name("system/help") == "system.help.wav"
+    assert (
+        suggested_file_name("list/departments/Alta Verapaz") == "list.departments.Alta.Verapaz.wav"
+    )
+    assert suggested_file_name("list/departments/Petén") == "list.departments.Peten.wav"
+    assert FILE_NAME.fullmatch(suggested_file_name("list/departments/Sololá"))
