@@ -430,6 +430,8 @@ class Recorded(Protocol):
     def language(self) -> str: ...
     @property
     def path(self) -> Path: ...
+    @property
+    def source_hash(self) -> str: ...
 
 
 class RecordingSource(Protocol):
@@ -451,10 +453,12 @@ class NoRecordings:
 
 @dataclass(frozen=True)
 class Play:
-    """Play a recording: ``name`` in ``locales/<language>/audio/``."""
+    """Play a recording: ``name`` in ``locales/<language>/audio/``, ``version`` the hash of
+    the Spanish it says (the audio route's cache version)."""
 
     language: str
     name: str
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -479,7 +483,7 @@ def sounds(
                 if found is not None:
                     break
         if found is not None:
-            out.append(Play(found.language, found.path.name))
+            out.append(Play(found.language, found.path.name, found.source_hash))
         elif said.text:
             last = out[-1] if out else None
             if isinstance(last, Say):

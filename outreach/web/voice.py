@@ -21,11 +21,12 @@ from outreach.privacy import keyed_id, pseudonymise, resident_address
 from outreach.service.voice import Calls, Spoken
 from outreach.voice.keys import PHRASES
 from outreach.voice.prompts import CallState, Play, RecordingSource, Say
-from outreach.voice.recordings import Recordings
+from outreach.voice.recordings import LiveRecordings
 
 from .db import get_db
 from .sessions import TWILIO_PREFIX
 from .signature import verify_signature
+from .voice_audio import EXTENSION
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("twilio_voice", __name__, url_prefix=TWILIO_PREFIX + "/voice")
@@ -38,17 +39,22 @@ SAY_LANGUAGE = "es-MX"
 
 
 def init_app(app: Flask) -> None:
+    """After voice_audio.init_app: the call plays the recordings that route serves."""
     app.register_blueprint(bp)
-    # Read once at start: recording (or re-recording) audio goes with a deploy.
-    app.extensions.setdefault(
-        "outreach.voice_recordings", Recordings.load(Path(app.config["LOCALES_DIR"]))
-    )
+    if EXTENSION not in app.extensions:
+        app.extensions[EXTENSION] = LiveRecordings(Path(app.config["LOCALES_DIR"]))
+
+
+def _recordings() -> RecordingSource:
+    found = current_app.extensions[EXTENSION]
+    # The recordings as on disk now; a test may set any RecordingSource instead.
+    return found.get() if isinstance(found, LiveRecordings) else found
 
 
 def _calls() -> Calls:
     extensions = current_app.extensions
     key: bytes = extensions["outreach.pseudonym_key"]
-    recordings: RecordingSource = extensions["outreach.voice_recordings"]
+    recordings = _recordings()
     return Calls(
         get_db(), extensions["outreach.content"], recordings,
         float(current_app.config["VOICE_MIN_COVERAGE"]),
@@ -65,9 +71,13 @@ def _resident(call_sid: str) -> str:
     return pseudonymise(key, number)
 
 
+def _public() -> str:
+    """The address Twilio reaches the service at."""
+    return current_app.extensions["outreach.twilio_public_url"] or request.host_url.rstrip("/")
+
+
 def _url(path: str, query: dict[str, str] | None = None) -> str:
-    public = current_app.extensions["outreach.twilio_public_url"] or request.host_url.rstrip("/")
-    url = public + TWILIO_PREFIX + path
+    url = _public() + TWILIO_PREFIX + path
     return url + "?" + urlencode(query) if query else url
 
 
@@ -86,8 +96,9 @@ def _say(verb: VoiceResponse | Gather, sounds: Sequence[Play | Say]) -> None:
     voice = str(current_app.config["VOICE_SAY_VOICE"])
     for sound in sounds:
         if isinstance(sound, Play):
-            verb.play(url_for("voice_audio.file", language=sound.language, name=sound.name,
-                              _external=True))  # fmt: skip
+            path = url_for("voice_audio.file", language=sound.language, name=sound.name,
+                           v=sound.version or None)  # fmt: skip
+            verb.play(_public() + path)
         else:
             verb.say(sound.text, language=SAY_LANGUAGE, **({"voice": voice} if voice else {}))
 

@@ -140,6 +140,7 @@ class FakeRecording:
     language: str
     path: Path
     seconds: float = 1.0
+    source_hash: str = ""
 
 
 class SomeRecordings:
