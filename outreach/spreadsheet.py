@@ -9,10 +9,7 @@ never has to alter a value that staff wrote.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 #: What OWASP's CSV-injection guidance lists as a formula's first character.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -27,18 +24,8 @@ def starts_like_formula(text: str) -> bool:
 def neutralise(cell: Cell) -> Cell | str:
     """The cell as a spreadsheet shows it as text: a leading ``'`` before a formula start.
 
-    Only text is touched: numbers are written by the csv module as digits, and a negative
-    number is a number, not text that begins with ``-``.
+    Only text is touched: a negative number is a number, not text that begins with ``-``.
     """
     if isinstance(cell, str) and starts_like_formula(cell):
         return "'" + cell
     return cell
-
-
-def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Rows as CSV, a header of the first row's keys, every formula start neutralised."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["page"])
-    writer.writeheader()
-    writer.writerows({key: neutralise(value) for key, value in row.items()} for row in rows)
-    return out.getvalue()

@@ -200,8 +200,8 @@ def test_the_layers_have_no_cycle() -> None:
         ("outreach.cli", "from outreach.web.dashboard import bp", False),
         ("outreach.cli", "import outreach.web.app", True),
         ("outreach.flowfile.data", "from outreach.spreadsheet import starts_like_formula", True),
-        ("outreach.web.dashboard", "from outreach.spreadsheet import csv_text", True),
-        ("outreach.engine.model", "from outreach.spreadsheet import csv_text", False),
+        ("outreach.web.exports", "from outreach.spreadsheet import neutralise", True),
+        ("outreach.engine.model", "from outreach.spreadsheet import neutralise", False),
         ("outreach.spreadsheet", "from outreach.flowfile import load", False),
     ],
 )

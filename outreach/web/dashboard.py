@@ -21,9 +21,8 @@ from outreach.metrics.periods import MAX_BARS, PERIODS, bounded
 from outreach.metrics.queries import ALL, FILTERS, SPLITS, Query
 from outreach.metrics.rollup import close_days
 from outreach.service import utc_now
-from outreach.spreadsheet import csv_text
 
-from . import auth
+from . import auth, exports
 from .auth import login_required
 from .db import get_db
 
@@ -50,6 +49,7 @@ def template_helpers() -> dict[str, Any]:
     return {
         "share": charts.share,
         "in_language": in_language,
+        "shown_name": exports.shown_name,
         # Which content residents are getting: the files, or the last good copy of them.
         "content_served": current_app.extensions["outreach.content"].served,
     }
@@ -239,8 +239,10 @@ def content_health() -> dict[str, Any]:
 @bp.get("/export.<fmt>")
 @login_required()
 def export(fmt: str) -> Response:
-    """Exactly the figures of a page, suppressed as they are on screen: ready to share."""
-    if fmt not in ("csv", "json"):
+    """Exactly the figures of a page, suppressed as they are on screen: ready to share.
+    JSON for machines; a spreadsheet (.xlsx) and a CSV for people, in the interface's
+    language (see outreach.web.exports)."""
+    if fmt not in ("csv", "json", "xlsx"):
         abort(404)
     page = request.args.get("page", "overview")
     if page not in report.PAGES:
@@ -254,8 +256,9 @@ def export(fmt: str) -> Response:
         shown, float(price) if price else None, current_app.config["SMS_PRICE_CURRENCY"]
     )
     demo = _demo_data(db)
+    perturbed = gettext(report.PERTURBED, n=USUAL_NOISE)
     rows = report.with_note(
-        figures, gettext(report.PERTURBED, n=USUAL_NOISE), page=page,
+        figures, perturbed, page=page,
         since=query.since.isoformat(), until=query.until.isoformat(), split=query.split,
         filters=_describe_filters(query), k=k, synthetic_demo_data=demo,
     )  # fmt: skip
@@ -265,7 +268,42 @@ def export(fmt: str) -> Response:
         return Response(json.dumps(rows, ensure_ascii=False, indent=2),
                         mimetype="application/json", headers=headers)  # fmt: skip
     # Nothing a donor opens in a spreadsheet runs as a formula (see outreach.spreadsheet).
-    return Response(csv_text(rows), mimetype="text/csv", headers=headers)
+    if fmt == "csv":
+        return Response(exports.csv_bytes(rows), mimetype="text/csv", headers=headers)
+    about = [
+        (gettext("Page"), _page_title(page)),
+        (gettext("From"), query.since.isoformat()),
+        (gettext("To"), query.until.isoformat()),
+        (gettext("Split by"), gettext(query.split) if query.split != ALL else gettext("nothing")),
+        (gettext("Filters"), _describe_filters(query) or gettext("none")),
+        (gettext("Hidden figures (%(hidden)s)", hidden=exports.HIDDEN),
+         gettext("hidden: a count under %(k)s residents, or one that would let such a count "
+                 "be worked out from the totals.", k=k)),
+        (gettext("Perturbation"), perturbed),
+    ]  # fmt: skip
+    if demo:
+        about.insert(0, (gettext("Synthetic demo data"), gettext(DEMO_WARNING)))
+    titles = {s.id: gettext(s.title) for s in shown.sections}
+    notes = {s.id: gettext(s.note) for s in shown.sections if s.note}
+    return Response(exports.xlsx_bytes(rows, titles, notes, shown.labels, about),
+                    mimetype=exports.XLSX_MIMETYPE, headers=headers)  # fmt: skip
+
+
+#: The warning every page and spreadsheet of demo data carries.
+DEMO_WARNING = N_(
+    "Synthetic demo data (outreach demo-data): these figures count made-up residents, not "
+    "real people. Do not share them as results."
+)
+
+
+def _page_title(page: str) -> str:
+    titles = {
+        "overview": N_("Overview"),
+        "flows": N_("Flows"),
+        "topics": N_("Topics and referrals"),
+        "quality": N_("Quality and content"),
+    }
+    return gettext(titles[page])
 
 
 def _demo_data(db: Any) -> bool:

@@ -12,7 +12,7 @@ import random
 import re
 from csv import DictReader
 from datetime import UTC, datetime
-from io import StringIO
+from io import BytesIO, StringIO
 from statistics import mean
 
 import pytest
@@ -21,6 +21,7 @@ from conversation_helpers import talk
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
+from openpyxl import load_workbook
 
 from outreach import create_app, staff
 from outreach.metrics.cellkey import USUAL_NOISE, CellKeys
@@ -99,6 +100,9 @@ def test_an_export_with_every_cell_hidden_still_says_figures_are_perturbed(
         csv = viewer.get("/dashboard/export.csv", query_string=petén | {"page": page})
         read = list(DictReader(StringIO(csv.get_data(as_text=True))))
         assert read and all(row["perturbation"] == statement for row in read), page
+        xlsx = viewer.get("/dashboard/export.xlsx", query_string=petén | {"page": page})
+        definitions = load_workbook(BytesIO(xlsx.data)).worksheets[0]
+        assert statement in [line[1].value for line in definitions.iter_rows()], page
         html = viewer.get(f"/dashboard/{'' if page == 'overview' else page}",
                           query_string=petén)  # fmt: skip
         assert escape(statement) in html.get_data(as_text=True), page

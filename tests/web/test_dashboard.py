@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import FLOWS, ROOT, TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from staff_helpers import NOW, PASSWORD, app_with_accounts, dashboard_clock, log_in, token
 from werkzeug.security import generate_password_hash
 
@@ -155,7 +156,9 @@ def test_exports_hold_only_suppressed_aggregates_and_are_audited(
     assert csv_export.status_code == 200 and csv_export.mimetype == "text/csv"
     json_export = client.get("/dashboard/export.json?since=2026-11-01&until=2026-11-30")
     assert json_export.mimetype == "application/json"
-    assert [entry[2] for entry in audit(app)].count("export") == 2
+    xlsx_export = client.get("/dashboard/export.xlsx?since=2026-11-01&until=2026-11-30")
+    assert xlsx_export.status_code == 200 and xlsx_export.data.startswith(b"PK")
+    assert [entry[2] for entry in audit(app)].count("export") == 3
 
 
 def test_the_users_command(tmp_path: Path) -> None:
@@ -239,12 +242,20 @@ def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_pat
             page.get_by_role("link", name="CSV").click()
         saved = tmp_path / "export.csv"
         download.value.save_as(saved)
-        text = saved.read_text(encoding="utf-8")
+        text = saved.read_text(encoding="utf-8-sig")
         assert (
             "Huehuetenango" in text
             and "residents" in text
-            and "reach,residents,new,Petén,,True" in text
+            and "reach,residents,new,Petén,,yes" in text
         )
+        # The spreadsheet, read back with the library: definitions first, then the tables.
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Spreadsheet (.xlsx)").click()
+        download.value.save_as(tmp_path / "export.xlsx")
+        book = load_workbook(tmp_path / "export.xlsx")
+        assert book.sheetnames[0] == "Definitions"
+        reach = next(s for s in book.worksheets if s["A1"].value.startswith("Residents reached"))
+        assert "Huehuetenango" in [cell.value for cell in reach[2]]
         # The funnel of the programmes flow, in Spanish.
         page.get_by_role("link", name="Español").click()
         page.get_by_role("link", name="Flujos").click()
@@ -294,8 +305,8 @@ def test_exports_hold_the_headline_and_the_rates_too(tmp_path: Path) -> None:
     assert headline["estimated_cost"]["unit"] == "USD"
     assert not any(row["synthetic_demo_data"] for row in overview)
     assert "Synthetic demo data" not in client.get("/dashboard/?ui=en").get_data(as_text=True)
-    quality = client.get("/dashboard/export.csv?page=quality").get_data(as_text=True)
-    assert quality.splitlines()[0].startswith("page,since,until,split,filters,k,")
+    quality = client.get("/dashboard/export.csv?page=quality&ui=en").data.decode("utf-8-sig")
+    assert quality.splitlines()[0].startswith("page,from,to,split by,filters,k ")
 
 
 def test_demo_data_if_empty_leaves_a_used_database_alone(tmp_path: Path) -> None:

@@ -13,12 +13,15 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.core import Locale
 from conftest import ROOT, chromium_path, launch_chromium, serving
 from flask import Flask
 from flask.testing import FlaskClient
 from staff_helpers import PASSWORD, app_with_accounts, post_login
 
-from outreach.spreadsheet import FORMULA_STARTS, csv_text
+from outreach.spreadsheet import FORMULA_STARTS
+from outreach.i18n.ui import choose_language
+from outreach.web.exports import csv_bytes
 
 
 @pytest.fixture
@@ -26,7 +29,13 @@ def app(tmp_path: Path) -> Flask:
     return app_with_accounts(tmp_path, {"beto": "viewer"})
 
 
-STAFF_PAGES = ["/dashboard/", "/dashboard/flows", "/dashboard/export.csv", "/dashboard/export.json"]
+STAFF_PAGES = [
+    "/dashboard/",
+    "/dashboard/flows",
+    "/dashboard/export.csv",
+    "/dashboard/export.json",
+    "/dashboard/export.xlsx",
+]
 
 
 def test_every_response_forbids_framing_sniffing_and_foreign_or_inline_script(
@@ -136,11 +145,14 @@ def test_a_login_goes_on_only_to_a_dashboard_page_of_this_site(
     assert response.headers["Location"] == goes_to
 
 
-def test_csv_cells_never_start_a_spreadsheet_formula() -> None:
+def test_csv_cells_never_start_a_spreadsheet_formula(app: Flask) -> None:
     """OWASP's CSV injection: a donor's spreadsheet would run these."""
     attacks = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
     rows = [{"label": attack, "value": 3} for attack in attacks] + [{"label": "Petén", "value": -2}]
-    parsed = list(csv.DictReader(io.StringIO(csv_text(rows))))
+    with app.test_request_context("/dashboard/?ui=en"):
+        choose_language()
+        text = csv_bytes(rows, Locale.parse("en")).decode("utf-8-sig")
+    parsed = list(csv.DictReader(io.StringIO(text)))
     assert [row["label"] for row in parsed] == ["'" + attack for attack in attacks] + ["Petén"]
     assert not any(row["label"].startswith(FORMULA_STARTS) for row in parsed)
     # Numbers stay numbers: a negative one is not text that begins with "-".
