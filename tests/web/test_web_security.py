@@ -19,8 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from staff_helpers import PASSWORD, app_with_accounts, post_login
 
-from outreach.spreadsheet import FORMULA_STARTS
 from outreach.i18n.ui import choose_language
+from outreach.spreadsheet import FORMULA_STARTS
 from outreach.web.exports import csv_bytes
 
 
