@@ -22,8 +22,16 @@ from outreach.i18n.check import (
 )
 from outreach.i18n.messages import flowset_messages
 from outreach.sms.misreading import misreadings
+from outreach.voice.costs import (
+    KEY_SECONDS,
+    FlowSeconds,
+    PromptCost,
+    call_seconds,
+    flow_seconds,
+    prompt_costs,
+)
 from outreach.voice.recordings import Recordings
-from outreach.voice.script import flow_sources
+from outreach.voice.script import WORDS_PER_SECOND, flow_sources
 
 from .costs import SYSTEM, Cost, listing_costs, message_costs
 
@@ -33,6 +41,11 @@ class CheckReport:
     result: LoadResult
     problems: list[Problem] = field(default_factory=list)
     costs: list[tuple[Place | None, Cost]] = field(default_factory=list)
+    #: The voice line's seconds: per prompt (with its place), per flow, per call; for
+    #: Spanish and each language that has recordings.
+    voice_prompts: list[tuple[Place | None, PromptCost]] = field(default_factory=list)
+    voice_flows: dict[str, dict[str, FlowSeconds]] = field(default_factory=dict)
+    voice_calls: dict[str, float] = field(default_factory=dict)
 
 
 def check_content(
@@ -57,7 +70,20 @@ def check_content(
     report.problems += check_translated_danger_answers(flows, locales_dir, codes)
     # Recordings as translations are: stale ones (the Spanish changed) are warnings at
     # their manifest entry; missing or unreadable files are errors.
-    report.problems += Recordings.load(locales_dir).check(flow_sources(flows))
+    recordings = Recordings.load(locales_dir)
+    report.problems += recordings.check(flow_sources(flows))
+    codes = [lang.code for lang in flows.deployment.languages]
+    spoken = [c for c in codes if c == flows.deployment.default_language or c in recordings.entries]
+    for code in spoken:
+        prompts = prompt_costs(flows, recordings, code)
+        for (flow_id, node_id), prompt in prompts.items():
+            report.voice_prompts.append(
+                (result.index.node_places.get(NodeRef(flow_id, node_id)), prompt)
+            )
+        report.voice_flows[code] = flow_seconds(flows, prompts)
+        report.voice_calls[code] = call_seconds(
+            flows, recordings, code, report.voice_flows[code], len(spoken)
+        )
     state = load_translations(flows, messages, locales_dir, min_coverage_percent)
     codes = [lang.code for lang in flows.deployment.languages]
     engine = Engine(flows, new_id=counter_ids(), translate=state.translations, languages=codes)
@@ -131,5 +157,33 @@ def cost_lines(report: CheckReport) -> list[str]:
         lines.append(
             f"{language}: median {statistics.median(sizes):g} SMS per message, "
             f"{sum(1 for s in sizes if s > 1)} of {len(sizes)} messages need more than one"
+        )
+    return lines
+
+
+def voice_cost_lines(report: CheckReport) -> list[str]:
+    """``outreach check --costs``, the voice line: seconds per prompt (recordings' own
+    durations, else the Spanish at WORDS_PER_SECOND, plus KEY_SECONDS where it waits for a
+    key), per path through each flow, and minutes per call, per language spoken."""
+    lines = [
+        f"Seconds a call takes (a recording's duration; else the Spanish said at "
+        f"{WORDS_PER_SECOND:g} words a second; {KEY_SECONDS:g} s to press a key):"
+    ]
+    for place, prompt in report.voice_prompts:
+        lines.append(
+            f"{place or '-'}: {prompt.flow}/{prompt.node} {prompt.language:<4} voice "
+            f"{prompt.seconds:5.1f} s, {prompt.recorded} of {prompt.phrases} phrases recorded"
+        )
+    for language, flows in report.voice_flows.items():
+        for found in flows.values():
+            lines.append(
+                f"voice {language}: {found.flow}: {found.paths} path(s), {found.shortest:.0f} "
+                f"to {found.longest:.0f} s (median {found.median:.0f} s); longest: "
+                + " > ".join(found.longest_path)
+            )
+    for language, seconds in report.voice_calls.items():
+        lines.append(
+            f"voice {language}: about {seconds / 60:.1f} minutes a call (language menu, keys, "
+            "welcome, a median path from the main menu, goodbye)"
         )
     return lines

@@ -47,7 +47,8 @@ def init(folder: Path) -> None:
 @click.option(
     "--costs",
     is_flag=True,
-    help="Also print what every message costs as SMS, per node and language.",
+    help="Also print what every message costs as SMS, and the seconds a call takes "
+    "(per prompt, per path, per call), per node and language.",
 )
 @click.option("--missing", is_flag=True, help="List every untranslated message.")
 @click.option("--quiet", "-q", is_flag=True, help="Print problems only, no summary.")
@@ -64,7 +65,7 @@ def check(
 
         outreach check flows/
     """
-    from outreach.authoring.check import check_content, cost_lines
+    from outreach.authoring.check import check_content, cost_lines, voice_cost_lines
     from outreach.flowfile import Severity
 
     settings = current_settings()
@@ -93,6 +94,9 @@ def check(
     if costs:
         click.echo("\nSMS cost per node and language (the text as sent, after shaping):")
         for line in cost_lines(report):
+            click.echo(line)
+        click.echo("")
+        for line in voice_cost_lines(report):
             click.echo(line)
     errors = [p for p in shown if p.severity is Severity.ERROR]
     if not quiet:
