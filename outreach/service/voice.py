@@ -100,6 +100,12 @@ class Calls:
         voice = Voice(engine)
         session = self._session(resident_id) or engine.new_session()
         after = replace(state, step=state.step + 1, misses=0, end_menu=False)
+        if state.step == 0 and session.opted_out:
+            # The engine says nothing to a resident who said BAJA until they say ALTA:
+            # the call tells them so (in the engine's own words) rather than keep silent.
+            texts = engine.flows.deployment.texts
+            said = [Phrase("system/stopped", texts["stopped"], texts["stopped"])]
+            return self._spoken([*said, voice_phrase("goodbye")], session.language, None)
         if state.step == 0:
             # A new resident chooses a language first when more than one is offered.
             first = voice.language_word

@@ -253,3 +253,17 @@ def test_the_first_call_chooses_a_language_offered_by_recordings(
     back = caller.press("1")
     assert rows(app, "SELECT language FROM residents") == [("es",)]
     assert "¿Sobre qué quiere saber?" in back.text
+
+
+def test_a_resident_who_said_baja_hears_so_and_the_call_ends(client: FlaskClient) -> None:
+    from twilio_helpers import Phone
+
+    phone = Phone(client)  # the same number as the caller's
+    phone.says("hola")
+    phone.says("baja")
+    call = Caller(client).call()
+    assert call.hangup
+    assert call.text == (
+        "No le enviaremos mensajes. Si cambia de idea, escriba ALTA. "
+        "Gracias por llamar. Hasta pronto."
+    )
