@@ -42,7 +42,6 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from outreach.privacy import keyed_id
 from outreach.storage import immediate
 from outreach.storage import outbox as ob
 
@@ -165,7 +164,8 @@ class OutboxSender:
     db: Database
     api: MessageApi
     compose: Composer
-    pseudonym_key: bytes
+    #: ``keyed(value, purpose)``: the deployment's keyed id (privacy.keyed_id).
+    keyed: Callable[[str, str], str]
     rates: Mapping[str, float]
     quiet: QuietHours
     weekly_limit: int
@@ -264,7 +264,7 @@ class OutboxSender:
             self._settle(row, now, error=code, retryable=bool(getattr(exc, "retryable", False)))
             return True
         with immediate(self.db):
-            ob.mark_sent(self.db, row.id, keyed_id(self.pseudonym_key, sid, "message"), now)
+            ob.mark_sent(self.db, row.id, self.keyed(sid, "message"), now)
         if self.on_sent is not None:
             self.on_sent(sid, now)
         return True

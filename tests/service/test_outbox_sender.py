@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from outreach.privacy import keyed_id
 from outreach.service.outbox import (
     MAX_ATTEMPTS,
     OutboxSender,
@@ -92,7 +93,7 @@ def sender(db: Database, clock: Clock, api: ScriptedApi, **kw: object) -> Outbox
         db,
         api,
         compose,
-        KEY,
+        lambda value, purpose: keyed_id(KEY, value, purpose),
         monotonic=clock,
         sleep=clock.sleep,
         **options,  # type: ignore[arg-type]
@@ -268,8 +269,6 @@ def test_a_killed_senders_message_is_not_sent_again_at_restart(db: Database) -> 
 
 
 def test_sent_messages_are_found_by_the_keyed_id_of_their_sid(db: Database) -> None:
-    from outreach.privacy import keyed_id
-
     clock = Clock()
     api = ScriptedApi(clock)
     forget: list[str] = []
