@@ -128,6 +128,40 @@ SETTINGS: tuple[Setting, ...] = (
         "accepted.",
     ),
     Setting(
+        "CALLBACK_NUMBER",
+        "",
+        "The Twilio number residents call and hang up on to be called back free (its Voice "
+        "webhook: POST /twilio/voice/missed), in E.164; the call back comes from it. It may "
+        "be the voice line's own number. Empty: missed calls are rejected, never called back.",
+    ),
+    Setting(
+        "CALLBACK_COUNTRY_CODES",
+        "+502",
+        "Comma-separated country codes the service calls back (toll fraud calls back to "
+        "expensive destinations); a call from anywhere else is not called back.",
+    ),
+    Setting(
+        "CALLBACK_PER_CALLER_DAY",
+        3,
+        "Call backs per caller per day (UTC), counted by a keyed pseudonym, never the number.",
+    ),
+    Setting(
+        "CALLBACK_PER_HOUR",
+        30,
+        "Call backs queued per clock hour (UTC), all callers together.",
+    ),
+    Setting(
+        "CALLBACK_PER_DAY",
+        200,
+        "The daily budget: call backs queued per day (UTC), all callers together.",
+    ),
+    Setting(
+        "CALLBACK_EXPIRE_MINUTES",
+        10,
+        "A call back still waiting after this many minutes (the worker was down) is "
+        "dropped: the caller no longer expects it.",
+    ),
+    Setting(
         "PSEUDONYM_KEY",
         "",
         "Secret (32+ bytes) for the keyed pseudonyms that replace phone numbers. Required "

@@ -185,11 +185,16 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
         def _json(self, received: Received, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()
             received.status = status
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                # The client left (timed out, or was killed): Twilio would have acted all
+                # the same, so the request keeps its status.
+                self.close_connection = True
 
     return Handler
 

@@ -42,7 +42,9 @@ class Task(Protocol):
 def default_tasks(db_path: str | Path, config: Mapping[str, Any]) -> list[Task]:
     """The service's tasks, in order: the missed-call callback first (a resident is
     waiting by the phone), then the outbox's sender."""
-    return []
+    from .callback import CallbackTask
+
+    return [CallbackTask(db_path, config)]
 
 
 class Worker:

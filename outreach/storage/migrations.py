@@ -1,4 +1,4 @@
-"""The schema's history: sqlite-utils migrations m001-m012, m014 and m015, applied by
+"""The schema's history: sqlite-utils migrations m001-m012, m014 to m016, applied by
 ``connect(path, migrate=True)``.
 
 Each migration is history: it creates what it created the day it was written, so its SQL
@@ -247,6 +247,27 @@ def m015_calls(db: Database) -> None:
         pk="id", not_null={"day", "completed"}, defaults={"completed": 0},
     )  # fmt: skip
     db.table("calls").create_index(["day"])
+
+
+@MIGRATIONS()
+def m016_callbacks(db: Database) -> None:
+    """The missed-call callback (issue #17): the queue, which holds a caller's number
+    only until the call back is placed; today's call backs per caller under a keyed
+    pseudonym of its own; counts per hour (queued, placed, failed, uncertain) and
+    refusals per day and reason, without any id."""
+    db.table("callback_queue").create(
+        {"id": int, "number": str, "queued_at": str, "claimed_at": str},
+        pk="id", not_null={"number", "queued_at"},
+    )  # fmt: skip
+    db.table("callback_callers").create(
+        {"day": str, "caller": str, "count": int}, pk=("day", "caller")
+    )
+    db.table("callback_hours").create(
+        {"hour": str, "outcome": str, "count": int}, pk=("hour", "outcome")
+    )
+    db.table("callback_refusals").create(
+        {"day": str, "reason": str, "count": int}, pk=("day", "reason")
+    )
 
 
 @MIGRATIONS()

@@ -20,6 +20,7 @@ from outreach.settings import SettingError, load_settings
 
 from . import (
     auth,
+    callback,
     dashboard,
     db,
     http_headers,
@@ -152,6 +153,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     twilio.init_app(app)
     voice_audio.init_app(app)  # first: the recordings the call plays
     voice.init_app(app)
+    callback.init_app(app)  # POST /twilio/voice/missed
     with_simulator = settings["SIMULATOR"] == "on" or (
         settings["SIMULATOR"] == "auto" and settings["ENV"] == "development"
     )

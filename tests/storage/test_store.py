@@ -36,6 +36,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m012_login_throttle",
         "m014_resident_department",
         "m015_calls",
+        "m016_callbacks",
         "m019_outbox",
     ]
     assert set(db.table_names()) >= {
