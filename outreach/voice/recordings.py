@@ -122,11 +122,22 @@ def audio_seconds(path: Path) -> float:
     if reader is None:
         raise ValueError(f"not MP3 or WAV (Twilio plays {', '.join(MIMETYPES)})")
     try:
-        length = float(reader(path).info.length)
+        info = reader(path).info
+        length = float(info.length)
+        size = path.stat().st_size
     except (MutagenError, OSError) as exc:
         raise ValueError(f"unreadable {path.suffix[1:].upper()} audio: {exc}") from None
     if length <= 0:
         raise ValueError("no sound: the file's duration is 0 seconds")
+    if reader is WAVE and info.bitrate:
+        # A WAV's header states its length; a cut upload keeps the header but not the
+        # sound (Twilio would play silence or fail): the file must hold what it states.
+        held = (size * 8) / info.bitrate
+        if held < length * 0.99:
+            raise ValueError(
+                f"truncated WAV audio: its header says {length:.1f} s, the file holds "
+                f"at most {held:.1f} s"
+            )
     return length
 
 

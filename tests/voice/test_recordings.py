@@ -221,3 +221,14 @@ def test_suggested_file_names_are_plain() -> None:
     )
     assert suggested_file_name("list/departments/Petén") == "list.departments.Peten.wav"
     assert FILE_NAME.fullmatch(suggested_file_name("list/departments/Sololá"))
+
+
+def test_a_truncated_wav_is_unreadable(locales: Path, spoken: dict[str, str]) -> None:
+    wav = record(locales, "quc", HELP, spoken[HELP])
+    whole = wav.read_bytes()
+    assert Recordings.load(locales).current(HELP, "quc", spoken[HELP]) is not None
+    wav.write_bytes(whole[: len(whole) // 2])  # the header still says the whole length
+    recordings = Recordings.load(locales)
+    assert recordings.current(HELP, "quc", spoken[HELP]) is None
+    assert [p.severity for p in recordings.problems] == [Severity.ERROR]
+    assert "truncated WAV audio" in recordings.problems[0].message
