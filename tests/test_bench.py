@@ -14,6 +14,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import check_speed
 import engine_turn
+import voice_turn
 
 
 def test_the_check_benchmark_corpus_is_valid_content(tmp_path: Path) -> None:
@@ -72,3 +73,11 @@ def test_the_webhook_under_dashboard_bench_runs_in_its_tiny_mode() -> None:
     assert "2 viewers loading:" in run.stdout
     assert "p99 under load / alone:" in run.stdout
     assert "page loads (" in run.stdout
+
+
+def test_the_voice_bench_walks_the_shipped_flows_by_text_and_by_keypad(tmp_path: Path) -> None:
+    """Every text of the message script and every key of the call is answered, so the
+    two figures compare whole walks (a call that hung up early would compare less)."""
+    client = voice_turn.bench_app(str(tmp_path)).test_client()
+    assert len(voice_turn.message_turns(client, 2)) == 2 * len(voice_turn.TEXTS)
+    assert len(voice_turn.voice_turns(client, 2)) == 2 * (1 + len(voice_turn.KEYS))
