@@ -7,6 +7,8 @@
   const input = document.getElementById("text");
   const language = document.getElementById("language");
   const phone = document.querySelector(".phone");
+  // The page's words in the interface's language, from the template (see data-*).
+  const words = document.getElementById("simulator").dataset;
 
   function channel() {
     return document.querySelector('input[name="channel"]:checked').value;
@@ -21,9 +23,9 @@
   function badge(message) {
     if (!message.encoding) return "WhatsApp";
     const why = message.non_gsm && message.non_gsm.length
-      ? " · UCS-2 because of " + message.non_gsm.join(" ") : "";
+      ? " · " + words.ucs2Because + " " + message.non_gsm.join(" ") : "";
     return message.encoding + " · " + message.segments + " SMS · " +
-      message.characters + " characters" + why;
+      message.characters + " " + words.characters + why;
   }
 
   function add(text, who, message) {
@@ -63,7 +65,7 @@
       });
       reply.messages.forEach((m) => add(m.text, "bot", m));
     } catch (error) {
-      add("(The service did not answer: " + error.message + ")", "bot");
+      add("(" + words.noAnswer + " " + error.message + ")", "bot");
     }
     input.focus();
   });

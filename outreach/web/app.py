@@ -23,6 +23,7 @@ from . import (
     callback,
     dashboard,
     db,
+    errors,
     http_headers,
     sessions,
     simulator,
@@ -163,6 +164,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(staff_pages.bp)
+    # Last: it keeps, for every other path, the error handlers registered before it.
+    errors.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -50,6 +50,7 @@ def template_helpers() -> dict[str, Any]:
         "share": charts.share,
         "in_language": in_language,
         "shown_name": exports.shown_name,
+        "is_word": exports.is_word,
         # Which content residents are getting: the files, or the last good copy of them.
         "content_served": current_app.extensions["outreach.content"].served,
     }
@@ -78,6 +79,8 @@ def _query() -> tuple[Query, str, int]:
     if until < since:
         abort(400, gettext("The range ends before it starts."))
     split = request.args.get("split", ALL)
+    if split != ALL and split not in SPLITS:
+        abort(400, gettext("There is no such split: choose one from the list."))
     filters = tuple(
         (name, value) for name in FILTERS if (value := request.args.get(name, "")) not in ("", ALL)
     )
@@ -95,8 +98,8 @@ def _query() -> tuple[Query, str, int]:
         split = bounded(since, until, split)[2]  # type: ignore[index]
     try:
         query = Query(since, until, split, filters)
-    except ValueError as exc:
-        abort(400, str(exc))
+    except ValueError:
+        abort(400)  # the error page says it in the interface's language
     return query, period, int(current_app.config["METRICS_K"])
 
 

@@ -69,13 +69,22 @@ UNIT_NAMES = (N_("percent"), N_("residents"), N_("messages"), N_("segments"))
 CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp"}
 
 
+#: Rows and columns that are the interface's words, not data, by their id.
+WORDS = {"all": N_("all"), "new": N_("new"), "returning": N_("returning"),
+         "in": N_("received"), "out": N_("sent"), "unknown": N_("not given"),
+         "web": N_("simulator"), "total": N_("total")}  # fmt: skip
+
+
+def is_word(name: str) -> bool:
+    """Whether a row or column is named in the interface's words (else it is data: a
+    name from the content, a department, a date), which pages mark translate="no"."""
+    return name in WORDS
+
+
 def shown_name(name: str, labels: Mapping[str, str] | None = None) -> str:
     """A row or column of a table as the pages and the spreadsheet name it."""
-    words = {"all": N_("all"), "new": N_("new"), "returning": N_("returning"),
-             "in": N_("received"), "out": N_("sent"), "unknown": N_("not given"),
-             "web": N_("simulator"), "total": N_("total")}  # fmt: skip
-    if name in words:
-        return gettext(words[name])
+    if name in WORDS:
+        return gettext(WORDS[name])
     if name in CHANNEL_NAMES:
         return CHANNEL_NAMES[name]
     if labels and name in labels:

@@ -39,7 +39,9 @@ STAFF_BLUEPRINTS = frozenset({"auth", "dashboard", "staff_pages"})
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.blueprint in STAFF_BLUEPRINTS:
+    # By path too: a wrong address under /dashboard/ matched no blueprint, and its
+    # error page still shows who is logged in.
+    if request.blueprint in STAFF_BLUEPRINTS or request.path.startswith("/dashboard/"):
         response.headers["Cache-Control"] = "no-store"
     return response
 

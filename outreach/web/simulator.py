@@ -9,12 +9,16 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
+from outreach.i18n import ui
 from outreach.privacy import clean_text, keyed_id
 from outreach.service.conversations import Conversations
 
 from .db import get_db
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+# The page's own words in Spanish or English, chosen as the dashboard's are (the flows'
+# texts come from their catalogs, in the language picked on the page).
+bp.before_request(ui.choose_language)
 
 COOKIE = "outreach_simulator"
 MAX_TEXT = 1600  # what Twilio accepts in one inbound message

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, TEST_CONFIG, chromium_path, launch_chromium, serving
 from flask.testing import FlaskClient
+from interface_text import untranslated
 
 from outreach import create_app
 
@@ -92,7 +93,7 @@ def test_a_newcomer_walks_the_menus_in_a_real_browser(live_server: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = launch_chromium(p)
-        page = browser.new_page(viewport={"width": 1000, "height": 800})
+        page = browser.new_page(viewport={"width": 1000, "height": 800}, locale="en-US")
         page.goto(live_server + "/")
         expect(page.get_by_role("heading", name="outreach simulator")).to_be_visible()
         page.get_by_label("Language").select_option("en")
@@ -160,3 +161,39 @@ def test_a_resident_of_huehuetenango_is_offered_only_programmes_serving_it(
         serves = programme.departments is None or "Huehuetenango" in programme.departments
         name = shape(programme.name, "es", "sms", flows.deployment.sms)  # as the SMS has it
         assert (name in listing) == serves, programme.name
+
+
+def test_the_simulator_page_speaks_spanish_or_english(client: FlaskClient) -> None:
+    """Its own words (not the flows', which come from their catalogs): chosen as the
+    dashboard's, by ?ui= or the browser's preference; the Spanish has nothing else."""
+    spanish = client.get("/simulator/", headers={"Accept-Language": "es-GT"})
+    html = spanish.get_data(as_text=True)
+    assert '<html lang="es">' in html and "Enviar" in html
+    assert untranslated(html) == []
+    english = client.get("/simulator/?ui=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and ">Send<" in english
+    # The choice outlasts the browser's preference.
+    again = client.get("/simulator/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert '<html lang="en">' in again
+
+
+@pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")
+def test_the_simulator_in_spanish_and_english_in_a_real_browser(live_server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_context(locale="es-GT").new_page()
+        page.goto(live_server + "/simulator/")
+        expect(page.get_by_role("heading", name="simulador de outreach")).to_be_visible()
+        page.get_by_label("Mensaje").fill("hola")
+        page.get_by_role("button", name="Enviar").click()
+        badge = page.locator("li.bot .badge").first
+        expect(badge).to_contain_text("caracteres")
+        page.get_by_role("link", name="English").click()
+        expect(page.get_by_role("button", name="Send")).to_be_visible()
+        page.get_by_label("Message").fill("hola")
+        page.get_by_role("button", name="Send").click()
+        expect(page.locator("li.bot .badge").first).to_contain_text("characters")
+        page.screenshot(path=str(SCREENSHOTS / "simulator-en.png"))
+        browser.close()
