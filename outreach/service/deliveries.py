@@ -3,6 +3,10 @@
 The furthest status a message reached is kept (callbacks come in any order), and a
 carrier's "this recipient opted out" marks the resident opted out, as if they had
 replied STOP. Ids are keyed ids, never Twilio's own or a phone number.
+
+A message the outbox sent (an alert) is found by the same keyed id: its row keeps the
+furthest status too, and a 21610 on it stops everything still queued for its resident
+(whose keyed id the outbox knows even when Twilio names no number).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from outreach.storage import immediate
+from outreach.storage import immediate, outbox
 from outreach.storage.residents import Store
 
 from . import utc_now
@@ -38,5 +42,8 @@ def record_delivery(
     with immediate(db, queued=True):
         store = Store(db)
         store.record_status(message_id, status[:MAX_STATUS], error_code, now)
+        sent_to = outbox.record_status(db, message_id, status[:MAX_STATUS], error_code, now)
+        resident_id = resident_id or sent_to
         if error_code == OPTED_OUT_ERROR and resident_id:
             store.mark_opted_out(resident_id, now)
+            outbox.stop_resident(db, resident_id, "opted_out", now)
