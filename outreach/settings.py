@@ -217,6 +217,27 @@ SETTINGS: tuple[Setting, ...] = (
         "USD",
         "The ISO 4217 currency of OUTREACH_SMS_SEGMENT_PRICE, e.g. USD or GTQ.",
     ),
+    # Opt-in alerts (docs/alerts.md).
+    Setting(
+        "ALERTS_KEY",
+        "",
+        "Secret (32+ bytes) under which the addresses of alert subscribers are encrypted "
+        "(AES-GCM), the only addresses the service keeps. Required in production, and not "
+        "the pseudonym or secret key; in development one is generated once into instance/. "
+        "Changing it makes every stored address unreadable: subscribers must subscribe again.",
+    ),
+    Setting(
+        "SMS_RATE",
+        1,
+        "SMS segments per second the SMS sender may send (a long code: about 1). Alerts go "
+        "out at this pace; the alert preview says how long an alert will take.",
+    ),
+    Setting(
+        "WHATSAPP_RATE",
+        80,
+        "WhatsApp messages per second the WhatsApp sender may send (Meta's default: about "
+        "80). Alerts go out at this pace; the alert preview says how long an alert will take.",
+    ),
     Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
@@ -304,7 +325,13 @@ def load_settings(
             raise SettingError(
                 f"{ENV_PREFIX}SMS_SEGMENT_PRICE must be a price such as 0.0450"
             ) from None
-    for name in ("STAFF_SESSION_HOURS", "STAFF_IDLE_MINUTES", "TWILIO_API_TIMEOUT_SECONDS"):
+    for name in (
+        "STAFF_SESSION_HOURS",
+        "STAFF_IDLE_MINUTES",
+        "TWILIO_API_TIMEOUT_SECONDS",
+        "SMS_RATE",
+        "WHATSAPP_RATE",
+    ):
         if int(values[name]) < 1:
             raise SettingError(f"{ENV_PREFIX}{name} must be at least 1")
     if int(values["TWILIO_API_RETRIES"]) < 0:

@@ -34,6 +34,7 @@ TEST_CONFIG = {
     "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
     "PUBLIC_URL": PUBLIC_URL,
     "SECRET_KEY": "a-test-session-secret-of-32-bytes-or-more",
+    "ALERTS_KEY": "a-test-alerts-address-key-of-32-bytes-or-more",
 }
 
 

@@ -120,6 +120,7 @@ def service(
         "OUTREACH_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "OUTREACH_PSEUDONYM_KEY": secrets.token_hex(32),
         "OUTREACH_SECRET_KEY": secrets.token_hex(32),
+        "OUTREACH_ALERTS_KEY": secrets.token_hex(32),
     }
     port = _free_port()
     log = base / "gunicorn.log"

@@ -291,3 +291,17 @@ def m019_outbox(db: Database) -> None:
     db.table("outbox").create_index(["state", "priority", "next_attempt_at"])
     db.table("outbox").create_index(["message_id"])
     db.table("outbox").create_index(["resident", "kind", "claimed_at"])
+
+
+@MIGRATIONS()
+def m017_alert_subscriptions(db: Database) -> None:
+    """Alert subscriptions (issue #18): who asked for alerts of a topic in a department,
+    in which language and over which channel, with the only address the service ever
+    keeps, and only for them: sealed with AES-GCM under a key outside the database (the
+    nonce beside it). One row per resident and topic; the created day is no finer."""
+    db.table("subscriptions").create(
+        {"resident": str, "topic": str, "department": str, "language": str, "channel": str,
+         "address": bytes, "nonce": bytes, "created_on": str},
+        pk=("resident", "topic"),
+    )  # fmt: skip
+    db.table("subscriptions").create_index(["topic", "department"])

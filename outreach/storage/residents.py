@@ -144,7 +144,8 @@ class Store:
                 self.db.pruned_at = now
 
     def erase(self, resident_id: str) -> None:
-        for table in ("events", "daily_activity", "processed_messages", "outbox"):
+        # The subscriptions go too, and with them the one address ever kept.
+        for table in ("events", "daily_activity", "processed_messages", "outbox", "subscriptions"):
             self.db.table(table).delete_where("resident = ?", [resident_id])
         self.db.table("residents").delete_where("id = ?", [resident_id])
 

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from outreach.i18n import ui
 from outreach.privacy import check_key, development_key
+from outreach.service.addresses import AddressBox
 from outreach.service.content import Content
 from outreach.settings import SettingError, load_settings
 
@@ -52,6 +53,10 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
         problems.append("OUTREACH_PUBLIC_URL is not set (the https address Twilio calls)")
     if not settings["SECRET_KEY"]:
         problems.append("OUTREACH_SECRET_KEY is not set (32+ random bytes, for staff logins)")
+    if not settings["ALERTS_KEY"]:
+        problems.append(
+            "OUTREACH_ALERTS_KEY is not set (32+ random bytes, for alert subscribers' addresses)"
+        )
     url = str(settings["PUBLIC_URL"])
     if url and not url.lower().startswith("https://"):
         problems.append(
@@ -59,7 +64,7 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
             "passwords and session cookies must not cross the network in clear)"
         )
     new_key = "generate one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
-    for name in ("PSEUDONYM_KEY", "SECRET_KEY"):
+    for name in ("PSEUDONYM_KEY", "SECRET_KEY", "ALERTS_KEY"):
         value = str(settings[name])
         # A placeholder copied from an example: anyone could compute every pseudonym.
         if value and set(value) <= {"0", "\0"}:
@@ -70,6 +75,13 @@ def production_problems(settings: Mapping[str, Any]) -> list[str]:
             f"random value ({new_key}); change the secret key, not the pseudonym key, which "
             "would unlink every earlier record"
         )
+    for other in ("PSEUDONYM_KEY", "SECRET_KEY"):
+        if settings["ALERTS_KEY"] and settings["ALERTS_KEY"] == settings[other]:
+            # One leaked value would then open the addresses too.
+            problems.append(
+                f"OUTREACH_ALERTS_KEY is the same as OUTREACH_{other}: give it its own "
+                f"random value ({new_key})"
+            )
     return problems
 
 
@@ -96,6 +108,14 @@ def demo_problems(database: Any) -> list[str]:
             "data)"
         )
     return problems
+
+
+def address_box(settings: Mapping[str, Any], instance: Path) -> AddressBox:
+    """What seals alert subscribers' addresses: under OUTREACH_ALERTS_KEY or, in
+    development (production refuses to start without it), a key generated once into the
+    instance folder, as the pseudonym key is."""
+    secret = str(settings["ALERTS_KEY"]).encode() or development_key(instance, "alerts.key")
+    return AddressBox(secret)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -126,6 +146,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     else:
         key = development_key(instance)
     app.extensions["outreach.pseudonym_key"] = key
+    app.extensions["outreach.address_box"] = address_box(settings, instance)
     secret = str(settings["SECRET_KEY"]).encode() or development_key(instance, "secret.key")
     app.config.update(
         SECRET_KEY=check_key(secret),

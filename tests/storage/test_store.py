@@ -38,6 +38,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m015_calls",
         "m016_callbacks",
         "m019_outbox",
+        "m017_alert_subscriptions",
     ]
     assert set(db.table_names()) >= {
         "residents",

@@ -152,6 +152,10 @@ def production_settings(tmp_path: Path) -> dict[str, object]:
         ({"SECRET_KEY": "the-same-key-for-both-of-32-bytes-x",
           "PSEUDONYM_KEY": "the-same-key-for-both-of-32-bytes-x"},
          "OUTREACH_SECRET_KEY is the same as OUTREACH_PSEUDONYM_KEY: give each its own"),
+        ({"ALERTS_KEY": ""}, "OUTREACH_ALERTS_KEY is not set"),
+        ({"ALERTS_KEY": "0" * 64}, "OUTREACH_ALERTS_KEY is all zeros: generate one"),
+        ({"ALERTS_KEY": "a-test-pseudonym-key-of-32-bytes-or-more"},
+         "OUTREACH_ALERTS_KEY is the same as OUTREACH_PSEUDONYM_KEY"),
     ],
 )  # fmt: skip
 def test_production_refuses_unsafe_settings_and_says_what_to_do(
