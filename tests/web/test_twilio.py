@@ -375,15 +375,18 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path: Path) -> None
         "FLOWS_DIR": TEST_CONFIG["FLOWS_DIR"],
         "LOCALES_DIR": TEST_CONFIG["LOCALES_DIR"],
         "SECRET_KEY": "s" * 32,
+        "ALERTS_KEY": "a" * 32,
     }
     with pytest.raises(SettingError) as refused:
         create_app(
             base
-            | {"TWILIO_AUTH_TOKEN": "", "PSEUDONYM_KEY": "", "PUBLIC_URL": "", "SECRET_KEY": ""}
-        )
+            | {"TWILIO_AUTH_TOKEN": "", "PSEUDONYM_KEY": "", "PUBLIC_URL": "", "SECRET_KEY": "",
+               "ALERTS_KEY": ""}
+        )  # fmt: skip
     message = str(refused.value)
     assert "TWILIO_AUTH_TOKEN" in message and "OUTREACH_PSEUDONYM_KEY" in message
     assert "OUTREACH_PUBLIC_URL" in message and "OUTREACH_SECRET_KEY" in message
+    assert "OUTREACH_ALERTS_KEY" in message
     with pytest.raises(ValueError, match="at least 32 bytes"):
         create_app(
             base | {"TWILIO_AUTH_TOKEN": "t", "PSEUDONYM_KEY": "short", "PUBLIC_URL": PUBLIC_URL}
