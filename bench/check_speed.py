@@ -86,6 +86,8 @@ def make_corpus(folder: Path) -> None:
     shutil.copytree(ROOT / "flows" / "data", folder / "data", dirs_exist_ok=True)  # its places
     # The deployment asks the feedback flow once per conversation: it must be here too.
     shutil.copy(ROOT / "flows" / "feedback.yaml", folder / "feedback.yaml")
+    # ... and its alerts: section names the alerts flow.
+    shutil.copy(ROOT / "flows" / "alerts.yaml", folder / "alerts.yaml")
     deployment = (ROOT / "flows" / "deployment.yaml").read_text(encoding="utf-8")
     # The danger words lead to a generated flow too (the shipped emergencies flow is not here).
     deployment = deployment.replace("\n  flow: emergencies\n", "\n  flow: generated_4\n")

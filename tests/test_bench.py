@@ -21,8 +21,8 @@ def test_the_check_benchmark_corpus_is_valid_content(tmp_path: Path) -> None:
     check_speed.make_corpus(tmp_path)
     result = load([tmp_path], TODAY)
     assert result.errors == []
-    # deployment, departments, main, welcome and feedback besides the generated flows.
-    assert result.files == check_speed.FLOWS + 5
+    # deployment, departments, main, welcome, feedback and alerts besides the generated flows.
+    assert result.files == check_speed.FLOWS + 6
 
 
 def test_the_engine_benchmark_script_walks_the_shipped_flows() -> None:

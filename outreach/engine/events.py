@@ -150,6 +150,26 @@ class ErasureRequested(Event):
 
 
 @dataclass(frozen=True)
+class AlertsSubscribed(Event):
+    """alerts_subscribed: the resident, told what they will get and how to stop, asked
+    for alerts of ``topic`` in ``department``. The service keeps their address for it."""
+
+    kind: ClassVar[str] = "alerts_subscribed"
+    topic: str
+    department: str
+    language: str
+
+
+@dataclass(frozen=True)
+class AlertsEnded(Event):
+    """alerts_ended: the resident's alert subscriptions end (``reason``: alerts_off for
+    ALERTAS NO, stop for STOP/BAJA); the service deletes them and their address."""
+
+    kind: ClassVar[str] = "alerts_ended"
+    reason: str
+
+
+@dataclass(frozen=True)
 class RunFailed(Event):
     """run_failed: the turn was stopped because the content is broken (e.g. a loop)."""
 

@@ -248,6 +248,14 @@ class Command(Enum):
     STOP = "stop"
     START = "start"
     DELETE = "delete"
+    #: Subscribe to alerts: opens the deployment's alerts flow (see :class:`Alerts`).
+    ALERTS = "alerts"
+    #: End every alert subscription of the resident (ALERTAS NO).
+    ALERTS_OFF = "alerts_off"
+
+
+#: Commands a deployment may leave out (without an ``alerts:`` section, the alerts ones).
+OPTIONAL_COMMANDS = frozenset({Command.ALERTS, Command.ALERTS_OFF})
 
 
 @dataclass(frozen=True)
@@ -281,7 +289,9 @@ SYSTEM_TEXTS = (
 #: ``place_which``: a reply naming a place that several items of a list share ("San José",
 #: in Escuintla and in Petén) gets it after the place's name, with only those items
 #: numbered; without it, the reply is not understood (the whole list is shown).
-OPTIONAL_TEXTS = ("welcome_back", "place_which")
+#: ``alerts_ended``: said after the alerts_off command (ALERTAS NO); a deployment with
+#: ``alerts:`` sets it.
+OPTIONAL_TEXTS = ("welcome_back", "place_which", "alerts_ended")
 
 
 @dataclass(frozen=True)
@@ -320,6 +330,18 @@ class Danger:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """Opt-in alerts: the flow the alerts command opens and, by node of that flow, the
+    topic a resident subscribes to on reaching it (in the department they gave, the
+    ``department`` field). The flow tells what they will get and how to stop before
+    any of those nodes, and asks the department first."""
+
+    flow: str
+    #: Node id -> topic id.
+    topics: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Deployment:
     """Settings of one deployment that NGO staff edit with the flows."""
 
@@ -339,6 +361,8 @@ class Deployment:
     once_per_conversation: frozenset[str] = frozenset()
     #: Danger words and the emergency message; None: no danger recognition.
     danger: Danger | None = None
+    #: Opt-in alerts; None: the deployment offers none.
+    alerts: Alerts | None = None
 
     @property
     def default_language(self) -> str:

@@ -262,7 +262,20 @@ class Turn(Walk):
             session.pending = None
             session.opted_out = True
             self.log(ev.OptOutRequested(self.now))
+            if self.deployment.alerts is not None:
+                # STOP stops every message: alerts too, and their address goes.
+                self.log(ev.AlertsEnded(self.now, "stop"))
             self.say_system("stopped")
+        elif command is Command.ALERTS:
+            alerts = self.deployment.alerts
+            if alerts is not None:
+                session.pending = None
+                self.begin(alerts.flow)
+        elif command is Command.ALERTS_OFF and self.deployment.alerts is not None:
+            self.log(ev.AlertsEnded(self.now, "alerts_off"))
+            if "alerts_ended" in self.deployment.texts:
+                self.say_system("alerts_ended")
+            self.prompt_again()
 
     def first_contact(self, text: str) -> None:
         """A new resident: a flow keyword or a language's name settles the language;

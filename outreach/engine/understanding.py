@@ -19,7 +19,7 @@ from .texts import Translate
 MORE_WORDS = ("mas", "más", "more", "siguiente", "ver mas")
 
 #: Commands whose keywords must match exactly, never as a typo of something else.
-_EXACT_ONLY = frozenset({Command.STOP, Command.DELETE})
+_EXACT_ONLY = frozenset({Command.STOP, Command.DELETE, Command.ALERTS_OFF})
 
 
 def answer_words(flows: FlowSet) -> frozenset[str]:

@@ -16,6 +16,7 @@ from typing import assert_never
 from . import events as ev
 from .matching import find_integer, normalize, parse_number
 from .model import (
+    DEPARTMENT_FIELD,
     BranchNode,
     CheckKind,
     DirectoryNode,
@@ -85,6 +86,7 @@ class Walk:
             flow = self.flow(frame.flow)
             node = flow.nodes[frame.node or ""]
             self.log(ev.NodeVisited(self.now, flow.id, node.id, frame.run))
+            self.subscribe_at(flow.id, node.id)
             match node:
                 case MenuNode() | QuestionNode():
                     self.session.list_shown = False
@@ -118,6 +120,21 @@ class Walk:
                         self.log(ev.FlowCompleted(self.now, done.flow, done.run))
                 case _:
                     assert_never(node)
+
+    def subscribe_at(self, flow_id: str, node_id: str) -> None:
+        """Reaching a topic's node of the alerts flow subscribes the resident to it, in
+        the department they gave (the flow asks it first: without one, nothing is
+        subscribed and the run is reported as failed)."""
+        alerts = self.deployment.alerts
+        if alerts is None or flow_id != alerts.flow or node_id not in alerts.topics:
+            return
+        department = self.session.fields.get(DEPARTMENT_FIELD)
+        if not department:
+            reason = "the alerts flow reached a topic before the department was asked"
+            self.log(ev.RunFailed(self.now, flow_id, node_id, reason))
+            return
+        topic = alerts.topics[node_id]
+        self.log(ev.AlertsSubscribed(self.now, topic, department, self.session.language))
 
     def start_flow(self, flow_id: str, *, replace: bool) -> None:
         session = self.session

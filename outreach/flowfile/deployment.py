@@ -8,8 +8,10 @@ from typing import Any
 import yaml
 
 from outreach.engine.model import (
+    OPTIONAL_COMMANDS,
     OPTIONAL_TEXTS,
     SYSTEM_TEXTS,
+    Alerts,
     Command,
     Danger,
     Deployment,
@@ -20,7 +22,7 @@ from outreach.engine.model import (
 from outreach.languages import LANGUAGES, SOURCE_LANGUAGE
 
 from . import spec
-from .index import CommandWord, ContentReader, DangerWord
+from .index import CommandWord, ContentReader, DangerWord, Ref
 from .problems import did_you_mean
 
 #: The channels text can be shaped for.
@@ -71,6 +73,9 @@ class DeploymentReader(ContentReader):
             cf = self.fields(commands_node, spec.COMMANDS, "commands")
             if cf is not None:
                 for command in Command:
+                    if command in OPTIONAL_COMMANDS and cf.get(command.value) is None:
+                        commands[command] = ()  # no words: never matched
+                        continue
                     commands[command] = self.words(cf.get(command.value), command.value)
                     for word, place in self.word_places(cf.get(command.value)):
                         self.index.command_words.append(CommandWord(word, command, place))
@@ -97,6 +102,7 @@ class DeploymentReader(ContentReader):
         yes_words = self.words(f.get("yes_words"), "yes_words")
         no_words = self.words(f.get("no_words"), "no_words")
         danger = self.read_danger(f.get("danger"), [lang.code for lang in languages])
+        alerts = self.read_alerts(f.get("alerts"), commands, texts)
         once = frozenset(
             flow
             for item in self.sequence_or_word(f.get("once_per_conversation"))
@@ -113,7 +119,7 @@ class DeploymentReader(ContentReader):
             return None
         extra: dict[str, Any] = {
             "welcome_flow": welcome_flow, "sms": sms, "danger": danger,
-            "once_per_conversation": once,
+            "once_per_conversation": once, "alerts": alerts,
         }  # fmt: skip
         if yes_words:
             extra["yes_words"] = yes_words
@@ -121,6 +127,46 @@ class DeploymentReader(ContentReader):
             extra["no_words"] = no_words
         assert deployment_id and main_flow
         return Deployment(deployment_id, main_flow, tuple(languages), commands, texts, **extra)
+
+    def read_alerts(
+        self,
+        node: yaml.Node | None,
+        commands: dict[Command, tuple[str, ...]],
+        texts: dict[str, str],
+    ) -> Alerts | None:
+        if node is None:
+            return None
+        f = self.fields(node, spec.ALERTS, "alerts")
+        if f is None:
+            return None
+        flow = self.flow_ref(f.get("flow"))
+        topics: dict[str, str] = {}
+        for item in self.sequence(f.get("topics"), "topics"):
+            tf = self.fields(item, spec.TOPIC, "a topic")
+            if tf is None:
+                continue
+            topic = self.ident(tf.get("topic"), "topic")
+            node_id = self.ident(tf.get("node"), "node")
+            if topic is None or node_id is None:
+                continue
+            if topic in topics.values():
+                self.error(tf.place("topic"), f"topic '{topic}' is listed twice")
+                continue
+            if flow is not None:
+                self.index.refs.append(Ref("node", flow, node_id, tf.place("node")))
+            topics[node_id] = topic
+        for command in OPTIONAL_COMMANDS:
+            if not commands.get(command):
+                self.error(
+                    f.place("flow"),
+                    f"alerts need the '{command.value}' command's words under commands:",
+                )
+        if "alerts_ended" not in texts:
+            self.error(
+                f.place("flow"),
+                "alerts need the 'alerts_ended' text under texts: (said after ALERTAS NO)",
+            )
+        return Alerts(flow, topics) if flow is not None and topics else None
 
     def read_danger(self, node: yaml.Node | None, codes: list[str]) -> Danger | None:
         if node is None:

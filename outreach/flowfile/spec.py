@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from outreach.engine.model import OPTIONAL_TEXTS, PROGRAMME_KINDS, SYSTEM_TEXTS, Command
+from outreach.engine.model import (
+    OPTIONAL_COMMANDS,
+    OPTIONAL_TEXTS,
+    PROGRAMME_KINDS,
+    SYSTEM_TEXTS,
+    Command,
+)
 
 
 class Kind(Enum):
@@ -164,6 +170,34 @@ DEPLOYMENT = {
         "Words that tell a resident may be in danger, and the emergency message they get.",
         of="danger",
     ),
+    "alerts": Key(
+        Kind.OBJECT,
+        "Opt-in alerts: the flow the alerts command opens, and the topics residents "
+        "subscribe to in it (docs/alerts.md).",
+        of="alerts",
+    ),
+}
+
+ALERTS = {
+    "flow": Key(
+        Kind.ID,
+        "The flow the alerts command opens: it says what residents will get and how to "
+        "stop, asks the department, then the topic.",
+        True,
+    ),
+    "topics": Key(
+        Kind.LIST, "The topics, each with the node of the flow that subscribes.", True, "topic"
+    ),
+}
+
+TOPIC = {
+    "topic": Key(Kind.ID, "The topic's id, named by the alerts staff write.", True),
+    "node": Key(
+        Kind.ID,
+        "The node of the alerts flow that subscribes the resident to the topic, in the "
+        "department they gave, when the conversation reaches it (its text confirms).",
+        True,
+    ),
 }
 
 DANGER = {
@@ -225,8 +259,13 @@ _COMMAND_HELP = {
     Command.STOP: "Stop all messages (opt out). Matched exactly, never as a typo.",
     Command.START: "Receive messages again after stopping.",
     Command.DELETE: "Delete everything about the resident. Matched exactly, never as a typo.",
+    Command.ALERTS: "Subscribe to alerts (with an alerts: section): opens the alerts flow.",
+    Command.ALERTS_OFF: "End every alert subscription (ALERTAS NO). Matched exactly.",
 }
-COMMANDS = {command.value: Key(Kind.WORDS, _COMMAND_HELP[command], True) for command in Command}
+COMMANDS = {
+    command.value: Key(Kind.WORDS, _COMMAND_HELP[command], command not in OPTIONAL_COMMANDS)
+    for command in Command
+}
 
 TEXTS = {name: Key(Kind.TEXT, f"The service's '{name}' text.", True) for name in SYSTEM_TEXTS} | {
     name: Key(Kind.TEXT, f"The service's '{name}' text (optional).") for name in OPTIONAL_TEXTS
@@ -302,6 +341,8 @@ TABLES: dict[str, dict[str, Key]] = {
     "sms": SMS,
     "danger": DANGER,
     "danger_words": DANGER_WORDS,
+    "alerts": ALERTS,
+    "topic": TOPIC,
     "commands": COMMANDS,
     "texts": TEXTS,
     "list": LIST,

@@ -19,6 +19,7 @@ from outreach.storage import forget_erased, immediate
 from outreach.storage.residents import AlreadyProcessed, Store, TurnRows
 
 from . import utc_now
+from .addresses import AddressBox
 from .content import Content
 from .turn_log import turn_rows
 
@@ -36,11 +37,17 @@ class Conversations:
     """The one path every channel uses, so the simulator behaves as a phone would."""
 
     def __init__(
-        self, db: Database, content: Content, clock: Callable[[], datetime] = utc_now
+        self,
+        db: Database,
+        content: Content,
+        clock: Callable[[], datetime] = utc_now,
+        addresses: AddressBox | None = None,
     ) -> None:
         self.db = db
         self.content = content
         self.clock = clock
+        #: Seals the address of a resident who subscribes to alerts; None: no alerts.
+        self.addresses = addresses
 
     def handle(
         self,
@@ -53,9 +60,12 @@ class Conversations:
         language: str | None = None,
         languages: Sequence[str] | None = None,
         speak: Callable[[Sprint], list[str]] | None = None,
+        reply_address: str | None = None,
     ) -> Reply:
         """Handle one message. ``resident_id`` and ``message_id`` are keyed ids, never a
         phone number or Twilio's own id; ``rendering`` is "sms" or "whatsapp".
+        ``reply_address`` (the sender's Twilio address) is kept, sealed, only if the turn
+        subscribes the resident to alerts; it is never logged.
 
         The turn is worked out before the write lock is taken, from the session as last
         committed, and written under the lock only if that session is still the one
@@ -69,11 +79,12 @@ class Conversations:
         a retry says it again word for word)."""
         engine = self.content.engine(languages)
         store = Store(self.db)
+        address = (reply_address, self.addresses)
         inbound = Inbound(text, channel, language)
         earlier, state = store.turn_state(message_id, resident_id)
         if earlier is None:
             turn = self._turn(engine, state, inbound, rendering, speak)
-            rows = turn.rows(resident_id, channel, message_id)
+            rows = turn.rows(resident_id, channel, message_id, address)
             try:
                 with immediate(self.db, queued=True):
                     # Most often the session is still the one the turn began from, and
@@ -85,7 +96,7 @@ class Conversations:
                                 # Another message of this resident got in first: start
                                 # from where it left the conversation.
                                 turn = self._turn(engine, latest, inbound, rendering, speak)
-                                rows = turn.rows(resident_id, channel, message_id)
+                                rows = turn.rows(resident_id, channel, message_id, address)
                             store.save_turn(rows)
             except AlreadyProcessed:
                 # Handled meanwhile, and the session is as it left it: all rolled back.
@@ -95,7 +106,8 @@ class Conversations:
                     return self.handle(resident_id, text, channel=channel,
                                        message_id=message_id, rendering=rendering,
                                        language=language, languages=languages,
-                                       speak=speak)  # fmt: skip
+                                       speak=speak,
+                                       reply_address=reply_address)  # fmt: skip
             if earlier is None:
                 if rows.erases:
                     forget_erased(self.db)
@@ -134,13 +146,20 @@ class _Turn(NamedTuple):
     sprint: Sprint
     rendered: Rendered
 
-    def rows(self, resident_id: str, channel: str, message_id: str) -> TurnRows:
-        """What this turn writes to the store."""
+    def rows(
+        self,
+        resident_id: str,
+        channel: str,
+        message_id: str,
+        address: tuple[str | None, AddressBox | None] = (None, None),
+    ) -> TurnRows:
+        """What this turn writes to the store; ``address``: the reply address and what
+        seals it, for an alert subscription."""
         sprint, rendered = self.sprint, self.rendered
         bodies = [m.body for m in rendered.messages]
         return turn_rows(
             resident_id, sprint.session, sprint.events, channel, message_id, bodies,
-            rendered.segments, self.now,
+            rendered.segments, self.now, *address,
         )  # fmt: skip
 
 

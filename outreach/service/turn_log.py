@@ -11,6 +11,9 @@ from outreach.engine import Event, Session
 from outreach.engine import events as ev
 from outreach.engine.model import DEPARTMENT_FIELD
 from outreach.storage.residents import EventRow, ProcessedRow, ResidentRow, TurnRows
+from outreach.storage.subscriptions import SubscriptionRow
+
+from .addresses import AddressBox
 
 
 def turn_rows(
@@ -22,9 +25,13 @@ def turn_rows(
     reply: list[str],
     segments: Sequence[int | None],
     now: datetime,
+    reply_address: str | None = None,
+    addresses: AddressBox | None = None,
 ) -> TurnRows:
     """Everything the turn that left ``session`` and produced ``events`` writes; ``reply``
-    is the bodies sent, ``segments`` the SMS segments of each (None on WhatsApp)."""
+    is the bodies sent, ``segments`` the SMS segments of each (None on WhatsApp).
+    ``reply_address`` is where alerts would go: sealed with ``addresses`` into the
+    subscription rows of an AlertsSubscribed event, and otherwise never kept."""
     stamp = now.isoformat()
     received = EventRow(resident_id, stamp, "msg_received", None, None, session.language,
                         channel, None, None, None, None)  # fmt: skip
@@ -39,7 +46,32 @@ def turn_rows(
         session.language,
         channel,
         session.opted_out,
+        _subscriptions(resident_id, events, channel, now, reply_address, addresses),
+        any(isinstance(e, ev.AlertsEnded) for e in events),
     )  # fmt: skip
+
+
+def _subscriptions(
+    resident_id: str,
+    events: Sequence[Event],
+    channel: str,
+    now: datetime,
+    reply_address: str | None,
+    addresses: AddressBox | None,
+) -> tuple[SubscriptionRow, ...]:
+    """The subscriptions of a turn, the address sealed into each. A channel with no
+    address to send to (the web simulator) subscribes no one: there is nowhere to send."""
+    if reply_address is None or addresses is None:
+        return ()
+    rows = []
+    for event in events:
+        if isinstance(event, ev.AlertsSubscribed):
+            nonce, sealed = addresses.seal(reply_address, resident_id, channel)
+            rows.append(SubscriptionRow(
+                resident_id, event.topic, event.department, event.language, channel, sealed,
+                nonce, now.date().isoformat(),
+            ))  # fmt: skip
+    return tuple(rows)
 
 
 def _event_rows(

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from outreach.engine.session import Session
 
 from .connection import FileDatabase
+from .subscriptions import SubscriptionRow, end_subscriptions, subscribe
 
 #: Keyed ids of processed messages are kept this long: enough for any Twilio retry.
 PROCESSED_RETENTION = timedelta(days=2)
@@ -129,6 +130,10 @@ class Store:
 
     def _log_turn(self, rows: TurnRows) -> None:
         self.conn.executemany(_INSERT_EVENT, rows.events)
+        if rows.ends_alerts:
+            end_subscriptions(self.db, rows.resident.id)
+        for subscription in rows.subscriptions:
+            subscribe(self.db, subscription)
         if not self.conn.execute(
             "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (id) DO NOTHING",
@@ -265,6 +270,10 @@ class TurnRows(NamedTuple):
     language: str
     channel: str
     opted_out: bool
+    #: Alert subscriptions the turn made, each with the address sealed, after ending
+    #: every earlier one if ``ends_alerts`` (ALERTAS NO, STOP).
+    subscriptions: tuple[SubscriptionRow, ...] = ()
+    ends_alerts: bool = False
 
 
 def forget_silent_residents(db: Database, cutoff: str) -> int:

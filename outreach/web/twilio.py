@@ -66,13 +66,17 @@ def messages() -> Response:
     content = extensions["outreach.content"]
     channel = channel_of(address)
     try:
-        conversations = Conversations(get_db(), content)
+        conversations = Conversations(
+            get_db(), content, addresses=extensions["outreach.address_box"]
+        )
         reply = conversations.handle(
             pseudonymise(key, number),
             clean_text(form.get("Body", "")),
             channel=channel,
             message_id=keyed_id(key, message_sid, "message"),
             rendering=channel,
+            # Where alerts would go, as Twilio gave it: sealed if the resident subscribes.
+            reply_address=address.strip(),
         )
     except Exception as exc:
         # Only the kind of error: its message could quote what the resident wrote.

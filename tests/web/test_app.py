@@ -29,7 +29,7 @@ def test_healthz(client: FlaskClient) -> None:
         "content_errors": 0,
         "reviews_overdue": 0,
         "deployment": "sample_guatemala",
-        "flows": 11,
+        "flows": 12,
         "languages": ["es", "en"],
     }
 
