@@ -104,6 +104,10 @@ def test_every_node_of_the_shipped_flows_is_reached_by_keypad(
     result = load([FLOWS], TODAY)
     assert result.flowset is not None
     every = {(flow.id, node_id) for flow in result.flowset.flows.values() for node_id in flow.nodes}
+    # The alerts flow opens only with the ALERTAS command, by SMS or WhatsApp: a call
+    # leaves no address to send alerts to (docs/alerts.md).
+    alerts = result.flowset.deployment.alerts
+    every = {(f, n) for f, n in every if alerts is None or f != alerts.flow}
     walker = Walker(app, client)
     walker.walk()
     missing = sorted(every - walker.seen)
