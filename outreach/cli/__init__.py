@@ -85,6 +85,6 @@ def open_database() -> Any:
 
 
 # The commands register themselves on the group: imported last, as they import it.
-from outreach.cli import audio, content, data, i18n, service, users  # noqa: E402
+from outreach.cli import alerts, audio, content, data, i18n, service, users  # noqa: E402
 
-__all__ = ["audio", "content", "data", "i18n", "main", "service", "users"]
+__all__ = ["alerts", "audio", "content", "data", "i18n", "main", "service", "users"]

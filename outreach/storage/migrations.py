@@ -305,3 +305,20 @@ def m017_alert_subscriptions(db: Database) -> None:
         pk=("resident", "topic"),
     )  # fmt: skip
     db.table("subscriptions").create_index(["topic", "department"])
+
+
+@MIGRATIONS()
+def m018_alerts(db: Database) -> None:
+    """Alerts as reviewed content (issue #18): a text per language (JSON), a source and
+    review dates as flow content has, a topic and departments (JSON; NULL: all), a send
+    time, the WhatsApp template's content_sid if any, and a state (draft, approved,
+    sending, sent, canceled) with who created and who (a second admin) approved it."""
+    db.table("alerts").create(
+        {"id": int, "topic": str, "departments": str, "texts": str, "source": str,
+         "verified_on": str, "review_by": str, "send_at": str, "content_sid": str,
+         "state": str, "created_by": str, "created_at": str, "approved_by": str,
+         "approved_at": str},
+        pk="id", not_null={"topic", "texts", "source", "verified_on", "review_by", "send_at",
+                           "state", "created_by", "created_at"},
+    )  # fmt: skip
+    db.table("alerts").create_index(["state", "send_at"])

@@ -39,6 +39,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m016_callbacks",
         "m019_outbox",
         "m017_alert_subscriptions",
+        "m018_alerts",
     ]
     assert set(db.table_names()) >= {
         "residents",
