@@ -24,7 +24,7 @@ def test_first_message_greets_and_shows_the_main_menu(resident: Resident) -> Non
     assert reply.startswith("Hola. Servicio sobre migración")
     assert "CONTENIDO DE EJEMPLO" in reply
     assert f"{MAIN_MENU}\n1. Riesgos de migrar" in reply
-    assert "Este servicio no guarda su número ni lo que escribe" in reply
+    assert "No guardamos su número (salvo si pide ALERTAS) ni lo que escribe" in reply
     # The welcome runs first; the main menu waits under it and follows.
     assert resident.kinds()[:3] == ["flow_started", "flow_started", "node_visited"]
     assert [f.flow for f in resident.session.stack] == ["main"]
@@ -462,7 +462,7 @@ def test_a_new_resident_gets_the_notice_first_whatever_the_first_message(
 ) -> None:
     reply = resident.says("caminos")
     assert reply.startswith("Hola. Servicio sobre migración")
-    assert "Este servicio no guarda su número" in reply
+    assert "No guardamos su número (salvo si pide ALERTAS)" in reply
     assert reply.endswith("3. Lo que ya no existe") or "Caminos legales. Elija un tema:" in reply
     assert MAIN_MENU not in reply
     assert [f.flow for f in resident.session.stack] == ["pathways"]
@@ -479,7 +479,7 @@ def test_sessions_saved_before_the_welcome_flag_count_as_welcomed(engine: Engine
 def test_after_erasure_the_resident_is_new_again_and_gets_the_notice(resident: Resident) -> None:
     resident.says("hola")
     resident.says("borrar")
-    assert "Este servicio no guarda su número" in resident.says("hola")
+    assert "No guardamos su número (salvo si pide ALERTAS)" in resident.says("hola")
 
 
 def test_the_shipped_deployment_asks_the_feedback_flow_once(shipped: FlowSet) -> None:
