@@ -279,8 +279,8 @@ class Voice:
         return Wait(_paged(items, page))
 
     def _language_name(self, code: str, name: str) -> Phrase:
-        """A language's name, said in that language: its recording; failing that the
-        Spanish phrase for Spanish, the written name for another (a name, no sentence)."""
+        """A language's name, said in that language: the Spanish phrase for Spanish, the
+        recording of its name for another (voice_languages offers none without one)."""
         if code == self.source_language:
             return voice_phrase("language_name", code)
         return Phrase("voice/language_name", name, PHRASES["voice/language_name"], code)
@@ -504,9 +504,16 @@ def voice_languages(
 ) -> list[str]:
     """The languages a call offers, in the deployment's order: the source language always,
     another once ``min_coverage`` percent of ``sources`` have a current recording in it,
-    whatever its written catalog covers."""
+    whatever its written catalog covers, and only with a current recording of its own
+    name: the language menu says each name in its language, and the Spanish voice must
+    never read a Mayan word."""
+    name = PHRASES["voice/language_name"]
     return [
         code
         for code in engine_languages
-        if code == source_language or recordings.coverage(code, sources) >= min_coverage
+        if code == source_language
+        or (
+            recordings.current("voice/language_name", code, name) is not None
+            and recordings.coverage(code, sources) >= min_coverage
+        )
     ]

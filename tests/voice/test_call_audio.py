@@ -25,6 +25,7 @@ def test_recordings_first_in_the_callers_language_then_spanish_then_speech(
     locales = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", locales)
     # TEST DATA: espeak-ng reading the Spanish, filed as K'iche' and as Spanish.
+    record(locales, "quc", "voice/language_name", "Español.")  # its name, in K'iche'
     record(locales, "quc", "main/menu", "¿Sobre qué quiere saber?")
     record(locales, "es", "main/menu/option/1", "Riesgos de migrar")
     record(locales, "quc", "main/menu/option/2", "Caminos de antes")  # stale: another text
@@ -35,7 +36,10 @@ def test_recordings_first_in_the_callers_language_then_spanish_then_speech(
     })  # fmt: skip
     client = app.test_client()
     caller = Caller(client)
-    assert caller.call().text == "Español. Marque 1. K'iche'. Marque 2."
+    first = caller.call()
+    assert [kind for kind, _ in first.sounds] == ["say", "play", "say"]
+    assert urlsplit(first.sounds[1][1]).path == "/voice/audio/quc/voice.language_name.wav"
+    assert first.text == "Español. Marque 1. Marque 2."
     menu = caller.press("2")
     plays = [text for kind, text in menu.sounds if kind == "play"]
     assert [urlsplit(url).path for url in plays] == [

@@ -191,9 +191,16 @@ def test_a_language_name_is_said_only_in_its_language() -> None:
 
 def test_a_language_is_offered_by_its_recordings() -> None:
     sources = {"a": "A.", "b": "B."}
-    recordings = SomeRecordings({("a", "quc"): "A.", ("b", "quc"): "B.", ("a", "kek"): "A."})
-    codes = ["es", "en", "quc", "kek"]
+    name = ("voice/language_name", "Español.")
+    recordings = SomeRecordings({
+        ("a", "quc"): "A.", ("b", "quc"): "B.", (name[0], "quc"): name[1],
+        ("a", "kek"): "A.", (name[0], "kek"): name[1],
+        ("a", "mam"): "A.", ("b", "mam"): "B.",  # all but its name
+    })  # fmt: skip
+    codes = ["es", "en", "quc", "kek", "mam"]
     assert voice_languages(codes, "es", recordings, sources, 90) == ["es", "quc"]
     assert voice_languages(codes, "es", recordings, sources, 50) == ["es", "quc", "kek"]
-    assert voice_languages(codes, "es", NoRecordings(), sources, 0) == codes
-    assert voice_languages(codes, "es", NoRecordings(), sources, 1) == ["es"]
+    # Without a recording of its name a language is never offered: the menu would have
+    # the Spanish voice read "Mam".
+    assert voice_languages(codes, "es", recordings, sources, 0) == ["es", "quc", "kek"]
+    assert voice_languages(codes, "es", NoRecordings(), sources, 0) == ["es"]

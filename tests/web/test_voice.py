@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -221,10 +222,19 @@ def caller_action(prompt: object, caller: Caller) -> str:
     return caller.previous
 
 
-class CoverageOnly:
-    """K'iche' recorded all through (coverage), though no file is played in the test."""
+@dataclass(frozen=True)
+class NameRecording:
+    language: str
+    path: Path
+    source_hash: str = ""
 
-    def current(self, key: str, language: str, source_text: str) -> None:
+
+class CoverageOnly:
+    """K'iche' recorded all through (coverage); of its files only its name is played."""
+
+    def current(self, key: str, language: str, source_text: str) -> NameRecording | None:
+        if (key, language) == ("voice/language_name", "quc"):
+            return NameRecording("quc", Path("voice.language_name.wav"))
         return None
 
     def coverage(self, language: str, sources: Mapping[str, str]) -> float:
@@ -237,9 +247,11 @@ def test_the_first_call_chooses_a_language_offered_by_recordings(
     app.extensions["outreach.voice_recordings"] = CoverageOnly()
     caller = Caller(client)
     first = caller.call()
-    # Each name in its own language (here no file: K'iche' says its written name), no
-    # Spanish sentence before it.
-    assert first.text == "Español. Marque 1. K'iche'. Marque 2."
+    # Each name in its own language (K'iche' by its recording, never the Spanish voice
+    # reading "K'iche'"), no Spanish sentence before it.
+    assert [kind for kind, _ in first.sounds] == ["say", "play", "say"]
+    assert first.text == "Español. Marque 1. Marque 2."
+    assert "/voice/audio/quc/voice.language_name.wav" in first.sounds[1][1]
     chosen = caller.press("2")
     assert chosen.text.startswith("En cualquier momento, marque 0")
     assert "¿Sobre qué quiere saber?" in chosen.text  # no K'iche' audio yet: Spanish
@@ -249,7 +261,7 @@ def test_the_first_call_chooses_a_language_offered_by_recordings(
     assert again.text.startswith("En cualquier momento")
     # 9 at any prompt: the language menu again.
     changed = caller.press("9")
-    assert "Español. Marque 1. K'iche'. Marque 2." in changed.text
+    assert "Español. Marque 1. Marque 2." in changed.text
     back = caller.press("1")
     assert rows(app, "SELECT language FROM residents") == [("es",)]
     assert "¿Sobre qué quiere saber?" in back.text
