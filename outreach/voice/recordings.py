@@ -149,6 +149,12 @@ class Recordings:
     entries: dict[str, list[Entry]] = field(default_factory=dict)
     #: What is wrong with the manifests and files, each with its place (outreach check).
     problems: list[Problem] = field(default_factory=list)
+    #: language -> (the sources it was worked out over, the coverage): every call step
+    #: asks which languages to offer, with the same sources object until the flows change,
+    #: so the texts are hashed once per language and snapshot, not on every key pressed.
+    _coverage: dict[str, tuple[Mapping[str, str], float]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, locales_dir: Path) -> Recordings:
@@ -333,10 +339,15 @@ class Recordings:
         ``language``; 0 for no sources."""
         if not sources:
             return 0.0
+        known = self._coverage.get(language)
+        if known is not None and known[0] is sources:
+            return known[1]
         current = sum(
             1 for key, text in sources.items() if self.current(key, language, text) is not None
         )
-        return 100.0 * current / len(sources)
+        percent = 100.0 * current / len(sources)
+        self._coverage[language] = (sources, percent)
+        return percent
 
     def check(self, sources: Mapping[str, str]) -> list[Problem]:
         """What `outreach check` says: the manifests' and files' problems, then each stale
