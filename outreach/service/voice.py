@@ -72,14 +72,22 @@ class Calls:
         min_coverage: float,
         keyed: Callable[[str, str], str],
         clock: Callable[[], datetime] = utc_now,
+        *,
+        simulated: bool = False,
     ) -> None:
-        """``keyed(value, purpose)`` is the deployment's keyed id (privacy.keyed_id)."""
+        """``keyed(value, purpose)`` is the deployment's keyed id (privacy.keyed_id).
+
+        ``simulated``: the web simulator's call. It goes through every step as a call does,
+        but its turns are logged on the simulator's channel (``web``, as its messages are)
+        and it writes no ``calls`` row: the voice figures count real calls only."""
         self.db = db
         self.content = content
         self.recordings = recordings
         self.min_coverage = min_coverage
         self.keyed = keyed
         self.clock = clock
+        self.simulated = simulated
+        self.channel = "web" if simulated else "voice"
 
     def languages(self) -> list[str]:
         """The languages a call offers (by recordings, not written catalogs)."""
@@ -146,6 +154,8 @@ class Calls:
 
     def status(self, call_sid: str, status: str, seconds: int | None) -> None:
         """Twilio's status callback: the call's status and, at the end, its length."""
+        if self.simulated:
+            return  # no call was placed: nothing to count
         now = self.clock()
         call_rows.record_status(
             self.db, self.keyed(call_sid, "call"), now.date().isoformat(), status, seconds,
@@ -173,7 +183,7 @@ class Calls:
 
         message_id = self.keyed(f"{call_sid}:{state.step}", "message")
         reply = Conversations(self.db, self.content, self.clock).handle(
-            resident_id, text, channel="voice", message_id=message_id, rendering="voice",
+            resident_id, text, channel=self.channel, message_id=message_id, rendering="voice",
             languages=[lang.code for lang in voice.engine.languages], speak=speak,
         )  # fmt: skip
         phrases = [Phrase.load(m.body) for m in reply.messages]
@@ -181,7 +191,7 @@ class Calls:
             # A question no key answers: said to be skipped, and the call goes on at the
             # main menu, as a step of its own (exactly once, like any other).
             skipped = Conversations(self.db, self.content, self.clock).handle(
-                resident_id, voice.menu_word, channel="voice",
+                resident_id, voice.menu_word, channel=self.channel,
                 message_id=self.keyed(f"{call_sid}:{state.step}:skip", "message"),
                 rendering="voice", languages=[lang.code for lang in voice.engine.languages],
                 speak=lambda sprint: [
@@ -191,7 +201,7 @@ class Calls:
             phrases += [Phrase.load(m.body) for m in skipped.messages]
         told = state.told or any(p.key == "voice/keys" for p in phrases)
         language = reached[0].language if reached else self._language(resident_id)
-        if reached:
+        if reached and not self.simulated:
             session = reached[0]
             now = self.clock()
             flow = session.stack[-1].flow if session.stack else None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -459,6 +459,9 @@ class Play:
     language: str
     name: str
     version: str = ""
+    #: The Spanish text the recording was made from, for a person reading along (the
+    #: simulator): not part of the sound, so two plays of one file are equal.
+    text: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -466,6 +469,9 @@ class Say:
     """Speak Spanish text (never a Mayan one: no voice exists, and none is made up)."""
 
     text: str
+    #: The phrases ``text`` is made of, in order (joined by spaces, they are ``text``),
+    #: for a person reading along (the simulator lists them); not part of the sound.
+    phrases: tuple[str, ...] = field(default=(), compare=False)
 
 
 def sounds(
@@ -483,15 +489,16 @@ def sounds(
                 if found is not None:
                     break
         if found is not None:
-            out.append(Play(found.language, found.path.name, found.source_hash))
+            out.append(Play(found.language, found.path.name, found.source_hash, said.source))
         elif said.text:
             last = out[-1] if out else None
             if isinstance(last, Say):
                 # A label ends with no stop; spoken before its key it needs one.
                 stop = "" if last.text[-1:] in ".?!:;" else "."
-                out[-1] = Say(f"{last.text}{stop} {said.text}")
+                parts = (*last.phrases[:-1], last.phrases[-1] + stop, said.text)
+                out[-1] = Say(f"{last.text}{stop} {said.text}", parts)
             else:
-                out.append(Say(said.text))
+                out.append(Say(said.text, (said.text,)))
     return out
 
 

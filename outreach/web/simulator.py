@@ -1,6 +1,7 @@
 """The web simulator: a phone on a page, talking to the flows through the same path as
-Twilio (channel ``web``), with what every message would cost as SMS. No Twilio account
-needed; it is what `make run` shows first."""
+Twilio (channel ``web``), with what every message would cost as SMS, or calling the voice
+line through the same Calls service as Twilio's voice webhooks. No Twilio account needed;
+it is what `make run` shows first."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from outreach.i18n import ui
 from outreach.privacy import clean_text, keyed_id
 from outreach.service.conversations import Conversations
+from outreach.voice.prompts import CallState, Play, Say
 
 from .db import get_db
+from .voice import calls, play_path
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 # The page's own words in Spanish or English, chosen as the dashboard's are (the flows'
@@ -22,6 +25,8 @@ bp.before_request(ui.choose_language)
 
 COOKIE = "outreach_simulator"
 MAX_TEXT = 1600  # what Twilio accepts in one inbound message
+#: The keys of a phone's keypad: what a call's <Gather input="dtmf"> can send.
+KEYPAD = frozenset("0123456789*#")
 
 
 def _visitor() -> str | None:
@@ -109,3 +114,62 @@ def reset() -> Response:
         COOKIE, secrets.token_hex(16), httponly=True, samesite="Strict", max_age=86400
     )
     return response
+
+
+@bp.post("/call")
+def call() -> Response:
+    """One request of a simulated call, as Twilio would make it: ``state`` absent is the
+    call's start (POST /twilio/voice), else a key (``digits``, "" for none in time) at the
+    prompt whose state the last answer gave (POST /twilio/voice/step)."""
+    data = _same_origin_json()
+    call_id, state, digits = data.get("call"), data.get("state"), data.get("digits", "")
+    if (
+        not isinstance(call_id, str)
+        or not 8 <= len(call_id) <= 64
+        or not call_id.isalnum()
+        or not isinstance(digits, str)
+        or len(digits) > 1
+        or (digits and digits not in KEYPAD)
+        or not (state is None or _strings(state))
+    ):
+        abort(400)
+    token = _visitor() or secrets.token_hex(16)
+    if state is None:
+        step = CallState()
+    else:
+        step = CallState.parse(state)
+        if step.step == 0:
+            step = CallState(step=1)  # step 0 is the call's start, never a key (voice.py)
+    # A CallSid of the visitor's own: another visitor's call id reaches none of their steps.
+    call_sid = f"simulator:{token}:{call_id}"
+    service = calls(simulated=True)
+    spoken = service.step(_resident_id(token), call_sid, step, digits)
+    names: dict[str, str] = {}
+    if any(isinstance(sound, Play) for sound in spoken.sounds):
+        # A recording's language by the name the call's language menu gives it.
+        offered = service.content.engine(service.languages()).languages
+        names = {lang.code: lang.name for lang in offered}
+    body = {
+        "sounds": [_sound(sound, names) for sound in spoken.sounds],
+        "state": spoken.next.query() if spoken.next is not None else None,
+        "language": spoken.language,
+    }
+    response = jsonify(body)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", max_age=86400)
+    return response
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) and len(v) < 8 for k, v in value.items()
+    )
+
+
+def _sound(sound: Play | Say, names: dict[str, str]) -> dict[str, Any]:
+    """A recording to play (the URL Twilio's <Play> gets, on this host), or the Spanish
+    text Twilio's voice would speak (<Say>), phrase by phrase: the page shows it with a
+    badge."""
+    if isinstance(sound, Play):
+        return {"play": play_path(sound), "text": sound.text, "language": sound.language,
+                "language_name": names.get(sound.language, sound.language)}  # fmt: skip
+    return {"say": list(sound.phrases or (sound.text,))}

@@ -51,14 +51,15 @@ def _recordings() -> RecordingSource:
     return found.get() if isinstance(found, LiveRecordings) else found
 
 
-def _calls() -> Calls:
+def calls(*, simulated: bool = False) -> Calls:
+    """The Calls service of this request; ``simulated``: the web simulator's call."""
     extensions = current_app.extensions
     key: bytes = extensions["outreach.pseudonym_key"]
     recordings = _recordings()
     return Calls(
         get_db(), extensions["outreach.content"], recordings,
         float(current_app.config["VOICE_MIN_COVERAGE"]),
-        lambda value, purpose: keyed_id(key, value, purpose),
+        lambda value, purpose: keyed_id(key, value, purpose), simulated=simulated,
     )  # fmt: skip
 
 
@@ -96,11 +97,15 @@ def _say(verb: VoiceResponse | Gather, sounds: Sequence[Play | Say]) -> None:
     voice = str(current_app.config["VOICE_SAY_VOICE"])
     for sound in sounds:
         if isinstance(sound, Play):
-            path = url_for("voice_audio.file", language=sound.language, name=sound.name,
-                           v=sound.version or None)  # fmt: skip
-            verb.play(_public() + path)
+            verb.play(_public() + play_path(sound))
         else:
             verb.say(sound.text, language=SAY_LANGUAGE, **({"voice": voice} if voice else {}))
+
+
+def play_path(sound: Play) -> str:
+    """Where the recording ``sound`` is served (the call's <Play>, the simulator's <audio>)."""
+    return url_for("voice_audio.file", language=sound.language, name=sound.name,
+                   v=sound.version or None)  # fmt: skip
 
 
 def _goodbye() -> Response:
@@ -116,7 +121,7 @@ def _step(state: CallState) -> Response:
         logger.warning("a voice request without a CallSid: hung up")
         return _goodbye()
     try:
-        spoken = _calls().step(_resident(call_sid), call_sid, state, request.form.get("Digits", ""))
+        spoken = calls().step(_resident(call_sid), call_sid, state, request.form.get("Digits", ""))
     except Exception as exc:
         logger.error("a call's step could not be handled: %s", type(exc).__name__)
         return _goodbye()
@@ -151,7 +156,7 @@ def status() -> Response:
         text = form.get("CallDuration", "")
         seconds = int(text) if text.isascii() and text.isdigit() and len(text) < 7 else None
         try:
-            _calls().status(call_sid, state[:20], seconds)
+            calls().status(call_sid, state[:20], seconds)
         except Exception as exc:
             logger.error("a call's status could not be stored: %s", type(exc).__name__)
     return Response(str(VoiceResponse()), mimetype="application/xml")
