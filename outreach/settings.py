@@ -128,6 +128,22 @@ SETTINGS: tuple[Setting, ...] = (
         "accepted.",
     ),
     Setting(
+        "TWILIO_FORGET",
+        "keep",
+        "What Twilio keeps of each message and call, and what the welcome text says it "
+        "keeps: keep (Twilio's logs keep numbers and texts), redaction (set only once "
+        "Twilio's Message Redaction is on for the account, texts discarded and numbers "
+        "obfuscated), or delete (the worker deletes each message and call record at "
+        "Twilio once its final status is known). See docs/deploy.md section 5.",
+    ),
+    Setting(
+        "TWILIO_FORGET_AFTER_HOURS",
+        24,
+        "With TWILIO_FORGET=delete: hours after which a record whose final status never "
+        "came (a lost status callback, a WhatsApp message delivered and never read) is "
+        "deleted at Twilio all the same.",
+    ),
+    Setting(
         "CALLBACK_NUMBER",
         "",
         "The Twilio number residents call and hang up on to be called back free (its Voice "
@@ -271,6 +287,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+#: OUTREACH_TWILIO_FORGET's values, in the order of what Twilio keeps, most first.
+TWILIO_FORGET_VALUES = ("keep", "redaction", "delete")
 
 
 class SettingError(ValueError):
@@ -331,11 +349,14 @@ def load_settings(
         "TWILIO_API_TIMEOUT_SECONDS",
         "SMS_RATE",
         "WHATSAPP_RATE",
+        "TWILIO_FORGET_AFTER_HOURS",
     ):
         if int(values[name]) < 1:
             raise SettingError(f"{ENV_PREFIX}{name} must be at least 1")
     if int(values["TWILIO_API_RETRIES"]) < 0:
         raise SettingError(f"{ENV_PREFIX}TWILIO_API_RETRIES must be 0 or more")
+    if values["TWILIO_FORGET"] not in TWILIO_FORGET_VALUES:
+        raise SettingError(f"{ENV_PREFIX}TWILIO_FORGET must be keep, redaction or delete")
     if values["SIMULATOR"] not in ("auto", "on", "off"):
         raise SettingError(f"{ENV_PREFIX}SIMULATOR must be on, off or auto")
     if values["ENV"] not in ("development", "production"):

@@ -2,9 +2,10 @@
 service's one client (outreach/service/twilio_api.py) is pointed at with
 OUTREACH_TWILIO_API_URL. The only thing the tests mock is this network edge.
 
-It answers, with Twilio-shaped JSON, ``POST .../Calls.json``, ``POST .../Messages.json``
-and ``DELETE .../Messages/{sid}.json``, checks HTTP Basic auth (the account sid and auth
-token below), and records every request it received, in order, in ``.requests``.
+It answers, with Twilio-shaped JSON, ``POST .../Calls.json``, ``POST .../Messages.json``,
+``DELETE .../Messages/{sid}.json`` and ``DELETE .../Calls/{sid}.json``, checks HTTP Basic
+auth (the account sid and auth token below), and records every request it received, in
+order, in ``.requests``.
 ``fail_next(status, code, n)`` answers the next n requests with a Twilio error,
 ``drop_next(n)`` closes the connection of the next n without an answer (after reading
 them: Twilio may have acted), and ``delay(seconds)`` waits before each answer.
@@ -34,6 +35,7 @@ AUTH_TOKEN = "test-auth-token-not-a-real-one"
 _CALLS = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 _MESSAGE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/(\w+)\.json$")
+_CALL = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(\w+)\.json$")
 
 
 @dataclass
@@ -81,6 +83,15 @@ class FakeTwilio:
     def messages(self) -> list[Received]:
         """The messages it accepted (201), in order."""
         return [r for r in self.requests if r.path.endswith("/Messages.json") and r.status == 201]
+
+    @property
+    def deleted(self) -> list[str]:
+        """The sids of the message and call records it deleted (204), in order."""
+        return [
+            r.path.rsplit("/", 1)[-1].removesuffix(".json")
+            for r in self.requests
+            if r.method == "DELETE" and r.status == 204
+        ]
 
     def config(self) -> dict[str, Any]:
         """The service's settings that point its client here."""
@@ -146,7 +157,7 @@ def _handler(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, received: Received, number: int) -> None:
             account = ACCOUNT_SID
-            if self.command == "DELETE" and _MESSAGE.match(self.path):
+            if self.command == "DELETE" and (_MESSAGE.match(self.path) or _CALL.match(self.path)):
                 received.status = 204
                 self.send_response(204)
                 self.send_header("Content-Length", "0")

@@ -1,5 +1,6 @@
 """The one client of Twilio's REST API for the whole service: calls placed (the missed-call
-callback) and messages sent or deleted (the outbox).
+callback), messages sent (the outbox), and message and call records deleted (the forget
+list, outreach.service.forget).
 
 It is the twilio package's own ``Client``, given an HTTP client of ours that adds what the
 package lacks: a timeout (the package waits forever by default), a base URL of our choice
@@ -194,6 +195,15 @@ class TwilioApi:
         deleted too."""
         try:
             self._attempt("DELETE", lambda: self.client.messages(sid).delete())
+        except TwilioApiError as exc:
+            if exc.status != 404:
+                raise
+
+    def delete_call(self, sid: str) -> None:
+        """Delete a call's record (numbers, times) at Twilio; one already gone is deleted
+        too. Twilio refuses (20009) while the call is in progress."""
+        try:
+            self._attempt("DELETE", lambda: self.client.calls(sid).delete())
         except TwilioApiError as exc:
             if exc.status != 404:
                 raise

@@ -322,3 +322,18 @@ def m018_alerts(db: Database) -> None:
                            "state", "created_by", "created_at"},
     )  # fmt: skip
     db.table("alerts").create_index(["state", "send_at"])
+
+
+@MIGRATIONS()
+def m020_twilio_forget(db: Database) -> None:
+    """Twilio forgets too (issue #18 section 4, OUTREACH_TWILIO_FORGET=delete): one row per
+    message or call record to delete at Twilio, holding Twilio's raw sid (the only place
+    one is kept) only until the deletion succeeds; then the row is deleted, and
+    ``secure_delete`` and a WAL truncation take the bytes out of the files. No resident,
+    number or text: a sid alone names a record at Twilio, not a person here."""
+    db.table("twilio_forget").create(
+        {"sid": str, "kind": str, "due_at": str, "attempts": int, "created_at": str},
+        pk="sid", not_null={"kind", "due_at", "attempts", "created_at"},
+        defaults={"attempts": 0},
+    )  # fmt: skip
+    db.table("twilio_forget").create_index(["due_at"])

@@ -21,6 +21,7 @@ from outreach.service.callback import request_callback
 from .db import get_db
 from .sessions import TWILIO_PREFIX
 from .signature import verify_signature
+from .voice import forget_call
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("callback", __name__, url_prefix=TWILIO_PREFIX)
@@ -44,6 +45,8 @@ def missed() -> Response:
         request_callback(get_db(), current_app.config, number, caller, utc_now())
     except Exception as exc:
         logger.error("a missed call could not be queued: %s", type(exc).__name__)
+    # Rejected as busy, it ends with this answer: its record at Twilio can go soon.
+    forget_call(request.form.get("CallSid", ""), "busy")
     return reject()
 
 

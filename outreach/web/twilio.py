@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from outreach.privacy import channel_of, clean_text, keyed_id, pseudonymise, resident_address
+from outreach.service import forget, utc_now
 from outreach.service.conversations import Conversations
 from outreach.service.deliveries import record_delivery
 
@@ -65,6 +66,8 @@ def messages() -> Response:
     key: bytes = extensions["outreach.pseudonym_key"]
     content = extensions["outreach.content"]
     channel = channel_of(address)
+    # An inbound message is final at receipt: its record at Twilio is deleted soon.
+    _forget_message(message_sid, "received", channel)
     try:
         conversations = Conversations(
             get_db(), content, addresses=extensions["outreach.address_box"]
@@ -112,4 +115,16 @@ def status() -> Response:
         )
     except Exception as exc:
         logger.error("a status callback could not be stored: %s", type(exc).__name__)
+    _forget_message(message_sid, state[:20], channel_of(form.get("To", "")))
     return twiml()
+
+
+def _forget_message(message_sid: str, status: str, channel: str) -> None:
+    """With OUTREACH_TWILIO_FORGET=delete, the message's record at Twilio goes on the
+    forget list (outreach.service.forget)."""
+    if not forget.forgetting(current_app.config):
+        return
+    try:
+        forget.note_message(get_db(), current_app.config, message_sid, status, channel, utc_now())
+    except Exception as exc:
+        logger.error("a message could not be noted for deletion: %s", type(exc).__name__)

@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, request, url_for
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from outreach.privacy import keyed_id, pseudonymise, resident_address
+from outreach.service import forget, utc_now
 from outreach.service.voice import Calls, Spoken
 from outreach.voice.keys import PHRASES
 from outreach.voice.prompts import CallState, Play, RecordingSource, Say
@@ -132,6 +133,7 @@ def _step(state: CallState) -> Response:
 def incoming() -> Response:
     """A call comes in: step 0."""
     verify_signature()
+    forget_call(request.form.get("CallSid", ""), None)
     return _step(CallState())
 
 
@@ -159,4 +161,16 @@ def status() -> Response:
             calls().status(call_sid, state[:20], seconds)
         except Exception as exc:
             logger.error("a call's status could not be stored: %s", type(exc).__name__)
+        forget_call(call_sid, state[:20])
     return Response(str(VoiceResponse()), mimetype="application/xml")
+
+
+def forget_call(call_sid: str, status: str | None) -> None:
+    """With OUTREACH_TWILIO_FORGET=delete, the call's record at Twilio goes on the forget
+    list (outreach.service.forget): once final, or after the time limit."""
+    if not call_sid or not forget.forgetting(current_app.config):
+        return
+    try:
+        forget.note_call(get_db(), current_app.config, call_sid, status, utc_now())
+    except Exception as exc:
+        logger.error("a call could not be noted for deletion: %s", type(exc).__name__)
