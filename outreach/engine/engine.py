@@ -53,9 +53,12 @@ class Engine:
         languages: Sequence[str] | None = None,
         max_steps: int = DEFAULT_MAX_STEPS,
         session_timeout: timedelta = DEFAULT_SESSION_TIMEOUT,
+        twilio: str = "keep",
     ) -> None:
         """``languages`` are the codes offered to residents (by default every language of
-        the deployment); the deployment's first language is the source of the flows."""
+        the deployment); the deployment's first language is the source of the flows.
+        ``twilio`` is what Twilio keeps (OUTREACH_TWILIO_FORGET: keep, redaction or
+        delete): the welcome's notice node says so."""
         self.flows = flows
         self.translate = translate
         deployment = flows.deployment
@@ -64,6 +67,12 @@ class Engine:
         self.languages = tuple(by_code[c] for c in codes if c in by_code)
         self.source_language = deployment.default_language
         self.texts = Texts(flows, translate, self.source_language, self.languages)
+        #: Message nodes that say a deployment text instead of their own.
+        self.replaced: dict[tuple[str, str], str] = {}
+        if deployment.twilio_notice and deployment.welcome_flow and twilio != "keep":
+            name = f"twilio_{twilio}"
+            if name in deployment.texts:
+                self.replaced[(deployment.welcome_flow, deployment.twilio_notice)] = name
         self._prepared = Prepared(
             flows,
             Understanding(flows, self.languages, translate, self.source_language),
@@ -72,6 +81,7 @@ class Engine:
             new_id,
             max_steps,
             session_timeout,
+            self.replaced,
         )
 
     def new_session(self, language: str | None = None) -> Session:
@@ -101,6 +111,8 @@ class Engine:
         match node:
             case MenuNode() | QuestionNode():
                 return texts.prompt(flow_id, node, language, fields).text
+            case MessageNode() if (flow_id, node_id) in self.replaced:
+                return texts.system(self.replaced[(flow_id, node_id)], language, fields).text
             case MessageNode():
                 return texts.text(node.text, f"{flow_id}/{node.id}", language, fields).text
             case EndNode() if node.text:

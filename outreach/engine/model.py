@@ -291,7 +291,16 @@ SYSTEM_TEXTS = (
 #: numbered; without it, the reply is not understood (the whole list is shown).
 #: ``alerts_ended``: said after the alerts_off command (ALERTAS NO); a deployment with
 #: ``alerts:`` sets it.
-OPTIONAL_TEXTS = ("welcome_back", "place_which", "alerts_ended")
+#: ``twilio_redaction``, ``twilio_delete``: what the welcome's notice node
+#: (``Deployment.twilio_notice``) says instead of its own text when Twilio's Message
+#: Redaction is on, or when the service deletes every record at Twilio
+#: (OUTREACH_TWILIO_FORGET); its own text says what Twilio keeps otherwise.
+OPTIONAL_TEXTS = (
+    "welcome_back", "place_which", "alerts_ended", "twilio_redaction", "twilio_delete",
+)  # fmt: skip
+#: What Twilio keeps (OUTREACH_TWILIO_FORGET), and so what the notice node says: its own
+#: text (keep), or the texts above.
+TWILIO_CASES = ("keep", "redaction", "delete")
 
 
 @dataclass(frozen=True)
@@ -363,6 +372,9 @@ class Deployment:
     danger: Danger | None = None
     #: Opt-in alerts; None: the deployment offers none.
     alerts: Alerts | None = None
+    #: The welcome flow's message node that says what Twilio keeps: it says the text
+    #: ``twilio_<case>`` instead of its own when the engine is told Twilio keeps less.
+    twilio_notice: str | None = None
 
     @property
     def default_language(self) -> str:

@@ -8,8 +8,8 @@ says what it does with it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import assert_never
 
@@ -53,6 +53,9 @@ class Prepared:
     max_steps: int
     #: Silence after which a message starts a new conversation.
     session_timeout: timedelta
+    #: Message nodes (flow, node) that say a deployment text (its name) instead of their
+    #: own: the welcome's notice of what Twilio keeps.
+    replaced: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 class LoopGuard(Exception):
@@ -94,7 +97,13 @@ class Walk:
                     self.say(self.prompt(flow.id, node), flow.id, node.id)
                     return
                 case MessageNode():
-                    self.say(self.text(node.text, f"{flow.id}/{node.id}"), flow.id, node.id)
+                    replaced = self.prepared.replaced.get((flow.id, node.id))
+                    said = (
+                        self.system_text(replaced)
+                        if replaced
+                        else self.text(node.text, f"{flow.id}/{node.id}")
+                    )
+                    self.say(said, flow.id, node.id)
                     self.advance(node.next)
                 case BranchNode():
                     self.advance(self.branch(node))

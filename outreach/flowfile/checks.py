@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from outreach.engine.matching import PhraseSpotter, is_typo_of, normalize, parse_number
-from outreach.engine.model import Command, Flow, flows_run_from
+from outreach.engine.model import Command, Flow, MessageNode, flows_run_from
 
 from .graph_checks import check_directories, check_fields, check_loops, check_reachable_nodes
 from .index import SourceIndex
@@ -37,7 +37,26 @@ def check_all(
     problems += check_fields(index)
     problems += check_reviews(index, today, passed_review)
     problems += check_directories(index)
+    problems += check_twilio_notice(index, flows)
     return problems
+
+
+def check_twilio_notice(index: SourceIndex, flows: dict[str, Flow]) -> list[Problem]:
+    """The node that says what Twilio keeps must be a message node: its text is what
+    changes with OUTREACH_TWILIO_FORGET."""
+    if index.twilio_notice is None:
+        return []
+    flow_id, node_id, place = index.twilio_notice
+    node = flows[flow_id].nodes.get(node_id) if flow_id in flows else None
+    if node is None or isinstance(node, MessageNode):
+        return []  # a missing node is a reference error already
+    return [
+        error(
+            place,
+            f"twilio_notice: node '{node_id}' of flow '{flow_id}' is not a message node: "
+            "only a message's text can change with OUTREACH_TWILIO_FORGET",
+        )
+    ]
 
 
 def check_references(index: SourceIndex) -> list[Problem]:

@@ -23,7 +23,8 @@ from outreach.languages import LANGUAGES, SOURCE_LANGUAGE
 
 from . import spec
 from .index import CommandWord, ContentReader, DangerWord, Ref
-from .problems import did_you_mean
+from .problems import Place, did_you_mean
+from .yamlvalues import Fields
 
 #: The channels text can be shaped for.
 CHANNELS = ("sms", "whatsapp", "web")
@@ -80,6 +81,7 @@ class DeploymentReader(ContentReader):
                     for word, place in self.word_places(cf.get(command.value)):
                         self.index.command_words.append(CommandWord(word, command, place))
         texts: dict[str, str] = {}
+        text_places: dict[str, Place] = {}
         texts_node = f.get("texts")
         if texts_node is not None:
             tf = self.fields(texts_node, spec.TEXTS, "texts")
@@ -90,6 +92,7 @@ class DeploymentReader(ContentReader):
                     value = self.text(tf.get(name), name)
                     if value is not None:
                         texts[name] = value
+                        text_places[name] = tf.place(name)
                         self.index.system_text_lines[name] = tf.place(name).line
                         if placeholders(value):
                             self.error(
@@ -103,6 +106,7 @@ class DeploymentReader(ContentReader):
         no_words = self.words(f.get("no_words"), "no_words")
         danger = self.read_danger(f.get("danger"), [lang.code for lang in languages])
         alerts = self.read_alerts(f.get("alerts"), commands, texts)
+        twilio_notice = self.read_twilio_notice(f, welcome_flow or main_flow, text_places)
         once = frozenset(
             flow
             for item in self.sequence_or_word(f.get("once_per_conversation"))
@@ -119,7 +123,7 @@ class DeploymentReader(ContentReader):
             return None
         extra: dict[str, Any] = {
             "welcome_flow": welcome_flow, "sms": sms, "danger": danger,
-            "once_per_conversation": once, "alerts": alerts,
+            "once_per_conversation": once, "alerts": alerts, "twilio_notice": twilio_notice,
         }  # fmt: skip
         if yes_words:
             extra["yes_words"] = yes_words
@@ -127,6 +131,35 @@ class DeploymentReader(ContentReader):
             extra["no_words"] = no_words
         assert deployment_id and main_flow
         return Deployment(deployment_id, main_flow, tuple(languages), commands, texts, **extra)
+
+    def read_twilio_notice(
+        self, f: Fields, welcome_flow: str | None, texts: dict[str, Place]
+    ) -> str | None:
+        """The welcome's node that says what Twilio keeps, and the texts it says instead
+        of its own (model.OPTIONAL_TEXTS): each needs the other."""
+        cases = [name for name in OPTIONAL_TEXTS if name.startswith("twilio_")]
+        node_id = self.ident(f.get("twilio_notice"), "twilio_notice")
+        if node_id is None:
+            for name in cases:
+                if name in texts:
+                    self.error(
+                        texts[name],
+                        f"the '{name}' text is never said: name the welcome flow's node "
+                        "that says what Twilio keeps with twilio_notice:",
+                    )
+            return None
+        place = f.place("twilio_notice")
+        for name in cases:
+            if name not in texts:
+                self.error(
+                    place,
+                    f"twilio_notice needs the '{name}' text under texts: (what the node says "
+                    f"with OUTREACH_TWILIO_FORGET={name.removeprefix('twilio_')})",
+                )
+        if welcome_flow is not None:
+            self.index.refs.append(Ref("node", welcome_flow, node_id, place))
+            self.index.twilio_notice = (welcome_flow, node_id, place)
+        return node_id
 
     def read_alerts(
         self,

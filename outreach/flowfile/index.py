@@ -185,6 +185,8 @@ class SourceIndex:
     reviews: list[Review] = field(default_factory=list)
     menus: list[Menu] = field(default_factory=list)
     deployment_place: Place | None = None
+    #: The deployment's twilio_notice: (the welcome flow, the node, where it is written).
+    twilio_notice: tuple[str, str, Place] | None = None
     #: The line of each system text of the deployment (and of the danger text).
     system_text_lines: dict[str, int] = field(default_factory=dict)
 

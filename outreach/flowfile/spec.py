@@ -176,6 +176,13 @@ DEPLOYMENT = {
         "subscribe to in it (docs/alerts.md).",
         of="alerts",
     ),
+    "twilio_notice": Key(
+        Kind.ID,
+        "The welcome flow's message node that says what Twilio keeps. Its own text is said "
+        "while Twilio keeps numbers and texts (OUTREACH_TWILIO_FORGET=keep); the texts "
+        "twilio_redaction and twilio_delete, which it then needs, are said instead with "
+        "Message Redaction on, or while the service deletes every record at Twilio.",
+    ),
 }
 
 ALERTS = {

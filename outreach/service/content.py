@@ -54,6 +54,8 @@ class Content:
         self.min_coverage = int(config["LANGUAGE_MIN_COVERAGE"])
         self.max_steps = int(config["MAX_STEPS_PER_TURN"])
         self.session_timeout = timedelta(hours=int(config["SESSION_TIMEOUT_HOURS"]))
+        #: What Twilio keeps, which the welcome's notice says (OUTREACH_TWILIO_FORGET).
+        self.twilio = str(config.get("TWILIO_FORGET") or "keep")
         self.new_id = new_id or (lambda: uuid.uuid4().hex)
         if serve_last_good:
             # The service: the files on disk, or the last good copy of them if a save or
@@ -86,6 +88,7 @@ class Content:
             languages=languages,
             max_steps=self.max_steps,
             session_timeout=self.session_timeout,
+            twilio=self.twilio,
         )
 
     def engine(self, languages: Sequence[str] | None = None) -> Engine:

@@ -271,3 +271,22 @@ def test_the_list_survives_kill_9_and_no_deletion_is_lost(
     # A DELETE the first worker sent unanswered is sent again: Twilio's 404 would end it.
     assert set(fake_twilio.deleted) == set(sids)
     assert not any(sid.encode() in on_disk(app) for sid in sids)
+
+
+@pytest.mark.parametrize("case", ["keep", "redaction", "delete"])
+def test_the_welcome_says_what_twilio_keeps_as_the_setting_says(
+    case: str, fake_twilio: FakeTwilio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in list(os.environ):
+        if key.startswith("OUTREACH_"):
+            monkeypatch.delenv(key)
+    served = create_app(settings(fake_twilio, tmp_path, TWILIO_FORGET=case))
+    flows = served.extensions["outreach.content"].flows
+    texts = {
+        "keep": flows.flows["welcome"].nodes["privacy"].text,
+        "redaction": flows.deployment.texts["twilio_redaction"],
+        "delete": flows.deployment.texts["twilio_delete"],
+    }
+    said = "\n".join(Phone(served.test_client(), RESIDENT, whatsapp=True).says("hola"))
+    assert texts.pop(case) in said
+    assert not any(text in said for text in texts.values())
