@@ -280,6 +280,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Mayan text is never spoken by speech synthesis.",
     ),
     Setting(
+        "VOICE_PRICE_PER_MINUTE",
+        "",
+        "What one minute of a call costs you, e.g. 0.0900 (see your Twilio console's voice "
+        "pricing for Guatemala; call backs are outbound calls, the voice line's calls "
+        "inbound: use the price of the calls you have most of). The dashboard multiplies "
+        "the minutes of calls (each call rounded up, as Twilio bills it) by it. Empty: "
+        "minutes are shown without a cost.",
+    ),
+    Setting(
+        "VOICE_PRICE_CURRENCY",
+        "USD",
+        "The ISO 4217 currency of OUTREACH_VOICE_PRICE_PER_MINUTE, e.g. USD or GTQ.",
+    ),
+    Setting(
         "LOG_LEVEL",
         "INFO",
         "Python logging level. Logs never hold phone numbers or message text.",
@@ -335,14 +349,15 @@ def load_settings(
         values[name] = str(resolve_folder(str(values[name])))
     if int(values["METRICS_K"]) < 5:
         raise SettingError(f"{ENV_PREFIX}METRICS_K must be at least 5")
-    if values["SMS_SEGMENT_PRICE"]:
-        try:
-            if float(values["SMS_SEGMENT_PRICE"]) < 0:
-                raise ValueError
-        except ValueError:
-            raise SettingError(
-                f"{ENV_PREFIX}SMS_SEGMENT_PRICE must be a price such as 0.0450"
-            ) from None
+    for name, example in (("SMS_SEGMENT_PRICE", "0.0450"), ("VOICE_PRICE_PER_MINUTE", "0.0900")):
+        if values[name]:
+            try:
+                if float(values[name]) < 0:
+                    raise ValueError
+            except ValueError:
+                raise SettingError(
+                    f"{ENV_PREFIX}{name} must be a price such as {example}"
+                ) from None
     for name in (
         "STAFF_SESSION_HOURS",
         "STAFF_IDLE_MINUTES",

@@ -22,7 +22,7 @@ from outreach.cli import current_settings, database_file, load_content, main, op
 )
 @click.option(
     "--page",
-    type=click.Choice(["overview", "flows", "topics", "quality"]),
+    type=click.Choice(["overview", "flows", "topics", "quality", "voice"]),
     help="Print every table of a dashboard page instead (as its export does).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
@@ -38,7 +38,8 @@ def metrics(
     """Residents reached, by language, channel, department or period; small cells hidden.
 
     Rows and columns: language, channel, department, day, week, month. Flows, steps,
-    topics and programmes are on the dashboard's pages: --page flows, --page topics.
+    topics and programmes are on the dashboard's pages: --page flows, --page topics;
+    calls, minutes and call backs: --page voice.
     A count under k residents (OUTREACH_METRICS_K, default 10) is never shown, nor can it
     be worked out from totals.
 
@@ -92,9 +93,11 @@ def metrics(
             content = load_content(None).flows
             chosen = pages.page_sections(page, db, query, period, k, noise, content)
             price = settings["SMS_SEGMENT_PRICE"]
+            per_minute = settings["VOICE_PRICE_PER_MINUTE"]
             figures = pages.page_figures(
-                chosen, float(price) if price else None, str(settings["SMS_PRICE_CURRENCY"])
-            )
+                chosen, float(price) if price else None, str(settings["SMS_PRICE_CURRENCY"]),
+                float(per_minute) if per_minute else None, str(settings["VOICE_PRICE_CURRENCY"]),
+            )  # fmt: skip
             if as_json:
                 rows = pages.with_note(figures, perturbed)
                 click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -161,7 +164,8 @@ def purge(today: datetime | None) -> None:
     click.echo(
         f"{report.days} day(s) folded into {report.aggregates_written} aggregates; "
         f"{report.rows_deleted} interaction rows deleted; "
-        f"{report.residents_forgotten} resident(s) silent since before the window forgotten"
+        f"{report.residents_forgotten} resident(s) silent since before the window forgotten; "
+        f"{report.calls_deleted} call(s) deleted"
     )
 
 

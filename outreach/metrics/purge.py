@@ -15,12 +15,14 @@ from datetime import date, timedelta
 from sqlite_utils import Database
 
 from outreach.storage import immediate
+from outreach.storage.calls import forget_before
 from outreach.storage.residents import forget_silent_residents
 
 from .cellkey import CellKeys
 from .rollup import close_days
 from .scan import DIMENSIONS
 from .suppression import suppress_series
+from .voice import fold_calls
 
 #: What is kept of each day: distinct residents by these dimensions, and plain counts.
 FOLDED_DIMENSIONS = ("language", "channel", "department")
@@ -36,6 +38,8 @@ class PurgeReport:
     aggregates_written: int
     #: Residents silent since before the window: forgotten, or reduced to their STOP.
     residents_forgotten: int = 0
+    #: Calls of days before the window: folded into daily totals, then deleted.
+    calls_deleted: int = 0
 
 
 def purge(
@@ -59,7 +63,11 @@ def purge(
             written += _fold_day(db, day, k, noise)
         deleted = db.execute("DELETE FROM daily_activity WHERE day < ?", [cutoff]).rowcount
         forgotten = forget_silent_residents(db, cutoff)
-    return PurgeReport(len(days), deleted, written, forgotten)
+        # Calls name their caller too: past the window only daily totals are kept.
+        folded = fold_calls(db, cutoff, k)
+        db.conn.executemany(_KEEP, folded)
+        calls = forget_before(db, cutoff)
+    return PurgeReport(len(days), deleted, written + len(folded), forgotten, calls)
 
 
 def _fold_day(db: Database, day: str, k: int, noise: CellKeys | None) -> int:
@@ -97,9 +105,11 @@ def _fold_day(db: Database, day: str, k: int, noise: CellKeys | None) -> int:
         if kind in ("node_visited", "msg_created"):
             rows.append((day, f"messages_{kind}", "all", "all", None if small else messages))
             rows.append((day, f"segments_{kind}", "all", "all", None if small else segments))
-    db.conn.executemany(
-        "INSERT INTO daily_aggregates (day, metric, dimension, value, count) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = excluded.count",
-        rows,
-    )
+    db.conn.executemany(_KEEP, rows)
     return len(rows)
+
+
+_KEEP = (
+    "INSERT INTO daily_aggregates (day, metric, dimension, value, count) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET count = excluded.count"
+)

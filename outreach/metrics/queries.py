@@ -140,6 +140,13 @@ def count_many(db: Database, requests: Sequence[Request]) -> list[list[Published
     return [_tables(*gathered[n], requests[n]) for n in range(len(requests))]
 
 
+def publish_cells(residents: Cells, amounts: Amounts, request: Request) -> list[Published]:
+    """The tables of ``request`` from cells gathered from other rows than the activity
+    view's (the voice line's calls and call backs: outreach.metrics.voice), suppressed and
+    perturbed exactly as a scan's: one rule for every published figure."""
+    return _tables(residents, amounts, request)
+
+
 def _tables(residents: Cells, amounts: Amounts, request: Request) -> list[Published]:
     """The tables of one request from the cells its scan gathered."""
     measures, query, k = request.measures, request.query, request.k

@@ -35,12 +35,14 @@ from .sections import (
     topics,
 )
 from .suppression import Published, suppress_series
+from .voice import VoiceHeadline, voice
+from .voice import headline_rows as voice_headline_rows
 
 #: Translatable titles are marked with this no-op, so Babel's extractor finds them; the
 #: dashboard translates them when it renders.
 _: Callable[[str], str] = lambda text: text  # noqa: E731
 
-PAGES = ("overview", "flows", "topics", "quality")
+PAGES = ("overview", "flows", "topics", "quality", "voice")
 
 #: What every page and every export says about its figures: the one copy of the text,
 #: which the dashboard's pages and exports (translated) and `outreach metrics` all use.
@@ -92,6 +94,8 @@ class Page:
     #: The quality page: messages not understood, in percent, per language and per step.
     rates: dict[str, float | None] = field(default_factory=dict)
     node_rates: dict[str, float | None] = field(default_factory=dict)
+    #: The voice page's figures that are not tables (outreach.metrics.voice).
+    voice: VoiceHeadline | None = None
 
     def context(self) -> dict[str, Any]:
         """The page's figures by name, for a template (tables stay as they are)."""
@@ -134,14 +138,26 @@ def page_sections(
         return Page(page, quality(db, query, k, noise),
                     rates=not_understood_rates(db, query, k, noise=noise),
                     node_rates=not_understood_rates(db, query, k, "node", noise))  # fmt: skip
+    if page == "voice":
+        spoken, sections = voice(db, query, k, noise)
+        return Page(page, sections, voice=spoken)
     raise UnknownPage(page)
 
 
-def page_figures(shown: Page, price: float | None, currency: str) -> list[dict[str, object]]:
+def page_figures(
+    shown: Page,
+    price: float | None,
+    currency: str,
+    voice_price: float | None = None,
+    voice_currency: str = "USD",
+) -> list[dict[str, object]]:
     """Every published figure of a page, one row each: what its exports hold (the
-    overview's headline, with the estimated cost at ``price`` per segment; the quality
-    page's rates), before :func:`with_note` says what they are."""
+    overview's headline, with the estimated cost at ``price`` per segment; the voice
+    page's, with the cost at ``voice_price`` per minute; the quality page's rates),
+    before :func:`with_note` says what they are."""
     figures = rows_of(shown.sections)
+    if shown.voice is not None:
+        figures = voice_headline_rows(shown.voice, voice_price, voice_currency) + figures
     if shown.headline is not None:
         figures = headline_rows(shown.headline, price, currency) + figures
     if shown.name == "quality":
@@ -169,7 +185,7 @@ def filter_values(content: FlowSet) -> dict[str, list[str]]:
     )
     return {
         "language": [lang.code for lang in content.deployment.languages],
-        "channel": ["sms", "whatsapp", "web"],
+        "channel": ["sms", "whatsapp", "voice", "web"],
         "department": [*dict.fromkeys(departments), "unknown"],
     }
 

@@ -176,9 +176,11 @@ class Calls:
         """``text`` through the engine, once for this CallSid and step: what to say, in
         which language, and the next step's state."""
         reached: list[Session] = []
+        erased: list[bool] = []
 
         def speak(sprint: Sprint) -> list[str]:
             reached[:] = [sprint.session]
+            erased.append(any(isinstance(e, ev.ErasureRequested) for e in sprint.events))
             return [p.dump() for p in self._turn_phrases(voice, sprint, state.told)]
 
         message_id = self.keyed(f"{call_sid}:{state.step}", "message")
@@ -206,9 +208,11 @@ class Calls:
             now = self.clock()
             flow = session.stack[-1].flow if session.stack else None
             try:
+                # Who calls, for the figures' protection; no one once they erased it all.
                 call_rows.record_step(
                     self.db, self.keyed(call_sid, "call"), now.date().isoformat(),
                     session.language, flow, now.isoformat(),
+                    None if any(erased) else resident_id,
                 )  # fmt: skip
             except Exception as exc:  # the call goes on: the figure is what is lost
                 logger.error("a call's step could not be counted: %s", type(exc).__name__)

@@ -337,3 +337,15 @@ def m020_twilio_forget(db: Database) -> None:
         defaults={"attempts": 0},
     )  # fmt: skip
     db.table("twilio_forget").create_index(["due_at"])
+
+
+@MIGRATIONS()
+def m023_call_residents(db: Database) -> None:
+    """Who made each call, by the keyed pseudonym the interaction log already carries,
+    so that a voice figure is hidden and perturbed by the residents behind it, as every
+    message figure is (docs/metrics.md): ten calls of one caller are one caller, not
+    ten. A resident's BORRAR deletes their calls; ``outreach purge`` deletes calls older
+    than the retention window. Calls of before this migration keep no resident: each
+    counts as a caller of its own."""
+    db.table("calls").add_column("resident", str)
+    db.table("calls").create_index(["resident"])

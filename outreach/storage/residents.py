@@ -150,7 +150,14 @@ class Store:
 
     def erase(self, resident_id: str) -> None:
         # The subscriptions go too, and with them the one address ever kept.
-        for table in ("events", "daily_activity", "processed_messages", "outbox", "subscriptions"):
+        for table in (
+            "events",
+            "daily_activity",
+            "processed_messages",
+            "outbox",
+            "subscriptions",
+            "calls",
+        ):
             self.db.table(table).delete_where("resident = ?", [resident_id])
         self.db.table("residents").delete_where("id = ?", [resident_id])
 

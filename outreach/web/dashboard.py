@@ -145,7 +145,7 @@ def _page_sections(page: str, db: Any, query: Query, period: str, k: int) -> rep
 
 
 @bp.get("/", defaults={"page": "overview"})
-@bp.get("/<any(flows, topics, quality):page>")
+@bp.get("/<any(flows, topics, quality, voice):page>")
 @login_required()
 def index(page: str) -> Any:
     query, period, k = _query()
@@ -165,6 +165,7 @@ def index(page: str) -> Any:
                 kept, gettext("Before the retention window"), gettext("Nothing in this range.")
             )
     price = current_app.config["SMS_SEGMENT_PRICE"]
+    per_minute = _voice_price()
     return render_template(
         f"dashboard/{page}.html",
         page=page,
@@ -179,12 +180,20 @@ def index(page: str) -> Any:
         earlier=Markup(earlier),
         price=float(price) if price else None,
         currency=current_app.config["SMS_PRICE_CURRENCY"],
+        voice_price=per_minute,
+        voice_currency=current_app.config["VOICE_PRICE_CURRENCY"],
         args=_args(query, period),
         demo_data=_demo_data(db),
         perturbed=gettext(report.PERTURBED, n=USUAL_NOISE),
         health=content_health() if page == "quality" else None,
         **shown.context(),
     )
+
+
+def _voice_price() -> float | None:
+    """What a minute of a call costs (OUTREACH_VOICE_PRICE_PER_MINUTE), if set."""
+    price = current_app.config["VOICE_PRICE_PER_MINUTE"]
+    return float(price) if price else None
 
 
 def _args(query: Query, period: str) -> dict[str, str]:
@@ -256,8 +265,9 @@ def export(fmt: str) -> Response:
     staff.record(db, utc_now(), g.staff.name, "export", f"{fmt} {page} {_describe(query)}")
     price = current_app.config["SMS_SEGMENT_PRICE"]
     figures = report.page_figures(
-        shown, float(price) if price else None, current_app.config["SMS_PRICE_CURRENCY"]
-    )
+        shown, float(price) if price else None, current_app.config["SMS_PRICE_CURRENCY"],
+        _voice_price(), current_app.config["VOICE_PRICE_CURRENCY"],
+    )  # fmt: skip
     demo = _demo_data(db)
     perturbed = gettext(report.PERTURBED, n=USUAL_NOISE)
     rows = report.with_note(
@@ -305,6 +315,7 @@ def _page_title(page: str) -> str:
         "flows": N_("Flows"),
         "topics": N_("Topics and referrals"),
         "quality": N_("Quality and content"),
+        "voice": N_("Voice line"),
     }
     return gettext(titles[page])
 

@@ -59,10 +59,16 @@ HEADLINE_NAMES = {
     "messages_in": N_("messages received"), "messages_out": N_("messages sent"),
     "segments": N_("SMS segments"), "opt_outs": N_("opted out"),
     "erasures": N_("deleted their data"), "estimated_cost": N_("estimated cost"),
+    # The voice page's (outreach.metrics.voice.headline_rows).
+    "callers": N_("residents who called"), "calls": N_("calls"),
+    "completed_calls": N_("completed calls"), "minutes": N_("minutes"),
+    "callbacks_placed": N_("call backs placed"),
+    "missed_calls_refused": N_("missed calls not called back"),
 }  # fmt: skip
 
 #: Units a figure is counted in that are not a section's (which are translated already).
-UNIT_NAMES = (N_("percent"), N_("residents"), N_("messages"), N_("segments"))
+UNIT_NAMES = (N_("percent"), N_("residents"), N_("messages"), N_("segments"), N_("calls"),
+              N_("minutes"), N_("call backs"), N_("missed calls"))  # fmt: skip
 
 
 #: Channels by their own names, the same in every language.
@@ -72,7 +78,19 @@ CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp"}
 #: Rows and columns that are the interface's words, not data, by their id.
 WORDS = {"all": N_("all"), "new": N_("new"), "returning": N_("returning"),
          "in": N_("received"), "out": N_("sent"), "unknown": N_("not given"),
-         "web": N_("simulator"), "total": N_("total")}  # fmt: skip
+         "web": N_("simulator"), "total": N_("total"), "voice": N_("voice calls"),
+         # Call backs' outcomes and the reasons a missed call was not called back
+         # (outreach.storage.callbacks), rows of the voice page (outreach.metrics.voice).
+         "callback_placed": N_("placed"),
+         "callback_failed": N_("failed"), "callback_uncertain": N_("uncertain"),
+         "refused_off": N_("call backs not configured"),
+         "refused_not_a_number": N_("no caller number"),
+         "refused_country": N_("country not allowed"),
+         "refused_queued": N_("already waiting for its call back"),
+         "refused_caller_day": N_("the caller's call backs for the day used up"),
+         "refused_hour": N_("the call backs of the hour used up"),
+         "refused_budget": N_("the day's budget used up"),
+         "refused_expired": N_("waited too long")}  # fmt: skip
 
 
 def is_word(name: str) -> bool:

@@ -41,6 +41,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m017_alert_subscriptions",
         "m018_alerts",
         "m020_twilio_forget",
+        "m023_call_residents",
     ]
     assert set(db.table_names()) >= {
         "residents",
