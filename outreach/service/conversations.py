@@ -13,6 +13,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from outreach.engine import Engine, Inbound, Session, Sprint
+from outreach.engine import events as ev
 from outreach.sms import segment_info
 from outreach.sms.packing import Outgoing, Rendered, render
 from outreach.storage import forget_erased, immediate
@@ -31,6 +32,13 @@ class Reply:
     messages: list[Outgoing]
     #: True when the message was handled before (a retry): nothing changed this time.
     repeated: bool = False
+    #: Alert subscriptions the turn asked for (the alerts flow's "Listo"), and those kept:
+    #: only with an address to send to, which a channel without one (the web simulator)
+    #: never has, so there nothing is kept and no alert is ever sent.
+    alerts_asked: int = 0
+    alerts_kept: int = 0
+    #: The turn ended the resident's alert subscriptions (ALERTAS NO, STOP).
+    alerts_ended: bool = False
 
 
 class Conversations:
@@ -111,7 +119,10 @@ class Conversations:
             if earlier is None:
                 if rows.erases:
                     forget_erased(self.db)
-                return Reply(turn.rendered.messages)
+                asked = sum(isinstance(e, ev.AlertsSubscribed) for e in turn.sprint.events)
+                return Reply(turn.rendered.messages, alerts_asked=asked,
+                             alerts_kept=len(rows.subscriptions),
+                             alerts_ended=rows.ends_alerts)  # fmt: skip
         # Twilio retried, or a double tap: the same answer again, and nothing changes.
         return Reply([_outgoing(body, rendering) for body in earlier], repeated=True)
 

@@ -26,12 +26,26 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  function badge(message) {
-    if (!message.encoding) return "WhatsApp";
-    const why = message.non_gsm && message.non_gsm.length
-      ? " · " + words.ucs2Because + " " + message.non_gsm.join(" ") : "";
-    return message.encoding + " · " + message.segments + " SMS · " +
-      message.characters + " " + words.characters + why;
+  // What a message would cost: names (GSM-7, SMS, WhatsApp) and the characters that
+  // forced UCS-2 are data, marked translate="no"; the words around them are the page's.
+  function badge(message, element) {
+    function data(text) {
+      const span = document.createElement("span");
+      span.setAttribute("translate", "no");
+      span.textContent = text;
+      element.appendChild(span);
+    }
+    function said(text) { element.appendChild(document.createTextNode(text)); }
+    if (!message.encoding) { data("WhatsApp"); return element; }
+    data(message.encoding);
+    said(" · " + message.segments + " ");
+    data("SMS");
+    said(" · " + message.characters + " " + words.characters);
+    if (message.non_gsm && message.non_gsm.length) {
+      said(" · " + words.ucs2Because + " ");
+      data(message.non_gsm.join(" "));
+    }
+    return element;
   }
 
   // The flows' texts are content, in the conversation's language: marked as data, not
@@ -62,7 +76,7 @@
     const item = document.createElement("li");
     item.className = who;
     item.appendChild(content("span", text, null));
-    if (message) item.appendChild(small(badge(message), message.encoding === "UCS-2" ? "ucs2" : ""));
+    if (message) item.appendChild(badge(message, small("", message.encoding === "UCS-2" ? "ucs2" : "")));
     return show(item);
   }
 
@@ -71,6 +85,16 @@
     item.className = "note " + (kind || "");
     item.textContent = text;
     return show(item);
+  }
+
+  // The service's failure: the page's words, then the HTTP status as data.
+  function failed(error) {
+    const item = note("(" + words.noAnswer + " ", "error");
+    const detail = document.createElement("span");
+    detail.setAttribute("translate", "no");
+    detail.textContent = error.message;
+    item.appendChild(detail);
+    item.appendChild(document.createTextNode(")"));
   }
 
   async function post(path, body) {
@@ -95,8 +119,10 @@
         id: newId(), text: text, channel: channel(), language: language.value,
       });
       reply.messages.forEach((m) => add(m.text, "bot", m));
+      // What the answer says that is not so here (no number: no alert subscription).
+      reply.notes.forEach((text) => note(text, "simulated"));
     } catch (error) {
-      note("(" + words.noAnswer + " " + error.message + ")", "error");
+      failed(error);
     }
     input.focus();
   });
@@ -182,7 +208,7 @@
     try {
       speak(await post("/simulator/call", body));
     } catch (error) {
-      note("(" + words.noAnswer + " " + error.message + ")", "error");
+      failed(error);
     } finally {
       busy = false;
     }

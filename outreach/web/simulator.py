@@ -11,8 +11,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
 from outreach.i18n import ui
+from outreach.i18n.ui import gettext
 from outreach.privacy import clean_text, keyed_id
-from outreach.service.conversations import Conversations
+from outreach.service.conversations import Conversations, Reply
 from outreach.voice.prompts import CallState, Play, Say
 
 from .db import get_db
@@ -96,10 +97,30 @@ def message() -> Response:
             {"text": m.body, **(m.info.to_dict() if m.info else {"encoding": None})}
             for m in reply.messages
         ],
+        "notes": _notes(reply),
     }
     response = jsonify(body)
     response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", max_age=86400)
     return response
+
+
+def _notes(reply: Reply) -> list[str]:
+    """What the flows' answer says that is not so in the simulator, told as it is. The
+    simulator has no phone number to send alerts to: the alerts flow's "Listo" subscribes
+    no one here (Conversations keeps a subscription only with an address)."""
+    notes = []
+    if reply.alerts_asked > reply.alerts_kept:
+        notes.append(gettext(
+            "Simulated: on SMS or WhatsApp this would subscribe the resident's number "
+            "(kept encrypted) to these alerts. The simulator has no number: nobody was "
+            "subscribed, nothing was kept, and no alert will be sent."
+        ))  # fmt: skip
+    if reply.alerts_ended:
+        notes.append(gettext(
+            "Simulated: the simulator subscribes no one, so there was no subscription "
+            "and no number to delete."
+        ))  # fmt: skip
+    return notes
 
 
 @bp.post("/reset")

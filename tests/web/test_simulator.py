@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,19 @@ def test_the_simulator_in_spanish_and_english_in_a_real_browser(live_server: str
         page.get_by_role("button", name="Enviar").click()
         badge = page.locator("li.bot .badge").first
         expect(badge).to_contain_text("caracteres")
+        # The alerts flow's "Listo", and the page saying what really happened here.
+        for text in ("ALERTAS", "Huehuetenango", "1"):
+            page.get_by_label("Mensaje").fill(text)
+            page.keyboard.press("Enter")
+        expect(page.locator("li.bot").last).to_contain_text("Listo: le avisaremos")
+        expect(page.locator("li.note.simulated")).to_contain_text("no se suscribió a nadie")
+        page.get_by_label("WhatsApp").check()
+        page.get_by_label("Mensaje").fill("menu")
+        page.keyboard.press("Enter")
+        expect(page.locator("li.bot .badge").last).to_have_text("WhatsApp")
+        # Every word the page wrote, the script's included, is the catalog's Spanish; the
+        # flows' texts and names (GSM-7, SMS, WhatsApp) are marked as data.
+        assert untranslated(page.content()) == []
         page.get_by_role("link", name="English").click()
         expect(page.get_by_role("button", name="Send")).to_be_visible()
         page.get_by_label("Message").fill("hola")
@@ -197,3 +211,43 @@ def test_the_simulator_in_spanish_and_english_in_a_real_browser(live_server: str
         expect(page.locator("li.bot .badge").first).to_contain_text("characters")
         page.screenshot(path=str(SCREENSHOTS / "simulator-en.png"))
         browser.close()
+
+
+def test_alerts_in_the_simulator_say_that_nobody_is_subscribed(app: Any) -> None:
+    """The alerts flow answers "Listo" in the simulator too, but there is no number to
+    send to: nothing is kept, and the page says so rather than let the "Listo" stand,
+    while the same turns on SMS keep a subscription (as the note says they would)."""
+    from twilio_helpers import Phone
+
+    client = app.test_client()
+    client.get("/simulator/?ui=es")
+    say(client, "hola", language="es")
+    assert say(client, "ALERTAS")["notes"] == []  # the notice: nothing asked yet
+    say(client, "Huehuetenango")
+    reply = say(client, "1")
+    assert reply["messages"][0]["text"].startswith("Listo: le avisaremos de estafas")
+    assert reply["notes"] == [
+        "Simulado: por SMS o WhatsApp, esto suscribiría el número de la persona (guardado "
+        "cifrado) a estas alertas. El simulador no tiene número: no se suscribió a nadie, "
+        "no se guardó nada y no se enviará ninguna alerta."
+    ]
+    db = sqlite3.connect(app.config["DATABASE"])
+    try:
+        assert db.execute("SELECT count(*) FROM subscriptions").fetchone() == (0,)
+        ended = say(client, "ALERTAS NO")
+        assert ended["notes"] == [
+            "Simulado: el simulador no suscribe a nadie, así que no había ninguna "
+            "suscripción ni ningún número que borrar."
+        ]
+        english = app.test_client()
+        english.get("/simulator/?ui=en")
+        for text in ("hola", "ALERTAS", "Huehuetenango"):
+            say(english, text, language="es")
+        assert say(english, "2")["notes"][0].startswith("Simulated: on SMS or WhatsApp")
+
+        phone = Phone(app.test_client())  # the real webhook, signed: a subscription kept
+        for text in ("hola", "ALERTAS", "Huehuetenango", "1"):
+            phone.says(text)
+        assert db.execute("SELECT count(*) FROM subscriptions").fetchone() == (1,)
+    finally:
+        db.close()
