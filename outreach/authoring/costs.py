@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from outreach.engine import Engine, FlowSet
-from outreach.engine.model import CheckKind, DirectoryNode, Programme, QuestionNode
+from outreach.engine.model import CheckKind, DirectoryNode, MessageNode, Programme, QuestionNode
 from outreach.sms.packing import render
 from outreach.sms.segments import SegmentInfo, segment_info
 from outreach.sms.shaping import shape
@@ -119,6 +119,16 @@ def message_costs(engine: Engine, languages: Sequence[str]) -> Iterator[Cost]:
                 yield Cost(flow.id, node.id, language, sent, info, translated, written=text)
             if isinstance(node, QuestionNode):
                 yield from _numbered_list_costs(engine, flow.id, node, languages)
+            if isinstance(node, MessageNode) and node.remind is not None:
+                # The reminder goes alone, later: one SMS of its own (label node/remind).
+                context = f"{flow.id}/{node.id}/remind"
+                for language in languages:
+                    text = engine.translate(node.remind.text, context, language)
+                    translated = language == source_language or text is not node.remind.text
+                    sent = shape(text, language if translated else source_language, "sms",
+                                 settings)  # fmt: skip
+                    yield Cost(flow.id, f"{node.id}/remind", language, sent, segment_info(sent),
+                               translated, place_node=node.id, written=text)  # fmt: skip
 
 
 def _numbered_list_costs(

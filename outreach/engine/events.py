@@ -161,6 +161,20 @@ class AlertsSubscribed(Event):
 
 
 @dataclass(frozen=True)
+class ReminderRequested(Event):
+    """reminder_requested: the resident chose a reminder (reached the message node of
+    ``flow`` and ``node`` that offers it): its text is to be sent to them at ``at``. The
+    service keeps their address, sealed, until then; ALERTAS NO, STOP and DELETE
+    cancel it."""
+
+    kind: ClassVar[str] = "reminder_requested"
+    flow: str
+    node: str
+    remind_at: datetime
+    language: str
+
+
+@dataclass(frozen=True)
 class AlertsEnded(Event):
     """alerts_ended: the resident's alert subscriptions end (``reason``: alerts_off for
     ALERTAS NO, stop for STOP/BAJA); the service deletes them and their address."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 
 #: ``{department}`` in a text is replaced by the resident's saved field of that name.
@@ -76,13 +76,27 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """A reminder a resident asks for by reaching its message node (through a menu
+    option: their choice): ``text`` is sent to them at ``at`` (aware), once, through the
+    outbox, with the quiet hours and the weekly limit of alerts. ``provenance`` is the
+    dated item's source: a reminder repeats a fact (a job fair's day and place)."""
+
+    at: datetime
+    text: str
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class MessageNode:
-    """Sends a message, then continues at ``next`` (or completes the flow)."""
+    """Sends a message, then continues at ``next`` (or completes the flow). With a
+    ``remind``, reaching it asks for that reminder (its text says what and when)."""
 
     id: str
     text: str
     next: str | None = None
     provenance: Provenance | None = None
+    remind: Reminder | None = None
 
 
 @dataclass(frozen=True)

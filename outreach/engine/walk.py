@@ -96,6 +96,12 @@ class Walk:
                     self.session.place_choices = []
                     self.say(self.prompt(flow.id, node), flow.id, node.id)
                     return
+                case MessageNode() if node.remind is not None and node.remind.at <= self.now:
+                    # Its text promises a reminder that can no longer come: not said
+                    # (`outreach check` fails on a passed reminder ahead of this).
+                    reason = "the reminder's time has passed"
+                    self.log(ev.RunFailed(self.now, flow.id, node.id, reason))
+                    self.advance(node.next)
                 case MessageNode():
                     replaced = self.prepared.replaced.get((flow.id, node.id))
                     said = (
@@ -104,6 +110,10 @@ class Walk:
                         else self.text(node.text, f"{flow.id}/{node.id}")
                     )
                     self.say(said, flow.id, node.id)
+                    if node.remind is not None:
+                        self.log(ev.ReminderRequested(
+                            self.now, flow.id, node.id, node.remind.at, self.session.language
+                        ))  # fmt: skip
                     self.advance(node.next)
                 case BranchNode():
                     self.advance(self.branch(node))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from outreach.engine.matching import PhraseSpotter, is_typo_of, normalize, parse_number
-from outreach.engine.model import Command, Flow, MessageNode, flows_run_from
+from outreach.engine.model import BranchNode, Command, Flow, MessageNode, flows_run_from
 
 from .graph_checks import check_directories, check_fields, check_loops, check_reachable_nodes
 from .index import SourceIndex
@@ -38,6 +38,44 @@ def check_all(
     problems += check_reviews(index, today, passed_review)
     problems += check_directories(index)
     problems += check_twilio_notice(index, flows)
+    problems += check_reminders(index, flows, today, passed_review)
+    return problems
+
+
+def check_reminders(
+    index: SourceIndex, flows: dict[str, Flow], today: date, passed_review: Severity
+) -> list[Problem]:
+    """A reminder is asked for by reaching its node, so only a menu option (the
+    resident's choice) may lead there: never a ``next``, a branch or the flow's start.
+    And one whose time has passed would promise what cannot come."""
+    problems: list[Problem] = []
+    for ref, at, place in index.reminders:
+        flow = flows.get(ref.flow)
+        if flow is None:
+            continue
+        if at.date() < today:
+            problems.append(
+                Problem(
+                    place,
+                    passed_review,
+                    f"the reminder's time has passed ({at.isoformat()}): it can no longer be "
+                    "sent; take remind: (or the node) out",
+                )
+            )
+        if flow.start == ref.node:
+            problems.append(
+                error(place, f"node '{ref.node}' offers a reminder: it cannot start the flow "
+                      "(only a menu option, the resident's choice, may lead to it)")
+            )  # fmt: skip
+        for node in flow.nodes.values():
+            targets = [getattr(node, "next", None)]
+            if isinstance(node, BranchNode):
+                targets += [case.go for case in node.cases] + [node.otherwise, node.unset]
+            if ref.node in targets:
+                problems.append(
+                    error(place, f"node '{ref.node}' offers a reminder, and node '{node.id}' "
+                          "leads to it without the resident choosing: only a menu option may")
+                )  # fmt: skip
     return problems
 
 

@@ -3,6 +3,8 @@ options, a question's check, a branch's cases, a directory node's texts)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import yaml
 
 from outreach.engine.model import (
@@ -20,6 +22,7 @@ from outreach.engine.model import (
     Option,
     Provenance,
     QuestionNode,
+    Reminder,
     placeholders,
 )
 
@@ -116,7 +119,8 @@ class FlowReader(ContentReader):
         next_id = self.node_ref(flow_id, node_id, f.get("next"), "next")
         match node_type:
             case "message":
-                return MessageNode(node_id, text, next_id, provenance) if text else None
+                remind = self.read_remind(flow_id, node_id, f.get("remind"))
+                return MessageNode(node_id, text, next_id, provenance, remind) if text else None
             case "end":
                 return EndNode(node_id, text, provenance)
             case "flow":
@@ -285,6 +289,45 @@ class FlowReader(ContentReader):
         if target is not None and node is not None:
             self.index.refs.append(Ref("node", flow_id, target, self.place(node), node_id))
         return target
+
+    def read_remind(self, flow_id: str, node_id: str, node: yaml.Node | None) -> Reminder | None:
+        """A message node's reminder: when (with its zone), what, and the dated item's
+        source."""
+        if node is None:
+            return None
+        rf = self.fields(node, spec.REMIND, "a reminder")
+        if rf is None:
+            return None
+        written = self.scalar(rf.get("at"), "at")
+        text = self.text(rf.get("text"), "text")
+        provenance = self.reviewed(rf.get("provenance"), f"the reminder of node '{node_id}'")
+        at = None
+        if written is not None:
+            try:
+                at = datetime.fromisoformat(written)
+            except ValueError:
+                self.error(
+                    rf.place("at"),
+                    f"'{written}' is not a date and time such as 2027-02-09T09:00:00-06:00",
+                )
+            else:
+                if at.tzinfo is None:
+                    self.error(
+                        rf.place("at"),
+                        f"'{written}' needs its time zone, e.g. {written}-06:00 (Guatemala)",
+                    )
+                    at = None
+        if text is not None and placeholders(text):
+            self.error(
+                rf.place("text"),
+                f"a reminder cannot use placeholders ({{{placeholders(text)[0]}}}): it is "
+                "sent later, on its own",
+            )
+            text = None
+        if at is None or text is None or provenance is None:
+            return None
+        self.index.reminders.append((NodeRef(flow_id, node_id), at, rf.place("at")))
+        return Reminder(at, text, provenance)
 
     def note_text(self, flow_id: str, node_id: str, text: str, node: yaml.Node | None) -> None:
         if isinstance(node, yaml.ScalarNode) and placeholders(text):

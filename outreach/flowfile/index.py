@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, NamedTuple
 
 import yaml
@@ -187,6 +188,8 @@ class SourceIndex:
     deployment_place: Place | None = None
     #: The deployment's twilio_notice: (the welcome flow, the node, where it is written).
     twilio_notice: tuple[str, str, Place] | None = None
+    #: Message nodes that offer a reminder: the node, its time, where ``at`` is written.
+    reminders: list[tuple[NodeRef, datetime, Place]] = field(default_factory=list)
     #: The line of each system text of the deployment (and of the danger text).
     system_text_lines: dict[str, int] = field(default_factory=dict)
 

@@ -74,6 +74,12 @@ NODE = {
         "text": Key(Kind.TEXT, "The message sent to the resident.", True),
         "next": _NEXT,
         "provenance": _NODE_PROVENANCE,
+        "remind": Key(
+            Kind.OBJECT,
+            "A reminder the resident asks for by reaching this node through a menu option "
+            "(docs/alerts.md, 'Reminders'): its text is sent to them once, at its time.",
+            of="remind",
+        ),
     },
     "menu": {
         "type": _TYPE,
@@ -337,6 +343,22 @@ PROGRAMME = {
     "provenance": Key(Kind.OBJECT, "Source and review dates of this entry.", True, "provenance"),
 }
 
+REMIND = {
+    "at": Key(
+        Kind.TEXT,
+        "When the reminder is sent: a date and time with its zone, e.g. "
+        "2027-02-09T09:00:00-06:00 (Guatemala). Never in the quiet hours: it would wait.",
+        True,
+    ),
+    "text": Key(Kind.TEXT, "The reminder itself, one SMS: what, when and where.", True),
+    "provenance": Key(
+        Kind.OBJECT,
+        "Source and review dates of the dated item the reminder repeats.",
+        True,
+        "provenance",
+    ),
+}
+
 TABLES: dict[str, dict[str, Key]] = {
     "flow": FLOW,
     "provenance": PROVENANCE,
@@ -350,6 +372,7 @@ TABLES: dict[str, dict[str, Key]] = {
     "danger_words": DANGER_WORDS,
     "alerts": ALERTS,
     "topic": TOPIC,
+    "remind": REMIND,
     "commands": COMMANDS,
     "texts": TEXTS,
     "list": LIST,

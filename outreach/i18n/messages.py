@@ -119,6 +119,12 @@ def flow_messages(
                 add(f"{context}/retry", node.retry, _budget(node.retry, what), line)
         elif isinstance(node, MessageNode):
             add(context, node.text, _budget(node.text, "Message"), line)
+            if node.remind is not None:
+                what = (
+                    f"A reminder the resident asked for, sent alone on "
+                    f"{node.remind.at.isoformat()}: keep every date, time and place exactly"
+                )
+                add(f"{context}/remind", node.remind.text, _budget(node.remind.text, what), line)
         elif isinstance(node, EndNode) and node.text:
             add(context, node.text, _budget(node.text, "Last message of the conversation"), line)
         elif isinstance(node, DirectoryNode):

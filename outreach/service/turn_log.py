@@ -10,6 +10,7 @@ from datetime import datetime
 from outreach.engine import Event, Session
 from outreach.engine import events as ev
 from outreach.engine.model import DEPARTMENT_FIELD
+from outreach.storage.reminders import ReminderRow
 from outreach.storage.residents import EventRow, ProcessedRow, ResidentRow, TurnRows
 from outreach.storage.subscriptions import SubscriptionRow
 
@@ -48,6 +49,7 @@ def turn_rows(
         session.opted_out,
         _subscriptions(resident_id, events, channel, now, reply_address, addresses),
         any(isinstance(e, ev.AlertsEnded) for e in events),
+        _reminders(resident_id, events, channel, now, reply_address, addresses),
     )  # fmt: skip
 
 
@@ -70,6 +72,29 @@ def _subscriptions(
             rows.append(SubscriptionRow(
                 resident_id, event.topic, event.department, event.language, channel, sealed,
                 nonce, now.date().isoformat(),
+            ))  # fmt: skip
+    return tuple(rows)
+
+
+def _reminders(
+    resident_id: str,
+    events: Sequence[Event],
+    channel: str,
+    now: datetime,
+    reply_address: str | None,
+    addresses: AddressBox | None,
+) -> tuple[ReminderRow, ...]:
+    """The reminders a turn asked for, the address sealed into each, as for alerts: a
+    channel with no address (the web simulator, a call) keeps none."""
+    if reply_address is None or addresses is None:
+        return ()
+    rows = []
+    for event in events:
+        if isinstance(event, ev.ReminderRequested):
+            nonce, sealed = addresses.seal(reply_address, resident_id, channel)
+            rows.append(ReminderRow(
+                resident_id, event.flow, event.node, event.remind_at.isoformat(),
+                event.language, channel, sealed, nonce, now.date().isoformat(),
             ))  # fmt: skip
     return tuple(rows)
 

@@ -41,12 +41,17 @@ class Task(Protocol):
 
 def default_tasks(db_path: str | Path, config: Mapping[str, Any]) -> list[Task]:
     """The service's tasks, in order: the missed-call callback first (a resident is
-    waiting by the phone), then the outbox's sender, then the deletions at Twilio
-    (nobody waits for those)."""
+    waiting by the phone), then the outbox's sender (fed by the reminders due), then the
+    deletions at Twilio (nobody waits for those)."""
     from .callback import CallbackTask
     from .forget import ForgetTask
+    from .reminders import ReminderTask
 
-    return [CallbackTask(db_path, config), ForgetTask(db_path, config)]
+    return [
+        CallbackTask(db_path, config),
+        ReminderTask(db_path, config),
+        ForgetTask(db_path, config),
+    ]
 
 
 class Worker:

@@ -349,3 +349,21 @@ def m023_call_residents(db: Database) -> None:
     counts as a caller of its own."""
     db.table("calls").add_column("resident", str)
     db.table("calls").create_index(["resident"])
+
+
+@MIGRATIONS()
+def m022_reminders(db: Database) -> None:
+    """Reminders a resident asked for in a flow (issue #18 section 2, follow-ups): the
+    flow and node whose reminder it is (its text is content, by reference), when it is
+    due, the language and channel, and the address sealed as a subscriber's is, kept
+    only until the reminder moves into the outbox (or ALERTAS NO, STOP or DELETE end
+    it). One row per resident and reminder: asking again changes nothing."""
+    db.table("reminders").create(
+        {"id": int, "resident": str, "flow": str, "node": str, "send_at": str,
+         "language": str, "channel": str, "address": bytes, "nonce": bytes,
+         "created_on": str},
+        pk="id", not_null={"resident", "flow", "node", "send_at", "channel", "address",
+                           "nonce"},
+    )  # fmt: skip
+    db.table("reminders").create_index(["resident", "flow", "node"], unique=True)
+    db.table("reminders").create_index(["send_at"])

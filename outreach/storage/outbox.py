@@ -29,8 +29,14 @@ STATES = (QUEUED, SENDING, SENT, FAILED, UNKNOWN, CANCELED)
 
 REPLY = "reply"
 ALERT = "alert"
+#: A reminder the resident asked for in a flow (outreach.service.reminders): sent like an
+#: alert, never in the quiet hours and within the weekly limit; its text by catalog
+#: context (``text_key``, "<flow>/<node>/remind") and its address sealed, as a reply's.
+REMINDER = "reminder"
 #: Lower goes first: replies to residents always ahead of bulk alerts.
-PRIORITY = {REPLY: 0, ALERT: 1}
+PRIORITY = {REPLY: 0, ALERT: 1, REMINDER: 1}
+#: Kinds the weekly limit counts and holds (the service's own initiative).
+LIMITED = (ALERT, REMINDER)
 
 #: Rows whose end is known are kept this long, for the weekly limit and late status
 #: callbacks, then deleted (:func:`prune`).
@@ -75,6 +81,24 @@ def enqueue_reply(
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
             (key, REPLY, PRIORITY[REPLY], resident, channel, language, text_key, address,
              nonce, QUEUED, stamp, stamp, stamp),
+        ).rowcount
+    )  # fmt: skip
+
+
+def enqueue_reminder(
+    db: Database, *, key: str, resident: str, channel: str, language: str, text_key: str,
+    address: bytes, nonce: bytes, due: datetime, now: datetime,
+) -> bool:  # fmt: skip
+    """Queue a reminder (outreach.storage.reminders) for ``due``: its text by catalog
+    context, its address sealed. ``key`` makes it once only. True if it was new."""
+    stamp = now.isoformat()
+    return bool(
+        db.conn.execute(
+            "INSERT INTO outbox (key, kind, priority, resident, channel, language, text_key,"
+            " address, nonce, state, attempts, next_attempt_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (key, REMINDER, PRIORITY[REMINDER], resident, channel, language, text_key,
+             address, nonce, QUEUED, due.astimezone(now.tzinfo).isoformat(), stamp, stamp),
         ).rowcount
     )  # fmt: skip
 
@@ -126,7 +150,7 @@ def claim(
         if found[-1]:
             _cancel(db, row.id, "opted_out", stamp)
             continue
-        if row.kind == ALERT and alerts_since(db, row.resident, week_ago) >= weekly_limit:
+        if row.kind in LIMITED and alerts_since(db, row.resident, week_ago) >= weekly_limit:
             _cancel(db, row.id, "weekly_limit", stamp)
             continue
         db.conn.execute(
@@ -138,13 +162,15 @@ def claim(
 
 
 def alerts_since(db: Database, resident: str, since: str) -> int:
-    """Alerts handed to Twilio for ``resident`` (or maybe handed) after ``since``."""
+    """Alerts (and reminders) handed to Twilio for ``resident`` (or maybe handed) after
+    ``since``."""
     marks = ", ".join("?" for _ in _COUNTED)
+    kinds = ", ".join("?" for _ in LIMITED)
     return int(
         db.conn.execute(
-            "SELECT count(*) FROM outbox WHERE resident = ? AND kind = ? AND claimed_at > ?"
-            f" AND state IN ({marks})",
-            (resident, ALERT, since, *_COUNTED),
+            f"SELECT count(*) FROM outbox WHERE resident = ? AND kind IN ({kinds})"
+            f" AND claimed_at > ? AND state IN ({marks})",
+            (resident, *LIMITED, since, *_COUNTED),
         ).fetchone()[0]
     )
 

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from outreach.engine.session import Session
 
 from .connection import FileDatabase
+from .reminders import ReminderRow, end_reminders, remember
 from .subscriptions import SubscriptionRow, end_subscriptions, subscribe
 
 #: Keyed ids of processed messages are kept this long: enough for any Twilio retry.
@@ -132,8 +133,11 @@ class Store:
         self.conn.executemany(_INSERT_EVENT, rows.events)
         if rows.ends_alerts:
             end_subscriptions(self.db, rows.resident.id)
+            end_reminders(self.db, rows.resident.id)
         for subscription in rows.subscriptions:
             subscribe(self.db, subscription)
+        for reminder in rows.reminders:
+            remember(self.db, reminder)
         if not self.conn.execute(
             "INSERT INTO processed_messages (id, resident, received_at, reply) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (id) DO NOTHING",
@@ -157,6 +161,7 @@ class Store:
             "outbox",
             "subscriptions",
             "calls",
+            "reminders",
         ):
             self.db.table(table).delete_where("resident = ?", [resident_id])
         self.db.table("residents").delete_where("id = ?", [resident_id])
@@ -281,6 +286,9 @@ class TurnRows(NamedTuple):
     #: every earlier one if ``ends_alerts`` (ALERTAS NO, STOP).
     subscriptions: tuple[SubscriptionRow, ...] = ()
     ends_alerts: bool = False
+    #: Reminders the turn asked for, each with the address sealed (after ending every
+    #: earlier one if ``ends_alerts``).
+    reminders: tuple[ReminderRow, ...] = ()
 
 
 def forget_silent_residents(db: Database, cutoff: str) -> int:

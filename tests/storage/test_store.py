@@ -42,6 +42,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m018_alerts",
         "m020_twilio_forget",
         "m023_call_residents",
+        "m022_reminders",
     ]
     assert set(db.table_names()) >= {
         "residents",
