@@ -75,6 +75,11 @@ class Case:
     go: str
 
 
+#: Channels whose messages come from an address a reminder can be sent back to: not a
+#: call (the voice line has no SMS address), not the web simulator.
+REMINDER_CHANNELS = ("sms", "whatsapp")
+
+
 @dataclass(frozen=True)
 class Reminder:
     """A reminder a resident asks for by reaching its message node (through a menu

@@ -31,6 +31,7 @@ class Turn(Walk):
     """The work of one :meth:`Engine.resume` call: what comes before and around the walk."""
 
     def handle(self, message: Inbound) -> None:
+        self.channel = message.channel
         try:
             self.dispatch(message)
         except LoopGuard:

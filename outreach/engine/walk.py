@@ -17,6 +17,7 @@ from . import events as ev
 from .matching import find_integer, normalize, parse_number
 from .model import (
     DEPARTMENT_FIELD,
+    REMINDER_CHANNELS,
     BranchNode,
     CheckKind,
     DirectoryNode,
@@ -75,6 +76,8 @@ class Walk:
         self.now = now
         self.events: list[ev.Event] = []
         self.steps = 0
+        #: The channel of the message being handled (Turn.handle sets it).
+        self.channel = "sms"
 
     # -- on entry ----------------------------------------------------------------
 
@@ -96,10 +99,17 @@ class Walk:
                     self.session.place_choices = []
                     self.say(self.prompt(flow.id, node), flow.id, node.id)
                     return
-                case MessageNode() if node.remind is not None and node.remind.at <= self.now:
-                    # Its text promises a reminder that can no longer come: not said
-                    # (`outreach check` fails on a passed reminder ahead of this).
-                    reason = "the reminder's time has passed"
+                case MessageNode() if node.remind is not None and (
+                    node.remind.at <= self.now or self.channel not in REMINDER_CHANNELS
+                ):
+                    # Its text promises a reminder that cannot come: not said. (`outreach
+                    # check` fails on a passed one ahead of this; a call or the simulator
+                    # has no address to send it to.)
+                    reason = (
+                        "the reminder's time has passed"
+                        if node.remind.at <= self.now
+                        else f"a reminder needs an SMS or WhatsApp address, not {self.channel}"
+                    )
                     self.log(ev.RunFailed(self.now, flow.id, node.id, reason))
                     self.advance(node.next)
                 case MessageNode():

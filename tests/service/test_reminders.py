@@ -172,6 +172,17 @@ def test_a_reminder_whose_time_has_passed_is_neither_promised_nor_asked(
     assert any(isinstance(e, ev.RunFailed) for e in sprint.events)
 
 
+@pytest.mark.parametrize("channel", ["voice", "web"])
+def test_a_call_or_the_simulator_is_promised_no_reminder(tmp_path: Path, channel: str) -> None:
+    engine = engine_of(tmp_path)
+    session = engine.resume(None, Inbound("feriaprueba", channel), BEFORE).session
+    sprint = engine.resume(session, Inbound("1", channel), BEFORE)
+    assert not [e for e in sprint.events if isinstance(e, ev.ReminderRequested)]
+    assert not any("Le escribiremos" in getattr(e, "text", "") for e in sprint.events)
+    (failed,) = [e for e in sprint.events if isinstance(e, ev.RunFailed)]
+    assert failed.reason == f"a reminder needs an SMS or WhatsApp address, not {channel}"
+
+
 # -- the service ----------------------------------------------------------------------
 
 
