@@ -90,6 +90,10 @@ class Reminder:
     at: datetime
     text: str
     provenance: Provenance
+    #: The approved WhatsApp template (its content_sid, HX...) the reminder goes as, its
+    #: text the variable {{1}}: WhatsApp allows free text only within 24 hours of the
+    #: resident's last message. Without one, WhatsApp residents are offered no reminder.
+    whatsapp_template: str | None = None
 
 
 @dataclass(frozen=True)

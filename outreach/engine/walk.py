@@ -31,6 +31,7 @@ from .model import (
     Node,
     Option,
     QuestionNode,
+    Reminder,
 )
 from .session import Frame, Session
 from .texts import Said, Texts
@@ -100,16 +101,9 @@ class Walk:
                     self.say(self.prompt(flow.id, node), flow.id, node.id)
                     return
                 case MessageNode() if node.remind is not None and (
-                    node.remind.at <= self.now or self.channel not in REMINDER_CHANNELS
+                    reason := self.reminder_refused(node.remind)
                 ):
-                    # Its text promises a reminder that cannot come: not said. (`outreach
-                    # check` fails on a passed one ahead of this; a call or the simulator
-                    # has no address to send it to.)
-                    reason = (
-                        "the reminder's time has passed"
-                        if node.remind.at <= self.now
-                        else f"a reminder needs an SMS or WhatsApp address, not {self.channel}"
-                    )
+                    # Its text promises a reminder that cannot come: not said.
                     self.log(ev.RunFailed(self.now, flow.id, node.id, reason))
                     self.advance(node.next)
                 case MessageNode():
@@ -149,6 +143,18 @@ class Walk:
                         self.log(ev.FlowCompleted(self.now, done.flow, done.run))
                 case _:
                     assert_never(node)
+
+    def reminder_refused(self, remind: Reminder) -> str | None:
+        """Why ``remind`` cannot be offered to this resident now, or None. (`outreach
+        check` fails on a passed one ahead of this; a call or the simulator has no
+        address to send it to; WhatsApp takes it days later only as a template.)"""
+        if remind.at <= self.now:
+            return "the reminder's time has passed"
+        if self.channel not in REMINDER_CHANNELS:
+            return f"a reminder needs an SMS or WhatsApp address, not {self.channel}"
+        if self.channel == "whatsapp" and remind.whatsapp_template is None:
+            return "a WhatsApp reminder needs its approved template (remind: whatsapp_template)"
+        return None
 
     def subscribe_at(self, flow_id: str, node_id: str) -> None:
         """Reaching a topic's node of the alerts flow subscribes the resident to it, in

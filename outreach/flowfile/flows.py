@@ -3,6 +3,7 @@ options, a question's check, a branch's cases, a directory node's texts)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import yaml
@@ -41,6 +42,9 @@ from .index import (
 )
 from .problems import Place, did_you_mean
 from .yamlvalues import Fields
+
+#: A WhatsApp template's content_sid, as Twilio's Content API gives it.
+CONTENT_SID = re.compile(r"HX[0-9a-fA-F]{32}")
 
 
 class FlowReader(ContentReader):
@@ -324,10 +328,17 @@ class FlowReader(ContentReader):
                 "sent later, on its own",
             )
             text = None
+        template = self.scalar(rf.get("whatsapp_template"), "whatsapp_template")
+        if template is not None and not CONTENT_SID.fullmatch(template):
+            self.error(
+                rf.place("whatsapp_template"),
+                f"'{template}' is not a template's content_sid (HX and 32 hex digits)",
+            )
+            template = None
         if at is None or text is None or provenance is None:
             return None
         self.index.reminders.append((NodeRef(flow_id, node_id), at, rf.place("at")))
-        return Reminder(at, text, provenance)
+        return Reminder(at, text, provenance, template)
 
     def note_text(self, flow_id: str, node_id: str, text: str, node: yaml.Node | None) -> None:
         if isinstance(node, yaml.ScalarNode) and placeholders(text):

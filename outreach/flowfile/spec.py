@@ -351,6 +351,12 @@ REMIND = {
         True,
     ),
     "text": Key(Kind.TEXT, "The reminder itself, one SMS: what, when and where.", True),
+    "whatsapp_template": Key(
+        Kind.TEXT,
+        "The approved WhatsApp template (content_sid, HX...) the reminder goes as, its text "
+        "the variable {{1}}: WhatsApp allows free text only within 24 hours of the "
+        "resident's last message. Without it, residents on WhatsApp are not offered it.",
+    ),
     "provenance": Key(
         Kind.OBJECT,
         "Source and review dates of the dated item the reminder repeats.",

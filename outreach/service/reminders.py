@@ -13,7 +13,9 @@ says what they will get, when, and that their number is kept encrypted until the
   the outbox's sender then sends it at the senders' pace, never in the quiet hours and
   within the weekly limit of alerts (it counts as one), and drops it for a resident who
   opted out since. :func:`reminder_text` is what the outbox's Composer says for such a
-  row: the reminder's text in the resident's language, shaped for the channel.
+  row: the reminder's text in the resident's language, shaped for the channel; on
+  WhatsApp as the reminder's approved template (:func:`reminder_of`), its text the
+  variable {{1}}, as an alert outside the 24-hour window.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from outreach.engine.model import FlowSet
+from outreach.engine.model import FlowSet, Reminder
 from outreach.engine.texts import Translate, untranslated
 from outreach.sms.shaping import shape
 from outreach.storage import connect, immediate
@@ -76,6 +78,18 @@ def move_due(db: Database, now: datetime, limit: int = BATCH) -> int:
     return len(due)
 
 
+def reminder_of(flows: FlowSet, key: str) -> Reminder | None:
+    """The reminder an outbox row's ``text_key`` names; None when the content no longer
+    has it. On WhatsApp it goes as ``whatsapp_template`` (its text the variable {{1}}):
+    the engine offers WhatsApp residents only reminders that have one."""
+    flow_id, _, rest = key.partition("/")
+    node_id = rest.removesuffix("/remind")
+    flow = flows.flows.get(flow_id)
+    node = flow.nodes.get(node_id) if flow is not None else None
+    remind = getattr(node, "remind", None)
+    return remind if isinstance(remind, Reminder) else None
+
+
 def reminder_text(
     flows: FlowSet, key: str, language: str, channel: str,
     translate: Translate = untranslated,
@@ -85,11 +99,7 @@ def reminder_text(
     served content's TranslationState.translations; without a translation, the Spanish)
     and shaped as every SMS is; None when the content no longer has that reminder (the
     row is then withheld, not sent)."""
-    flow_id, _, rest = key.partition("/")
-    node_id = rest.removesuffix("/remind")
-    flow = flows.flows.get(flow_id)
-    node = flow.nodes.get(node_id) if flow is not None else None
-    remind = getattr(node, "remind", None)
+    remind = reminder_of(flows, key)
     if remind is None:
         return None
     text = translate(remind.text, key, language)

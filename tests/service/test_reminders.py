@@ -22,7 +22,7 @@ from outreach import create_app
 from outreach.engine import Engine, Inbound, counter_ids
 from outreach.engine import events as ev
 from outreach.flowfile import load
-from outreach.service.reminders import ReminderTask, move_due, reminder_text
+from outreach.service.reminders import ReminderTask, move_due, reminder_of, reminder_text
 from outreach.service.worker import default_tasks
 from outreach.storage import connect, immediate
 from outreach.storage import outbox as ob
@@ -118,6 +118,9 @@ def test_a_reminder_loads_with_its_time_text_and_source(tmp_path: Path) -> None:
          "2027-02-09T09:00:00-06:00"),
         (reminder(text="Mañana en {department}."), "17:13: a reminder cannot use placeholders "
          "({department}): it is sent later, on its own"),
+        (reminder().replace("      text: Mañana, feria.\n", "      text: Mañana, feria.\n"
+         "      whatsapp_template: HX123\n"), "18:26: 'HX123' is not a template's content_sid "
+         "(HX and 32 hex digits)"),
         (reminder(at="2026-11-30T09:00:00-06:00"), "16:11: the reminder's time has passed "
          "(2026-11-30T09:00:00-06:00): it can no longer be sent; take remind: (or the node) out"),
         (reminder().replace("        go: remind\n", "        go: remind\n  hello:\n    type: "
@@ -181,6 +184,33 @@ def test_a_call_or_the_simulator_is_promised_no_reminder(tmp_path: Path, channel
     assert not any("Le escribiremos" in getattr(e, "text", "") for e in sprint.events)
     (failed,) = [e for e in sprint.events if isinstance(e, ev.RunFailed)]
     assert failed.reason == f"a reminder needs an SMS or WhatsApp address, not {channel}"
+
+
+def test_whatsapp_residents_are_offered_a_reminder_only_with_its_template(
+    tmp_path: Path,
+) -> None:
+    engine = engine_of(tmp_path)
+    session = engine.resume(None, Inbound("feriaprueba", "whatsapp"), BEFORE).session
+    sprint = engine.resume(session, Inbound("1", "whatsapp"), BEFORE)
+    assert [e for e in sprint.events if isinstance(e, ev.ReminderRequested)]
+    flow = TEST_FLOW.read_text(encoding="utf-8")
+    (tmp_path / "bare").mkdir()
+    without = with_test_flow(tmp_path / "bare" / "flows")
+    (without / TEST_FLOW.name).write_text(
+        "\n".join(line for line in flow.splitlines() if "whatsapp_template" not in line),
+        encoding="utf-8",
+    )
+    result = load([without], TODAY)
+    assert result.flowset is not None
+    bare = Engine(result.flowset, new_id=counter_ids(), languages=["es"])
+    session = bare.resume(None, Inbound("feriaprueba", "whatsapp"), BEFORE).session
+    sprint = bare.resume(session, Inbound("1", "whatsapp"), BEFORE)
+    assert not [e for e in sprint.events if isinstance(e, ev.ReminderRequested)]
+    (failed,) = [e for e in sprint.events if isinstance(e, ev.RunFailed)]
+    assert "needs its approved template" in failed.reason
+    sms = bare.resume(bare.resume(None, Inbound("feriaprueba"), BEFORE).session,
+                      Inbound("1"), BEFORE)  # fmt: skip
+    assert [e for e in sms.events if isinstance(e, ev.ReminderRequested)]
 
 
 # -- the service ----------------------------------------------------------------------
@@ -247,6 +277,8 @@ def test_at_its_time_the_reminder_moves_into_the_outbox_once(app: Flask) -> None
         "Recordatorio: mañana 10 de enero, feria de prueba."
     )
     assert reminder_text(flows, "fair_test/gone/remind", "es", "sms") is None
+    remind = reminder_of(flows, "fair_test/remind/remind")
+    assert remind is not None and remind.whatsapp_template == "HX" + "0" * 32
 
 
 def queued_reminder(db: Any, resident: str, at: datetime) -> None:
