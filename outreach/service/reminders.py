@@ -20,7 +20,7 @@ says what they will get, when, and that their number is kept encrypted until the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from outreach.engine.model import FlowSet, Reminder
-from outreach.engine.texts import Translate, untranslated
 from outreach.sms.shaping import shape
 from outreach.storage import connect, immediate
 from outreach.storage import outbox as ob
@@ -92,7 +91,7 @@ def reminder_of(flows: FlowSet, key: str) -> Reminder | None:
 
 def reminder_text(
     flows: FlowSet, key: str, language: str, channel: str,
-    translate: Translate = untranslated,
+    translate: Callable[[str, str, str], str] | None = None,
 ) -> str | None:  # fmt: skip
     """The text of the reminder ``key`` (an outbox row's ``text_key``) for a resident
     of ``language`` on ``channel``, translated by the catalogs' ``translate`` (the
@@ -102,7 +101,8 @@ def reminder_text(
     remind = reminder_of(flows, key)
     if remind is None:
         return None
-    text = translate(remind.text, key, language)
+    # translate(text, context, language), as the engine's: the very same text if none.
+    text = translate(remind.text, key, language) if translate else remind.text
     # Untranslated (the very same object), it is the source language's text: shaped so.
     source = flows.deployment.default_language
     return shape(text, language if text is not remind.text else source, channel,
