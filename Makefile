@@ -18,7 +18,7 @@ PORT ?= 5000
 
 ## Start the service on http://$(HOST):$(PORT) (shipped flows, SQLite under instance/).
 run: $(STAMP)
-	$(BIN)/outreach demo-data --if-empty --residents 300
+	$(BIN)/outreach demo-data --if-empty
 	@echo "outreach: open http://$(HOST):$(PORT)/simulator/ to talk to the flows,"
 	@echo "          and http://$(HOST):$(PORT)/dashboard/ (demo / demo-password) for metrics"
 	$(BIN)/outreach serve --host $(HOST) --port $(PORT)
@@ -80,6 +80,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/webhook_under_dashboard.py
 	$(BIN)/python bench/perturbation.py
+	$(BIN)/python bench/demo_data.py
 
 ## Regenerate flows/schema.json after changing outreach/flowfile/spec.py.
 schema: $(STAMP)

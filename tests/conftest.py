@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +171,33 @@ def distributions(tmp_path_factory: pytest.TempPathFactory) -> Distributions:
     (sdist,) = out.glob("*.tar.gz")
     (wheel,) = out.glob("*.whl")
     return Distributions(sdist, wheel)
+
+
+#: The demo data's size: what `outreach demo-data` (and so `make run`) plays by default.
+DEMO_RESIDENTS = 3000
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database filled by `outreach demo-data`'s default run, up to now, made once for
+    the session: copy it (``copy_database``) before changing anything in it."""
+    from outreach.engine import counter_ids
+    from outreach.service.content import Content
+    from outreach.service.demo import fill
+    from outreach.storage import connect
+
+    path = tmp_path_factory.mktemp("demo") / "outreach.sqlite3"
+    app = create_app(TEST_CONFIG | {"DATABASE": str(path)})
+    content = Content(dict(app.config), new_id=counter_ids())
+    fill(connect(path), content, DEMO_RESIDENTS, datetime.now(UTC))
+    return path
+
+
+def copy_database(source: Path, folder: Path) -> Path:
+    """A copy of the database at ``source`` in ``folder`` (SQLite's own backup)."""
+    import sqlite3
+
+    target = folder / source.name
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target

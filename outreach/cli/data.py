@@ -171,7 +171,7 @@ def purge(today: datetime | None) -> None:
 
 @main.command("demo-data")
 @click.option(
-    "--residents", default=500, show_default=True, help="How many synthetic residents to play."
+    "--residents", default=3000, show_default=True, help="How many synthetic residents to play."
 )
 @click.option("--if-empty", is_flag=True, help="Only if the database has no interactions yet.")
 def demo_data(residents: int, if_empty: bool) -> None:
@@ -182,7 +182,7 @@ def demo_data(residents: int, if_empty: bool) -> None:
 
         outreach demo-data --residents 500
     """
-    from outreach.service.demo import DEMO_LOGIN, fill
+    from outreach.service.demo import DAYS, DEMO_LOGIN, fill
 
     settings = current_settings()
     if settings["ENV"] == "production":
@@ -191,8 +191,9 @@ def demo_data(residents: int, if_empty: bool) -> None:
     # Residents, not events: the events of closed days are rolled up and gone.
     if if_empty and db.execute("SELECT 1 FROM residents LIMIT 1").fetchone():
         return
-    handled = fill(db, load_content(None), residents, datetime.now(UTC))
+    filled = fill(db, load_content(None), residents, datetime.now(UTC))
     click.echo(
-        f"{handled} synthetic messages from {residents} demo residents; "
+        f"{filled.messages} synthetic messages and {filled.calls} calls from "
+        f"{filled.residents} demo residents over {DAYS} days; "
         f"dashboard login (development only): {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}"
     )

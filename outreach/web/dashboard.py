@@ -53,6 +53,9 @@ def template_helpers() -> dict[str, Any]:
         "is_word": exports.is_word,
         # Which content residents are getting: the files, or the last good copy of them.
         "content_served": current_app.extensions["outreach.content"].served,
+        # Every page a staff member sees (the staff page and new pages too) says so
+        # when the figures are made up.
+        "demo_data": getattr(g, "staff", None) is not None and _demo_data(get_db()),
     }
 
 
