@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,36 @@ SETTINGS: tuple[Setting, ...] = (
         "80). Alerts go out at this pace; the alert preview says how long an alert will take.",
     ),
     Setting(
+        "SMS_FROM",
+        "",
+        "The Twilio number (E.164) or short code alerts and reminders are sent from by "
+        "SMS. Empty: none go by SMS (they are withheld, counted as canceled).",
+    ),
+    Setting(
+        "WHATSAPP_FROM",
+        "",
+        "The WhatsApp sender alerts and reminders go from, e.g. whatsapp:+50255550100. "
+        "Empty: none go by WhatsApp (they are withheld, counted as canceled).",
+    ),
+    Setting(
+        "ALERTS_QUIET_HOURS",
+        "21:00-07:00",
+        "Local hours (ALERTS_TIME_ZONE) in which no alert or reminder is sent, e.g. "
+        "21:00-07:00 (across midnight); what is due then waits for the morning. Empty: none. "
+        "Replies are never held.",
+    ),
+    Setting(
+        "ALERTS_TIME_ZONE",
+        "America/Guatemala",
+        "The IANA time zone of ALERTS_QUIET_HOURS.",
+    ),
+    Setting(
+        "ALERTS_PER_WEEK",
+        2,
+        "Alerts and reminders a resident gets in any seven days at most; one more is not "
+        "sent (counted as canceled, weekly_limit), not delayed.",
+    ),
+    Setting(
         "SESSION_TIMEOUT_HOURS",
         72,
         "Hours without a message after which a conversation starts again at the main menu.",
@@ -372,11 +403,38 @@ def load_settings(
         raise SettingError(f"{ENV_PREFIX}TWILIO_API_RETRIES must be 0 or more")
     if values["TWILIO_FORGET"] not in TWILIO_FORGET_VALUES:
         raise SettingError(f"{ENV_PREFIX}TWILIO_FORGET must be keep, redaction or delete")
+    if int(values["ALERTS_PER_WEEK"]) < 1:
+        raise SettingError(f"{ENV_PREFIX}ALERTS_PER_WEEK must be at least 1")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(values["ALERTS_TIME_ZONE"]))
+    except (ValueError, KeyError, OSError):
+        raise SettingError(
+            f"{ENV_PREFIX}ALERTS_TIME_ZONE must be an IANA zone such as America/Guatemala"
+        ) from None
+    if not _hours(str(values["ALERTS_QUIET_HOURS"])):
+        raise SettingError(f"{ENV_PREFIX}ALERTS_QUIET_HOURS must be like 21:00-07:00, or empty")
     if values["SIMULATOR"] not in ("auto", "on", "off"):
         raise SettingError(f"{ENV_PREFIX}SIMULATOR must be on, off or auto")
     if values["ENV"] not in ("development", "production"):
         raise SettingError(f"{ENV_PREFIX}ENV must be development or production")
     return values
+
+
+def _hours(text: str) -> bool:
+    """True if ``text`` is empty or a span of local times, "21:00-07:00"."""
+    if not text.strip():
+        return True
+    parts = text.split("-")
+    if len(parts) != 2:
+        return False
+    try:
+        for part in parts:
+            time.fromisoformat(part.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def resolve_folder(value: str) -> Path:

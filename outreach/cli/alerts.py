@@ -1,4 +1,4 @@
-"""Alerts as reviewed content: alerts create, approve, list, show."""
+"""Alerts as reviewed content: alerts create, approve, list, show, cancel."""
 
 from __future__ import annotations
 
@@ -78,6 +78,31 @@ def alerts_approve(alert_id: int, by: str) -> None:
     click.echo(f"alert {alert_id}: approved by {by}; it goes out from {approved.send_at}")
 
 
+@alerts.command("cancel")
+@click.argument("alert_id", type=int)
+@click.option("--by", required=True, help="The admin canceling it.")
+def alerts_cancel(alert_id: int, by: str) -> None:
+    """Cancel an alert: a draft, an approved one, or one going out (its messages not
+    yet sent are not sent; the one being sent at that instant still goes).
+
+    Example:
+
+        outreach alerts cancel 1 --by bea
+    """
+    from outreach.service.alert_sending import cancel
+    from outreach.service.alerts import AlertError
+
+    try:
+        before, _canceled = cancel(open_database(), alert_id, by, _now())
+    except AlertError as exc:
+        raise click.ClickException(str(exc)) from None
+    if before == "sending":
+        click.echo(f"alert {alert_id}: canceled while going out; its messages not sent yet "
+                   "are not sent")  # fmt: skip
+    else:
+        click.echo(f"alert {alert_id}: canceled ({before} before)")
+
+
 @alerts.command("list")
 @click.option("--flows", "flows_dir", default=None, help="Content folder (default: the setting).")
 def alerts_list(flows_dir: str | None) -> None:
@@ -100,9 +125,14 @@ def alerts_list(flows_dir: str | None) -> None:
         line = f"{row.id:>4}  {row.state:<9} {row.topic:<12} {row.send_at}  by {row.created_by}"
         if row.approved_by:
             line += f", approved by {row.approved_by}"
+        k = int(settings["METRICS_K"])
         if row.state == "draft":
             total, _groups = _audience(db, row, settings)
-            line += f"  audience {_count(total, int(settings['METRICS_K']))}"
+            line += f"  audience {_count(total, k)}"
+        elif row.state in ("sending", "sent", "canceled"):
+            figures = _outcomes(db, row.id, settings)
+            if figures:
+                line += "  " + ", ".join(f"{name} {_count(n, k)}" for name, n in figures)
         click.echo(line)
 
 
@@ -135,6 +165,36 @@ def _audience(db: Any, row: Any, settings: dict[str, Any]) -> Any:
     return alert_audience(db, row.topic, row.departments, int(settings["METRICS_K"]), noise)
 
 
+#: What `list` and `show` say of an alert's messages, in this order: the outbox's states
+#: and, of those sent, Twilio's last status.
+OUTCOMES = (
+    ("queued", "queued"), ("sent", "sent"), ("status:delivered", "delivered"),
+    ("status:read", "read"), ("status:undelivered", "undelivered"),
+    ("status:failed", "failed at the carrier"), ("failed", "failed"),
+    ("unknown", "unknown (may have gone)"), ("canceled", "not sent"),
+)  # fmt: skip
+
+
+def _outcomes(db: Any, alert_id: int, settings: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """An alert's messages by outcome, as published figures (perturbed, hidden under
+    k): exact counts would give its audience away, which the preview protects."""
+    from outreach.cli.data import _cell_keys
+    from outreach.metrics.alerts import published_count
+    from outreach.storage.outbox import alert_recipients
+
+    try:
+        noise = _cell_keys(settings)
+    except click.ClickException:
+        noise = None
+    groups = alert_recipients(db, alert_id)
+    k = int(settings["METRICS_K"])
+    return [
+        (label, published_count(groups[name], k, noise))
+        for name, label in OUTCOMES
+        if groups.get(name)
+    ]
+
+
 def _show(alert_id: int, flows_dir: str | None) -> None:
     from outreach.service.alerts import duration, preview
     from outreach.storage.alerts import alert
@@ -154,6 +214,9 @@ def _show(alert_id: int, flows_dir: str | None) -> None:
                + (f", approved by {row.approved_by}" if row.approved_by else ""))  # fmt: skip
     click.echo(f"  source: {row.source} (verified {row.verified_on}, review by {row.review_by})")
     click.echo(f"  audience: {_count(shown.audience, k)} subscribers")
+    figures = _outcomes(db, row.id, settings)
+    if figures:
+        click.echo("  messages: " + ", ".join(f"{name} {_count(n, k)}" for name, n in figures))
     for lang in shown.languages:
         click.echo(f"  {lang.language}: {lang.segments} SMS segment(s) ({lang.encoding});"
                    f" SMS {_count(lang.sms, k) if lang.sms is not None or lang.language in row.texts else '0'},"  # noqa: E501

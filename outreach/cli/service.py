@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import click
 
@@ -48,11 +49,17 @@ def serve(host: str, port: int, debug: bool, with_worker: bool) -> None:
     # With --debug, Werkzeug's reloader runs the app in a child process (marked by
     # WERKZEUG_RUN_MAIN): the worker runs there only, not also in the watching parent.
     if with_worker and (not debug or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):
-        from outreach.service.worker import Worker, run_in_thread
+        from outreach.privacy import keyed_id
+        from outreach.service.alert_sending import SendingKeys
+        from outreach.service.worker import Worker, default_tasks, run_in_thread
         from outreach.storage import database_path
 
         config = dict(app.config)
-        run_in_thread(Worker(database_path(config, config["INSTANCE_DIR"]), config))
+        key: bytes = app.extensions["outreach.pseudonym_key"]
+        keys = SendingKeys(lambda value, purpose: keyed_id(key, value, purpose),
+                           app.extensions["outreach.address_box"])  # fmt: skip
+        path = database_path(config, config["INSTANCE_DIR"])
+        run_in_thread(Worker(path, config, default_tasks(path, config, keys)))
     app.run(host=host, port=port, debug=debug)
 
 
@@ -68,11 +75,12 @@ def worker(once: bool) -> None:
     """
     import signal
 
-    from outreach.service.worker import Worker
+    from outreach.service.worker import Worker, default_tasks
 
     settings = current_settings()
     open_database().close()  # made and migrated, as the service would
-    loop = Worker(database_file(settings), settings)
+    path = database_file(settings)
+    loop = Worker(path, settings, default_tasks(path, settings, sending_keys(settings)))
     if once:
         loop.run_once()
         return
@@ -100,3 +108,23 @@ def settings(as_json: bool) -> None:
         return
     for setting in SETTINGS:
         click.echo(f"{setting.env} (default: {setting.default})\n    {setting.help}")
+
+
+def sending_keys(settings: dict[str, Any]) -> Any:
+    """The outbox sender's keys as the web service has them (outreach.web.app): the
+    pseudonym key (MessageSids keyed as the status callbacks key them) and the alerts
+    key (subscribers' addresses), each from its setting or, in development, the file
+    generated once into the instance folder."""
+    from pathlib import Path
+
+    from outreach.privacy import check_key, development_key, keyed_id
+    from outreach.service.alert_sending import SendingKeys
+    from outreach.web.app import address_box
+
+    instance = Path(str(settings["INSTANCE_DIR"])).resolve()
+    if settings["PSEUDONYM_KEY"]:
+        key = check_key(str(settings["PSEUDONYM_KEY"]).encode())
+    else:
+        key = development_key(instance)
+    return SendingKeys(lambda value, purpose: keyed_id(key, value, purpose),
+                       address_box(settings, instance))  # fmt: skip

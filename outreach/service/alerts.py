@@ -179,7 +179,8 @@ def read_alert_file(path: Path, flows: FlowSet, now: datetime) -> AlertDraft:
                       template[0] if template else None)  # fmt: skip
 
 
-def _admin(db: Database, name: str) -> None:
+def check_admin(db: Database, name: str) -> None:
+    """:class:`AlertError` unless ``name`` is an admin account."""
     account = staff.role_of(db, name)
     if account is None or not account.is_admin:
         raise AlertError(f"'{name}' is not an admin account (outreach users list)")
@@ -187,7 +188,7 @@ def _admin(db: Database, name: str) -> None:
 
 def create_alert(db: Database, draft: AlertDraft, by: str, now: datetime) -> int:
     """Keep ``draft`` as a new draft alert created by the admin ``by``; its id."""
-    _admin(db, by)
+    check_admin(db, by)
     with immediate(db):
         alert_id = insert_alert(
             db, topic=draft.topic, departments=draft.departments, texts=draft.texts,
@@ -202,7 +203,7 @@ def create_alert(db: Database, draft: AlertDraft, by: str, now: datetime) -> int
 def approve_alert(db: Database, alert_id: int, by: str, now: datetime) -> AlertRow:
     """A second admin approves a draft: never its creator (four eyes on what goes to
     every subscriber)."""
-    _admin(db, by)
+    check_admin(db, by)
     found = alert(db, alert_id)
     if found is None:
         raise AlertError(f"no alert {alert_id}")
@@ -292,3 +293,7 @@ def duration(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+#: The old name, for callers written before it was public.
+_admin = check_admin

@@ -44,6 +44,7 @@ from sqlite_utils import Database
 
 from outreach.storage import immediate
 from outreach.storage import outbox as ob
+from outreach.storage.residents import Store
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +77,26 @@ class Prepared:
     cost: int = 1
 
 
-class Composer(Protocol):
-    """Turns a claimed row into what is sent; None when it can no longer be sent (the
-    subscription ended, the alert was withdrawn): the row is canceled."""
+@dataclass(frozen=True)
+class Withheld:
+    """A claimed message that must not go, and why (``reason``, kept on the row): the
+    subscription ended, the alert was canceled, no template outside the WhatsApp
+    window, no sender for the channel. The row is canceled, never handed to Twilio."""
 
-    def __call__(self, row: ob.OutboxRow, now: datetime) -> Prepared | None: ...
+    reason: str
+
+
+class StopSending(Exception):
+    """Raised by a Composer when no message can be prepared at all (the alerts key
+    opens no address): the claimed row is queued again as it was, and the sender's
+    ``run_once`` raises it on, for the task to stop."""
+
+
+class Composer(Protocol):
+    """Turns a claimed row into what is sent, or :class:`Withheld` (None: withheld,
+    reason "withdrawn")."""
+
+    def __call__(self, row: ob.OutboxRow, now: datetime) -> Prepared | Withheld | None: ...
 
 
 class MessageApi(Protocol):
@@ -231,14 +247,19 @@ class OutboxSender:
             return False
         try:
             prepared = self.compose(row, now)
+        except StopSending:
+            with immediate(self.db):
+                ob.retry_at(self.db, row.id, now, None, now)
+            raise
         except Exception as exc:
             # Not handed to Twilio: a retry cannot double it (a key changed, a bug).
             logger.error("an outbox message could not be prepared: %s", type(exc).__name__)
             self._settle(row, now, error=None, retryable=True)
             return True
-        if prepared is None:
+        if prepared is None or isinstance(prepared, Withheld):
+            reason = prepared.reason if prepared is not None else "withdrawn"
             with immediate(self.db):
-                ob.finish(self.db, row.id, ob.CANCELED, None, "withdrawn", now)
+                ob.finish(self.db, row.id, ob.CANCELED, None, reason, now)
             return True
         self.buckets[channel].take(prepared.cost)
         try:
@@ -278,4 +299,7 @@ class OutboxSender:
                 reason = "refused" if not retryable else "attempts"
                 ob.finish(self.db, row.id, ob.FAILED, error, reason, now)
                 if error == OPTED_OUT_ERROR:
+                    # Opted out at the carrier (STOP to the sender): as if they had said
+                    # BAJA here, so that no later alert is even queued for them.
                     ob.stop_resident(self.db, row.resident, "opted_out", now)
+                    Store(self.db).mark_opted_out(row.resident, now)

@@ -39,10 +39,14 @@ class Task(Protocol):
         ...
 
 
-def default_tasks(db_path: str | Path, config: Mapping[str, Any]) -> list[Task]:
+def default_tasks(
+    db_path: str | Path, config: Mapping[str, Any], keys: Any | None = None
+) -> list[Task]:
     """The service's tasks, in order: the missed-call callback first (a resident is
     waiting by the phone), then the outbox's sender (fed by the reminders due), then the
-    deletions at Twilio (nobody waits for those)."""
+    deletions at Twilio (nobody waits for those). ``keys``: the sender's
+    (:class:`~outreach.service.alert_sending.SendingKeys`); without them it sends nothing."""
+    from .alert_sending import OutboxTask
     from .callback import CallbackTask
     from .forget import ForgetTask
     from .reminders import ReminderTask
@@ -50,6 +54,7 @@ def default_tasks(db_path: str | Path, config: Mapping[str, Any]) -> list[Task]:
     return [
         CallbackTask(db_path, config),
         ReminderTask(db_path, config),
+        OutboxTask(db_path, config, keys),
         ForgetTask(db_path, config),
     ]
 

@@ -1,7 +1,10 @@
 """Alerts as reviewed content: the rows of ``alerts`` (m018), and their states.
 
 An alert goes draft -> approved (by a second admin) -> sending -> sent, or canceled
-before it is sent. The outbox (alerts-outbox) takes approved alerts whose time has come.
+(a draft, an approved one, or one still going out: its queued messages are canceled
+then). The worker's fan-out (outreach.service.alert_sending) takes approved alerts
+whose time has come into the outbox and makes them ``sending``; an alert is ``sent``
+once none of its messages is queued or being sent any more.
 """
 
 from __future__ import annotations
@@ -105,10 +108,47 @@ def set_approved(db: Database, alert_id: int, by: str, now: datetime) -> bool:
 
 
 def set_canceled(db: Database, alert_id: int) -> bool:
-    """Cancel a draft or an approved alert not yet going out."""
+    """Cancel a draft, an approved alert, or one going out (the caller cancels its
+    queued messages in the same transaction); False if it is sent or canceled."""
     return bool(
         db.conn.execute(
-            "UPDATE alerts SET state = 'canceled' WHERE id = ? AND state IN ('draft', 'approved')",
+            "UPDATE alerts SET state = 'canceled' WHERE id = ?"
+            " AND state IN ('draft', 'approved', 'sending')",
             (alert_id,),
+        ).rowcount
+    )
+
+
+def due(db: Database, now: datetime) -> list[AlertRow]:
+    """Approved alerts whose send time has come, oldest first."""
+    rows = db.conn.execute(
+        f"SELECT {_COLUMNS} FROM alerts WHERE state = 'approved' ORDER BY send_at, id"
+    ).fetchall()
+    found = [_row(tuple(r)) for r in rows]
+    # Compared as times, not as text: a send_at written with another zone still counts.
+    return [row for row in found if datetime.fromisoformat(row.send_at) <= now]
+
+
+def set_sending(db: Database, alert_id: int) -> bool:
+    """An approved alert starts going out; False if it is no longer approved (canceled
+    meanwhile). In the caller's transaction, with its fan-out."""
+    return bool(
+        db.conn.execute(
+            "UPDATE alerts SET state = 'sending' WHERE id = ? AND state = 'approved'",
+            (alert_id,),
+        ).rowcount
+    )
+
+
+def sending(db: Database) -> list[int]:
+    """The ids of alerts going out."""
+    return [int(r[0]) for r in db.conn.execute("SELECT id FROM alerts WHERE state = 'sending'")]
+
+
+def set_sent(db: Database, alert_id: int) -> bool:
+    """An alert going out is done: every message of it went, failed or was withheld."""
+    return bool(
+        db.conn.execute(
+            "UPDATE alerts SET state = 'sent' WHERE id = ? AND state = 'sending'", (alert_id,)
         ).rowcount
     )

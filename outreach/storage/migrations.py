@@ -367,3 +367,11 @@ def m022_reminders(db: Database) -> None:
     )  # fmt: skip
     db.table("reminders").create_index(["resident", "flow", "node"], unique=True)
     db.table("reminders").create_index(["send_at"])
+
+
+@MIGRATIONS()
+def m021_outbox_by_alert(db: Database) -> None:
+    """The outbox's rows by alert and state: whether an alert going out is done (asked
+    at every pass of the sender while it goes out), its counts for `outreach alerts
+    list`, and canceling its queued rows, without a scan of every row of every alert."""
+    db.table("outbox").create_index(["alert", "state"])

@@ -289,3 +289,47 @@ def counts(db: Database) -> dict[str, int]:
         str(state): int(n)
         for state, n in db.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state")
     }
+
+
+def cancel_alert(db: Database, alert: int, now: datetime) -> int:
+    """Cancel every message of ``alert`` still queued (the alert was canceled while it
+    went out); one being sent right now goes on. Returns how many."""
+    return int(
+        db.conn.execute(
+            "UPDATE outbox SET state = ?, reason = 'alert_canceled', updated_at = ?"
+            " WHERE alert = ? AND state = ?",
+            (CANCELED, now.isoformat(), alert, QUEUED),
+        ).rowcount
+    )
+
+
+def alert_open(db: Database, alert: int) -> bool:
+    """True while a message of ``alert`` is queued or being sent."""
+    return (
+        db.conn.execute(
+            "SELECT 1 FROM outbox WHERE alert = ? AND state IN (?, ?) LIMIT 1",
+            (alert, QUEUED, SENDING),
+        ).fetchone()
+        is not None
+    )
+
+
+def alert_recipients(db: Database, alert: int) -> dict[str, list[str]]:
+    """The residents (keyed ids) of ``alert``'s messages by state, and the sent ones
+    also by Twilio's last status (``status:delivered``, ``status:read``, ...): what
+    `outreach alerts list/show` publish, protected as every figure (a count of keys
+    perturbs by who is behind it)."""
+    found: dict[str, list[str]] = {}
+    for resident, state, status in db.conn.execute(
+        "SELECT resident, state, status FROM outbox WHERE alert = ? ORDER BY resident",
+        (alert,),
+    ):
+        found.setdefault(str(state), []).append(str(resident))
+        if state == SENT and status:
+            found.setdefault(f"status:{status}", []).append(str(resident))
+    return found
+
+
+def alert_counts(db: Database, alert: int) -> dict[str, int]:
+    """Exact counts of :func:`alert_recipients`, for tests and the bench."""
+    return {name: len(members) for name, members in alert_recipients(db, alert).items()}

@@ -43,6 +43,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m020_twilio_forget",
         "m023_call_residents",
         "m022_reminders",
+        "m021_outbox_by_alert",
     ]
     assert set(db.table_names()) >= {
         "residents",
