@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/webhook.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/webhook_under_dashboard.py
+	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/perturbation.py
 	$(BIN)/python bench/demo_data.py
 

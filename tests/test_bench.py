@@ -75,6 +75,27 @@ def test_the_webhook_under_dashboard_bench_runs_in_its_tiny_mode() -> None:
     assert "page loads (" in run.stdout
 
 
+def test_the_alert_bench_runs_in_its_tiny_mode() -> None:
+    """The whole alert bench, small: subscribers, the fake Twilio in a process of its
+    own, the minimal sender, gunicorn, `outreach worker`. Only that it ran, reached every
+    subscriber once (it exits non-zero otherwise) and printed its figures is checked,
+    never a timing."""
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "alerts.py"), "--tiny"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "alert: 300 of 300 received" in run.stdout and ", 0 twice" in run.stdout
+    assert "limit, a minimal sender" in run.stdout
+    assert "rate / configured:" in run.stdout
+    assert "webhook, alert going out:" in run.stdout
+
+
 def test_the_voice_bench_walks_the_shipped_flows_by_text_and_by_keypad(tmp_path: Path) -> None:
     """Every text of the message script and every key of the call is answered, so the
     two figures compare whole walks (a call that hung up early would compare less)."""
