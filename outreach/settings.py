@@ -277,7 +277,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ALERTS_TIME_ZONE",
         "America/Guatemala",
-        "The IANA time zone of ALERTS_QUIET_HOURS.",
+        "The deployment's IANA time zone: of ALERTS_QUIET_HOURS, and the one the "
+        "dashboard shows every time in, with its zone (times are stored in UTC).",
     ),
     Setting(
         "ALERTS_PER_WEEK",

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import functools
 import io
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.core import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
+from markupsafe import Markup
 
 #: The interface languages, with the locale used for numbers and dates.
 UI_LANGUAGES = {"es": "es_GT", "en": "en"}
@@ -68,6 +71,43 @@ def number(value: int | float) -> str:
     return format_decimal(value, locale=Locale.parse(UI_LANGUAGES[current_language()]))
 
 
+def zone() -> ZoneInfo:
+    """The deployment's time zone (OUTREACH_ALERTS_TIME_ZONE)."""
+    return ZoneInfo(str(current_app.config["ALERTS_TIME_ZONE"]))
+
+
+def zone_name() -> str:
+    """The zone as staff say it: "hora de Guatemala", "Guatemala time"; plain "UTC"."""
+    key = zone().key
+    if key in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+        return "UTC"
+    # The IANA name's last part is the place (America/El_Salvador: El Salvador). Babel's
+    # own zone names are no use here: CLDR calls Guatemala's "hora de verano" in Spanish,
+    # and Guatemala has no summer time.
+    return gettext("%(place)s time", place=key.rsplit("/", 1)[-1].replace("_", " "))
+
+
+def moment(value: str | datetime, seconds: bool = False) -> Markup:
+    """A stored time (UTC, ISO) as the deployment's clock shows it, with its zone:
+    "2026-12-04 08:05 hora de Guatemala". Staff read the audit log and alerts against
+    their own clock; an unlabelled UTC time is six hours off in Guatemala."""
+    at = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)  # every stored time is UTC
+    local = at.astimezone(zone())
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return Markup('<time datetime="{}">{} <span class="zone">{}</span></time>').format(
+        at.astimezone(UTC).isoformat(timespec="seconds"), shown, zone_name()
+    )
+
+
+def utc_midnight() -> str:
+    """Midnight UTC on the deployment's clock ("18:00"), where the metrics' days begin."""
+    today = datetime.now(UTC).date()
+    start = datetime.combine(today, time(0), UTC).astimezone(zone())
+    return start.strftime("%H:%M")
+
+
 def choose_language() -> None:
     """Before each request: the staff member's choice, kept in their session."""
     asked = request.args.get("ui")
@@ -82,4 +122,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext, ngettext, newstyle=True
     )
-    app.jinja_env.globals.update(ui_language=current_language, number=number)
+    app.jinja_env.globals.update(
+        ui_language=current_language,
+        number=number,
+        moment=moment,
+        zone_name=zone_name,
+        utc_midnight=utc_midnight,
+    )

@@ -11,10 +11,13 @@ def bar_chart(series: Sequence[tuple[str, int | None]], label: str, empty: str) 
     each carries its value (a phone shows no tooltips). A hidden count is drawn as ×."""
     if not series:
         return f'<p class="note">{escape(empty)}</p>'
-    width, height, gap, left, above = 640, 180, 2, 44, 16
     top = max((v for _, v in series if v), default=1)
+    # Room on the left for the scale's top value as a phone draws it (dashboard.css).
+    width, height, gap, left, above = 640, 180, 2, max(44, 8 + DIGIT * len(str(top))), 20
     bar = max(2, (width - left - gap * len(series)) // len(series))
-    labelled = len(series) <= 16
+    # Values over the bars only where each fits over its bar at a phone's text size:
+    # overlapping numbers read as one wrong number.
+    labelled = len(series) <= 16 and bar >= DIGIT * len(str(top))
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height + above + 24}" role="img" '
         f'aria-label="{escape(label)}">',
@@ -45,6 +48,11 @@ def bar_chart(series: Sequence[tuple[str, int | None]], label: str, empty: str) 
     )
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: The width of a digit, in the chart's units, at the text size a phone draws it
+#: (dashboard.css: 18 of 640 units, about 10 px on a 390 px screen).
+DIGIT = 11
 
 
 def share(value: int | None, values: Sequence[int | None]) -> int:

@@ -43,6 +43,18 @@ def index() -> Any:
 AUDIT_PAGE = 200
 
 
+@bp.get("/staff/<path:name>")
+@login_required("admin")
+def account(name: str) -> Any:
+    """One account's page: a new password, and its removal behind a confirmation."""
+    found = next((row for row in staff.listing(get_db()) if row[0] == name), None)
+    if found is None:
+        abort(404, gettext("There is no account %(name)s.", name=name))
+    return render_template("dashboard/staff_account.html", page="staff", name=name,
+                           role=found[1], created=found[2],
+                           min_password=staff.MIN_PASSWORD)  # fmt: skip
+
+
 @bp.post("/staff/add")
 @login_required("admin")
 def add() -> Any:
@@ -66,12 +78,13 @@ def add() -> Any:
 @login_required("admin")
 def set_password(name: str) -> Any:
     password = _new_password()
-    if password is not None:
-        try:
-            staff.set_password(get_db(), name, password, utc_now(), actor=g.staff.name)
-            flash(gettext("New password set for %(name)s.", name=name), "done")
-        except staff.StaffError:
-            flash(gettext("There is no account %(name)s.", name=name), "error")
+    if password is None:
+        return redirect(url_for(".account", name=name))  # to try again where it was typed
+    try:
+        staff.set_password(get_db(), name, password, utc_now(), actor=g.staff.name)
+        flash(gettext("New password set for %(name)s.", name=name), "done")
+    except staff.StaffError:
+        flash(gettext("There is no account %(name)s.", name=name), "error")
     return redirect(url_for(".index"))
 
 
@@ -81,6 +94,11 @@ def remove(name: str) -> Any:
     if name == g.staff.name:
         flash(gettext("You cannot remove your own account."), "error")
         return redirect(url_for(".index"))
+    # The page's box says yes; checked here too, for a browser that ignores "required"
+    # and for a form posted twice by a stray tap.
+    if request.form.get("confirm") != "yes":
+        flash(gettext("Tick the box to confirm the removal: nothing was removed."), "error")
+        return redirect(url_for(".account", name=name))
     try:
         staff.remove(get_db(), name, utc_now(), actor=g.staff.name)
         flash(gettext("Account %(name)s removed.", name=name), "done")

@@ -77,7 +77,7 @@ def test_an_admin_manages_accounts_from_the_staff_page(app: Flask, client: Flask
         "/dashboard/staff/beto/password", password=new, password_again=new
     )
     assert "You cannot remove your own account." in post("/dashboard/staff/ana/remove")
-    assert "Account carla removed." in post("/dashboard/staff/carla/remove")
+    assert "Account carla removed." in post("/dashboard/staff/carla/remove", confirm="yes")
     names = [name for name, _, _ in staff.listing(connect(app.config["DATABASE"]))]
     assert names == ["ana", "beto"]
     other = app.test_client()
@@ -492,5 +492,5 @@ def test_the_dashboard_refuses_a_bad_name_but_manages_an_old_one(
         "/dashboard/staff/a/b/password", password=new, password_again=new
     )
     assert log_in(app.test_client(), "a/b", new) == 302
-    assert "Account a/b removed." in post("/dashboard/staff/a/b/remove")
+    assert "Account a/b removed." in post("/dashboard/staff/a/b/remove", confirm="yes")
     assert [n for n, _, _ in staff.listing(db)] == ["ana", "beto"]

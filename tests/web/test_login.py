@@ -193,4 +193,7 @@ def test_admins_see_the_refused_attempts_counted(app: Flask, clock: Clock) -> No
     assert log_in(admin, "ana") == 302
     page = admin.get("/dashboard/staff?ui=en").get_data(as_text=True)
     assert "Login attempts refused by the throttle" in page
-    assert '<td>any name</td><td translate="no">127.0.0.1</td><td>25</td>' in page
+    assert (
+        '<td data-label="Name">any name</td><td data-label="Address"><span translate="no">'
+        '127.0.0.1</span></td><td data-label="Attempts">25</td>'
+    ) in page
