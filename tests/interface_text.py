@@ -31,25 +31,43 @@ def catalog_patterns(language: str) -> list[re.Pattern[str]]:
     """Each translation of the catalog as a pattern, its placeholders matching words."""
     with (CATALOGS / language / "LC_MESSAGES" / "dashboard.po").open("rb") as handle:
         catalog = read_po(handle)
-    patterns = []
+    forms = []
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        forms = message.string if isinstance(message.string, tuple) else (message.string,)
-        for form in forms:
-            if not form:
-                continue
-            parts = re.split(r"(%\(\w+\)[sd]|%%)", form)
-            pattern = "".join(
-                r"\S+(?: \S+)*?" if part.startswith("%(") else "%" if part == "%%"
-                else re.escape(part)
-                for part in parts
-            )  # fmt: skip
-            patterns.append(re.compile(pattern))
+        forms += message.string if isinstance(message.string, tuple) else [message.string]
+    return text_patterns(forms)
+
+
+def source_patterns() -> list[re.Pattern[str]]:
+    """The interface's own English (the catalog's ids) as patterns: an English page says
+    nothing that was not marked for translation."""
+    with (CATALOGS / "es" / "LC_MESSAGES" / "dashboard.po").open("rb") as handle:
+        catalog = read_po(handle)
+    forms = []
+    for message in catalog:
+        if message.id:
+            forms += message.id if isinstance(message.id, tuple) else [message.id]
+    return text_patterns(forms)
+
+
+def text_patterns(forms: list[str]) -> list[re.Pattern[str]]:
+    patterns = []
+    for form in forms:
+        if not form:
+            continue
+        parts = re.split(r"(%\(\w+\)[sd]|%%)", form)
+        pattern = "".join(
+            r"\S+(?: \S+)*?" if part.startswith("%(") else "%" if part == "%%"
+            else re.escape(part)
+            for part in parts
+        )  # fmt: skip
+        patterns.append(re.compile(pattern))
     return patterns
 
 
 SPANISH = catalog_patterns("es")
+ENGLISH = source_patterns()
 
 
 def unexplained(text: str, patterns: list[re.Pattern[str]] = SPANISH) -> str | None:
@@ -107,7 +125,10 @@ class VisibleText(HTMLParser):
             self.texts.append(" ".join(data.split()))
 
 
-def untranslated(html: str) -> list[str]:
+def untranslated(html: str, language: str = "es") -> list[str]:
+    """What a page in ``language`` (es, or en: the catalog's own English) shows that is
+    not the interface's words."""
+    patterns = ENGLISH if language == "en" else SPANISH
     parser = VisibleText()
     parser.feed(html)
-    return [left for text in parser.texts if (left := unexplained(text)) is not None]
+    return [left for text in parser.texts if (left := unexplained(text, patterns)) is not None]

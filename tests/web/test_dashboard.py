@@ -392,6 +392,18 @@ def test_a_chart_with_few_bars_shows_its_values_and_scale() -> None:
     assert ">21</text>" not in many  # too many bars to label each
 
 
+def test_a_chart_labels_its_bars_only_where_the_values_fit_on_a_phone() -> None:
+    """Sixteen bars hold three digits each at a phone's text size, not four: four-digit
+    values side by side would run into one another and read as one number."""
+    from outreach.metrics.charts import bar_chart
+
+    hundreds = bar_chart([(f"w{n}", 900 + n) for n in range(16)], "x", "-")
+    assert ">915</text>" in hundreds and ">900</text>" in hundreds
+    thousands = bar_chart([(f"w{n}", 1900 + n) for n in range(16)], "x", "-")
+    assert ">1900</text>" not in thousands and ">1915</text>" in thousands  # the scale
+    assert ">1900</text>" in bar_chart([(f"m{n}", 1900 + n) for n in range(6)], "x", "-")
+
+
 def test_content_health_lists_flows_messages_and_directory_entries_due_for_review(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
