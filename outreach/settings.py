@@ -129,6 +129,14 @@ SETTINGS: tuple[Setting, ...] = (
         "accepted.",
     ),
     Setting(
+        "TWILIO_API_CONNECTIONS",
+        1,
+        "Messages the outbox's sender has on their way to Twilio at once. One at a time "
+        "sends at most 1/latency a second (Twilio answering in 100 ms: 10/s): for a faster "
+        "sender set about rate x latency, e.g. 10 for 80 WhatsApp messages/s. Each one in "
+        "flight when the worker is killed is counted unknown, never sent again.",
+    ),
+    Setting(
         "TWILIO_FORGET",
         "keep",
         "What Twilio keeps of each message and call, and what the welcome text says it "
@@ -397,6 +405,7 @@ def load_settings(
         "SMS_RATE",
         "WHATSAPP_RATE",
         "TWILIO_FORGET_AFTER_HOURS",
+        "TWILIO_API_CONNECTIONS",
     ):
         if int(values[name]) < 1:
             raise SettingError(f"{ENV_PREFIX}{name} must be at least 1")

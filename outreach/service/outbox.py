@@ -25,8 +25,9 @@ by), and a message Twilio is still taking in at that instant would not be listed
 a second copy then goes out. A resident who gets an alert twice has had a promise
 broken ("at most 2 a week", and one more SMS they may pay for), and a double makes the
 service look broken; one lost alert in the rare crash is the lesser harm, and it is
-counted (state ``unknown``) rather than hidden. The window is one message per sender:
-a claim is committed only right before its request.
+counted (state ``unknown``) rather than hidden. The window is one message per sender
+(per lane of outreach.service.alert_sending, ``TWILIO_API_CONNECTIONS``): a claim is
+committed only right before its request.
 """
 
 from __future__ import annotations

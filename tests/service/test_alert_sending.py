@@ -341,3 +341,20 @@ def test_without_twilio_or_a_sender_nothing_is_queued(
     assert task_of(tmp_path, config).run_once(NOW) is False
     assert st.alert(db, alert_id).state == "approved"  # type: ignore[union-attr]
     assert ob.counts(db) == {}
+
+
+def test_lanes_side_by_side_send_each_message_once(
+    db: Database, tmp_path: Path, fake_twilio: FakeTwilio
+) -> None:
+    for n in range(1, 41):
+        subscriber(db, n)
+    alert_id = approved_alert(db)
+    fake_twilio.delay(0.01)  # each lane waits for its answer while the others send
+    config = settings(tmp_path, fake_twilio, TWILIO_API_CONNECTIONS=4)
+    task = task_of(tmp_path, config)
+    run(task)
+    assert len(task.lanes) == 4
+    numbers = [m["To"] for m in received(fake_twilio)]
+    assert sorted(numbers) == [number(n) for n in range(1, 41)]  # each once
+    assert states(db, alert_id) == {"sent": 40}
+    assert st.alert(db, alert_id).state == "sent"  # type: ignore[union-attr]
