@@ -23,7 +23,9 @@ from outreach.flowfile.problems import Place, Problem, error
 from outreach.sms import segment_info
 from outreach.sms.shaping import shape
 from outreach.storage import immediate
-from outreach.storage.alerts import AlertRow, alert, insert_alert, set_approved
+from outreach.storage.alerts import AlertRow as AlertRow  # named so by web (not storage)
+from outreach.storage.alerts import alert, insert_alert, set_approved
+from outreach.storage.alerts import alerts as all_alerts
 
 #: The keys of an alert file, with whether each is required.
 KEYS = {
@@ -56,14 +58,45 @@ class AlertDraft:
     content_sid: str | None
 
 
+def N_(template: str) -> str:
+    """Marks a problem's wording for the dashboard's catalog (``make ui-messages``): the
+    form says it in the staff member's language, the command line in English."""
+    return template
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem with one field of an alert, however it was written (a file or the
+    dashboard's form): ``field`` is the key (``texts.es`` for one language's text),
+    ``node`` where it was written, ``template % params`` what is wrong."""
+
+    field: str
+    node: yaml.Node | None
+    template: str
+    params: Mapping[str, str]
+
+    @property
+    def message(self) -> str:
+        return self.template % dict(self.params) if self.params else self.template
+
+
+class AlertFormError(AlertError):
+    """The dashboard's form has problems, each with its field."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__(f"{len(issues)} error(s) in the form")
+        self.issues = issues
+
+
 def read_alert_file(path: Path, flows: FlowSet, now: datetime) -> AlertDraft:
     """The alert in ``path``, checked against the deployment (topics, departments,
     languages) and the clock (review dates, send time); :class:`AlertFileError` lists
     every problem with its place."""
-    problems: list[Problem] = []
     name = str(path)
 
-    def place(node: yaml.Node) -> Place:
+    def place(node: yaml.Node | None) -> Place:
+        if node is None:
+            return Place(name, 1, 1)
         return Place(name, node.start_mark.line + 1, node.start_mark.column + 1)
 
     try:
@@ -74,25 +107,78 @@ def read_alert_file(path: Path, flows: FlowSet, now: datetime) -> AlertDraft:
         raise AlertFileError([error(where, f"not valid YAML: {exc}")]) from None
     if not isinstance(root, yaml.MappingNode):
         raise AlertFileError([error(Place(name, 1, 1), "an alert file is a mapping of keys")])
+    issues: list[Issue] = []
     fields: dict[str, yaml.Node] = {}
     for key, value in root.value:
         if key.value not in KEYS:
-            problems.append(error(place(key), f"unknown key '{key.value}' (known: "
-                                              f"{', '.join(KEYS)})"))  # fmt: skip
+            issues.append(Issue(str(key.value), key, N_("unknown key '%(key)s' (known: %(known)s)"),
+                                {"key": str(key.value), "known": ", ".join(KEYS)}))  # fmt: skip
         elif key.value in fields:
-            problems.append(error(place(key), f"'{key.value}' is given twice"))
+            issues.append(Issue(key.value, key, N_("'%(key)s' is given twice"), {"key": key.value}))
         else:
             fields[key.value] = value
+    draft = check_alert(fields, flows, now, issues)
+    if issues or draft is None:
+        problems = [error(place(i.node), i.message) for i in issues]
+        raise AlertFileError(problems or [error(Place(name, 1, 1), "incomplete alert")])
+    return draft
+
+
+def read_alert_form(form: Mapping[str, str | list[str]], flows: FlowSet,
+                    now: datetime) -> AlertDraft:  # fmt: skip
+    """The alert of the dashboard's form, checked by the very rules of an alert file
+    (:func:`check_alert`): ``form`` holds each key of the file, ``departments`` as a list
+    (or "all") and each language's text as ``texts.<code>``. :class:`AlertFormError`
+    gives each problem with its field."""
+
+    def scalar(value: str) -> yaml.ScalarNode:
+        return yaml.ScalarNode("tag:yaml.org,2002:str", value)
+
+    fields: dict[str, yaml.Node] = {}
+    for key in KEYS:
+        value = form.get(key)
+        if key == "departments" and isinstance(value, list):
+            if value == ["all"]:
+                fields[key] = scalar("all")
+            elif value:
+                fields[key] = yaml.SequenceNode("tag:yaml.org,2002:seq",
+                                                [scalar(v) for v in value])  # fmt: skip
+        elif key == "texts":
+            texts = [
+                (scalar(k.removeprefix("texts.")), scalar(str(v)))
+                for k, v in form.items()
+                if k.startswith("texts.") and str(v).strip()
+            ]
+            fields[key] = yaml.MappingNode("tag:yaml.org,2002:map", texts)
+        elif isinstance(value, str) and value.strip():
+            fields[key] = scalar(value)
+    issues: list[Issue] = []
+    draft = check_alert(fields, flows, now, issues)
+    if issues or draft is None:
+        raise AlertFormError(issues or [Issue("topic", None, N_("incomplete alert"), {})])
+    return draft
+
+
+def check_alert(fields: Mapping[str, yaml.Node], flows: FlowSet, now: datetime,
+                issues: list[Issue]) -> AlertDraft | None:  # fmt: skip
+    """The one set of rules for an alert, whether it was written in a file or in the
+    dashboard's form: each key of ``fields`` as YAML nodes. Appends every problem to
+    ``issues``; the draft, or None if there were any."""
+    count = len(issues)
+
+    def problem(field: str, node: yaml.Node | None, template: str, **params: str) -> None:
+        issues.append(Issue(field, node, template, params))
+
     for key, required in KEYS.items():
         if required and key not in fields:
-            problems.append(error(Place(name, 1, 1), f"'{key}' is missing"))
+            problem(key, None, N_("'%(key)s' is missing"), key=key)
 
     def scalar(key: str) -> tuple[str, yaml.Node] | None:
         node = fields.get(key)
         if node is None:
             return None
         if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-            problems.append(error(place(node), f"'{key}' must be a single value"))
+            problem(key, node, N_("'%(key)s' must be a single value"), key=key)
             return None
         return str(node.value).strip(), node
 
@@ -100,9 +186,9 @@ def read_alert_file(path: Path, flows: FlowSet, now: datetime) -> AlertDraft:
     topics = sorted(set(deployment.alerts.topics.values())) if deployment.alerts else []
     topic = scalar("topic")
     if topic and topic[0] not in topics:
-        listed = ", ".join(topics) or "none"
-        message = f"unknown topic '{topic[0]}' (the deployment's alerts: topics are {listed})"
-        problems.append(error(place(topic[1]), message))
+        problem("topic", topic[1], N_("unknown topic '%(topic)s' (the deployment's alerts: "
+                                      "topics are %(topics)s)"),
+                topic=topic[0], topics=", ".join(topics) or "none")  # fmt: skip
     departments: tuple[str, ...] | None = None
     known = flows.lists.get(DEPARTMENTS_LIST)
     known_values = [item.value for item in known.items] if known else []
@@ -112,32 +198,35 @@ def read_alert_file(path: Path, flows: FlowSet, now: datetime) -> AlertDraft:
     elif isinstance(node, yaml.SequenceNode) and node.value:
         found = []
         for item in node.value:
-            value = str(getattr(item, "value", ""))
-            if value not in known_values:
-                problems.append(error(place(item), f"unknown department '{value}' "
-                                                   "(as in flows/departments.yaml)"))  # fmt: skip
-            found.append(value)
+            written = str(getattr(item, "value", ""))
+            if written not in known_values:
+                wrong = N_("unknown department '%(department)s' (as in flows/departments.yaml)")
+                problem("departments", item, wrong, department=written)
+            found.append(written)
         departments = tuple(found)
     elif node is not None:
-        problems.append(error(place(node), "departments: a list of departments, or all"))
+        problem("departments", node, N_("departments: a list of departments, or all"))
     texts: dict[str, str] = {}
     offered = [lang.code for lang in deployment.languages]
     node = fields.get("texts")
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value not in offered:
-                codes = ", ".join(offered)
-                problems.append(error(place(key), f"unknown language '{key.value}' "
-                                                  f"(the deployment's: {codes})"))  # fmt: skip
+                problem(f"texts.{key.value}", key, N_("unknown language '%(language)s' (the "
+                                                      "deployment's: %(codes)s)"),
+                        language=str(key.value), codes=", ".join(offered))  # fmt: skip
             elif not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
-                problems.append(error(place(value), f"the {key.value} text is empty"))
+                problem(f"texts.{key.value}", value, N_("the %(language)s text is empty"),
+                        language=str(key.value))  # fmt: skip
             else:
                 texts[key.value] = " ".join(str(value.value).split())
-        if deployment.default_language not in texts:
-            problems.append(error(place(node), f"the {deployment.default_language} text "
-                                               "(the reviewed source) is missing"))  # fmt: skip
+        source_language = deployment.default_language
+        if source_language not in texts:
+            problem(f"texts.{source_language}", node, N_("the %(language)s text (the "
+                                                         "reviewed source) is missing"),
+                    language=source_language)  # fmt: skip
     elif node is not None:
-        problems.append(error(place(node), "texts: a text per language code (es: ..., en: ...)"))
+        problem("texts", node, N_("texts: a text per language code (es: ..., en: ...)"))
     source = scalar("source")
     today = now.date()
     dates: dict[str, date] = {}
@@ -148,13 +237,13 @@ def read_alert_file(path: Path, flows: FlowSet, now: datetime) -> AlertDraft:
         try:
             dates[key] = date.fromisoformat(value[0])
         except ValueError:
-            problems.append(error(place(value[1]), f"{key} must be a date, YYYY-MM-DD"))
+            problem(key, value[1], N_("%(key)s must be a date, YYYY-MM-DD"), key=key)
             continue
         if key == "verified_on" and dates[key] > today:
-            problems.append(error(place(value[1]), "verified_on is in the future"))
+            problem(key, value[1], N_("verified_on is in the future"))
         if key == "review_by" and dates[key] <= today:
-            problems.append(error(place(value[1]), "review_by has passed: check the facts "
-                                                   "again and give a new date"))  # fmt: skip
+            problem(key, value[1], N_("review_by has passed: check the facts again and give a "
+                                      "new date"))  # fmt: skip
     send_at: datetime | None = None
     value = scalar("send_at")
     if value is not None:
@@ -163,17 +252,17 @@ def read_alert_file(path: Path, flows: FlowSet, now: datetime) -> AlertDraft:
         except ValueError:
             send_at = None
         if send_at is None or send_at.tzinfo is None:
-            problems.append(error(place(value[1]), "send_at must be a time with its zone, e.g. "
-                                                   "2026-12-10T09:00:00-06:00"))  # fmt: skip
+            problem("send_at", value[1], N_("send_at must be a time with its zone, e.g. "
+                                            "2026-12-10T09:00:00-06:00"))  # fmt: skip
             send_at = None
         elif send_at <= now:
-            problems.append(error(place(value[1]), "send_at has passed"))
+            problem("send_at", value[1], N_("send_at has passed"))
     template = scalar("whatsapp_template")
     if template and not template[0].startswith("HX"):
-        problems.append(error(place(template[1]), "whatsapp_template is a Content API "
-                                                  "content_sid (HX...)"))  # fmt: skip
-    if problems or not (topic and source and send_at) or len(dates) < 2:
-        raise AlertFileError(problems or [error(Place(name, 1, 1), "incomplete alert")])
+        problem("whatsapp_template", template[1], N_("whatsapp_template is a Content API "
+                                                     "content_sid (HX...)"))  # fmt: skip
+    if len(issues) > count or not (topic and source and send_at) or len(dates) < 2:
+        return None
     return AlertDraft(topic[0], departments, texts, source[0], dates["verified_on"],
                       dates["review_by"], send_at.astimezone(UTC),
                       template[0] if template else None)  # fmt: skip
@@ -297,3 +386,12 @@ def duration(seconds: float) -> str:
 
 #: The old name, for callers written before it was public.
 _admin = check_admin
+
+
+def find_alert(db: Database, alert_id: int) -> AlertRow | None:
+    return alert(db, alert_id)
+
+
+def newest_first(db: Database) -> list[AlertRow]:
+    """Every alert, the newest first (the dashboard's list)."""
+    return all_alerts(db)[::-1]

@@ -20,6 +20,7 @@ from outreach.service.content import Content
 from outreach.settings import SettingError, load_settings
 
 from . import (
+    alerts,
     auth,
     callback,
     dashboard,
@@ -185,6 +186,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(staff_pages.bp)
+    app.register_blueprint(alerts.bp)
     # Last: it keeps, for every other path, the error handlers registered before it.
     errors.init_app(app)
 

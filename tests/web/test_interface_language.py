@@ -11,6 +11,7 @@ The pages are found from the app's own routes, so a new page is checked too.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from interface_text import untranslated
 from staff_helpers import app_with_accounts, log_in, token
 
 from outreach.metrics.report import PAGES
+from outreach.service.alerts import AlertDraft, create_alert
+from outreach.storage import connect
 
 RANGE = {"since": "2026-11-01", "until": "2026-11-30"}
 
@@ -41,6 +44,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     app = app_with_accounts(tmp_path_factory.mktemp("ui"), {"ana": "admin", "beto": "viewer"})
     talk(app, {f"r{n}": ["hola", "3", "Huehuetenango" if n < 11 else "Petén", "1", "¿qué?"]
                for n in range(14)})  # fmt: skip
+
+    draft = AlertDraft("scams", None, {"es": "Aviso de prueba."}, "Fuente de prueba",
+                       date.today(), date.today() + timedelta(days=30),
+                       datetime.now(UTC) + timedelta(days=2), None)  # fmt: skip
+    create_alert(connect(app.config["DATABASE"]), draft, "ana", datetime.now(UTC))
 
     @app.get("/dashboard/fault-for-the-test")
     def fault() -> str:
@@ -79,7 +87,11 @@ def pages(app: Flask) -> list[str]:
 
 
 #: Pages whose address names something: one of each, from the fixture's data.
-FILLED_IN = {"/dashboard/staff/<path:name>": "/dashboard/staff/beto"}
+FILLED_IN = {
+    "/dashboard/staff/<path:name>": "/dashboard/staff/beto",
+    # The fixture's alert, a draft: its page with the preview.
+    "/dashboard/alerts/<int:alert_id>": "/dashboard/alerts/1",
+}
 
 
 ERRORS = {
