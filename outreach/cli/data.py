@@ -22,7 +22,7 @@ from outreach.cli import current_settings, database_file, load_content, main, op
 )
 @click.option(
     "--page",
-    type=click.Choice(["overview", "flows", "topics", "quality", "voice"]),
+    type=click.Choice(["overview", "flows", "topics", "quality", "voice", "alerts"]),
     help="Print every table of a dashboard page instead (as its export does).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
@@ -89,6 +89,14 @@ def metrics(
     close_days(db, datetime.now(UTC).date())
     try:
         query = Query(first, last, dimensions[1] if page is None else ALL)
+        if page == "alerts":
+            figures = _alert_figures(db, by, k, noise)
+            if as_json:
+                click.echo(json.dumps(pages.with_note(figures, perturbed), ensure_ascii=False,
+                                      indent=2))  # fmt: skip
+            else:
+                click.echo("\n".join(text.figure_lines(figures, k, perturbed)))
+            return
         if page is not None:
             content = load_content(None).flows
             chosen = pages.page_sections(page, db, query, period, k, noise, content)
@@ -112,6 +120,20 @@ def metrics(
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
         click.echo("\n".join(text.table_lines(table, first, last, perturbed)))
+
+
+def _alert_figures(db: Any, by: str, k: int, noise: Any) -> list[dict[str, object]]:
+    """The alerts page's figures (sent, delivered, failed, read, opted out after each
+    alert that went out), split by ``by`` (language, channel or department) or not."""
+    from outreach.metrics import report
+    from outreach.metrics.alerts import ALERT_SPLITS, alert_sections
+    from outreach.storage.alerts import alerts
+
+    split = by if by in ALERT_SPLITS else "all"
+    if by not in ("all", split):
+        raise click.ClickException(f"alerts are split by {', '.join(ALERT_SPLITS)} only")
+    went = [row.id for row in alerts(db)[::-1] if row.state in ("sending", "sent", "canceled")]
+    return report.rows_of(alert_sections(db, went, split, k, noise))
 
 
 def _cell_keys(settings: dict[str, Any]) -> Any:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from outreach.storage import immediate, outbox
+from outreach.storage import alert_tallies, immediate, outbox
 from outreach.storage.residents import Store
 
 from . import utc_now
@@ -35,9 +35,12 @@ def record_delivery(
     error_code: int | None,
     resident_id: str | None,
     clock: Callable[[], datetime] = utc_now,
+    record_key: Callable[[str], int] | None = None,
 ) -> None:
     """Store one status callback: ``message_id`` is the keyed id of Twilio's MessageSid,
-    ``resident_id`` the pseudonym of the recipient (None if Twilio named no number)."""
+    ``resident_id`` the pseudonym of the recipient (None if Twilio named no number).
+    ``record_key``: the residents' record keys (outreach.metrics.cellkey), with which an
+    alert's figures are tallied in this same transaction (outreach.storage.alert_tallies)."""
     now = clock()
     with immediate(db, queued=True):
         store = Store(db)
@@ -47,3 +50,7 @@ def record_delivery(
         if error_code == OPTED_OUT_ERROR and resident_id:
             store.mark_opted_out(resident_id, now)
             outbox.stop_resident(db, resident_id, "opted_out", now)
+            # The carrier's STOP after an alert is an opt-out after it, as BAJA is.
+            alert_tallies.mark_opted_out(db, resident_id, now)
+        if record_key is not None and sent_to is not None:
+            alert_tallies.settle_message(db, message_id, record_key)

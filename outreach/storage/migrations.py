@@ -375,3 +375,60 @@ def m021_outbox_by_alert(db: Database) -> None:
     at every pass of the sender while it goes out), its counts for `outreach alerts
     list`, and canceling its queued rows, without a scan of every row of every alert."""
     db.table("outbox").create_index(["alert", "state"])
+
+
+@MIGRATIONS()
+def m024_alert_tallies(db: Database) -> None:
+    """Figures per alert that outlive the outbox's rows (issue #18 section 5): sent,
+    delivered, failed, read and opted out after it, kept as additive tallies per alert,
+    outcome, language, channel and department: a count and the sum of the residents'
+    record keys (mod 2**32), so that a figure's cell key is still that of the residents
+    behind it when their rows are long pruned. No resident, number or MessageSid.
+
+    On the outbox: the department an alert row went to (taken from the subscription when
+    the row is queued, by a trigger: the fan-out needs no change), the outcome the row is
+    tallied under, and when its resident opted out (BAJA, ALERTAS NO) after it.
+
+    A row deleted (pruned, 8 days after its end) before its tally caught up leaves what
+    is left to count in ``alert_tally_pending`` (the resident's keyed id only until the
+    next tally; an erasure deletes it with the rest). The outcome of a row is written
+    out here as it is in outreach.storage.alert_tallies.OUTCOME, and must stay the same."""
+    db.table("outbox").add_column("department", str)
+    db.table("outbox").add_column("tallied", str)
+    db.table("outbox").add_column("opted_out_at", str)
+    db.table("outbox").add_column("opt_out_tallied", int)
+    db.table("alert_tallies").create(
+        {"alert": int, "outcome": str, "language": str, "channel": str, "department": str,
+         "count": int, "key_sum": int},
+        pk=("alert", "outcome", "language", "channel", "department"),
+    )  # fmt: skip
+    db.table("alert_tally_pending").create(
+        {"id": int, "alert": int, "old": str, "new": str, "language": str, "channel": str,
+         "department": str, "resident": str},
+        pk="id", not_null={"alert", "resident"},
+    )  # fmt: skip
+    db.table("alert_tally_pending").create_index(["resident"])
+    outcome = (
+        "CASE WHEN {r}.state = 'failed' THEN 'refused' WHEN {r}.state = 'sent' THEN CASE"
+        " WHEN {r}.status IN ('failed', 'undelivered') THEN 'undelivered'"
+        " WHEN {r}.status = 'delivered' THEN 'delivered' WHEN {r}.status = 'read' THEN 'read'"
+        " ELSE 'accepted' END END"
+    )
+    db.execute(
+        "CREATE TRIGGER outbox_alert_department AFTER INSERT ON outbox"
+        " WHEN NEW.kind = 'alert' BEGIN UPDATE outbox SET department = (SELECT department"
+        " FROM subscriptions WHERE resident = NEW.resident AND topic = NEW.topic)"
+        " WHERE id = NEW.id; END"
+    )
+    db.execute(
+        "CREATE TRIGGER outbox_alert_tally_pending BEFORE DELETE ON outbox"
+        " WHEN OLD.kind = 'alert' AND OLD.alert IS NOT NULL BEGIN"
+        " INSERT INTO alert_tally_pending (alert, old, new, language, channel, department,"
+        " resident) SELECT OLD.alert, OLD.tallied, " + outcome.format(r="OLD") + ","
+        " OLD.language, OLD.channel, OLD.department, OLD.resident"
+        " WHERE OLD.tallied IS NOT (" + outcome.format(r="OLD") + ");"
+        " INSERT INTO alert_tally_pending (alert, old, new, language, channel, department,"
+        " resident) SELECT OLD.alert, NULL, 'opted_out', OLD.language, OLD.channel,"
+        " OLD.department, OLD.resident"
+        " WHERE OLD.opted_out_at IS NOT NULL AND OLD.opt_out_tallied IS NULL; END"
+    )

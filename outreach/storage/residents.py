@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from outreach.engine.session import Session
 
+from .alert_tallies import mark_opted_out as mark_alert_opt_out
 from .connection import FileDatabase
 from .reminders import ReminderRow, end_reminders, remember
 from .subscriptions import SubscriptionRow, end_subscriptions, subscribe
@@ -134,6 +135,8 @@ class Store:
         if rows.ends_alerts:
             end_subscriptions(self.db, rows.resident.id)
             end_reminders(self.db, rows.resident.id)
+            # BAJA or ALERTAS NO soon after an alert: counted against it (section 5).
+            mark_alert_opt_out(self.db, rows.resident.id, rows.now)
         for subscription in rows.subscriptions:
             subscribe(self.db, subscription)
         for reminder in rows.reminders:
@@ -159,6 +162,8 @@ class Store:
             "daily_activity",
             "processed_messages",
             "outbox",
+            # After the outbox: what its deleted rows left to count names the resident.
+            "alert_tally_pending",
             "subscriptions",
             "calls",
             "reminders",

@@ -8,12 +8,14 @@ log. Viewers see the list and the previews; only admins create, approve or cance
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -27,15 +29,17 @@ from werkzeug.datastructures import MultiDict
 
 from outreach import staff
 from outreach.i18n.ui import gettext
-from outreach.metrics.alerts import alert_audience
+from outreach.metrics import report
+from outreach.metrics.alerts import ALERT_SPLITS, alert_audience, alert_sections
 from outreach.metrics.cellkey import USUAL_NOISE
+from outreach.metrics.queries import ALL, SPLITS
 from outreach.metrics.report import PERTURBED
 from outreach.service import alert_sending, utc_now
 from outreach.service import alerts as service
 from outreach.service.alerts import AlertRow, find_alert, newest_first
 from outreach.service.outbox import QuietHours
 
-from . import auth
+from . import auth, exports
 from .auth import login_required
 from .dashboard import cell_keys
 from .db import get_db
@@ -90,8 +94,66 @@ def template_helpers() -> dict[str, Any]:
 @login_required()
 def index() -> Any:
     db = get_db()
-    staff.record(db, utc_now(), g.staff.name, "view", "alerts")
-    return render_template("dashboard/alerts.html", page="alerts", rows=newest_first(db))
+    split = _split()
+    staff.record(db, utc_now(), g.staff.name, "view", f"alerts split={split}")
+    rows = newest_first(db)
+    k = int(current_app.config["METRICS_K"])
+    return render_template(
+        "dashboard/alerts.html", page="alerts", rows=rows, k=k, split=split,
+        splits=ALERT_SPLITS, sections=_sections(db, rows, split, k),
+        perturbed=gettext(PERTURBED, n=USUAL_NOISE), labels={},
+    )  # fmt: skip
+
+
+def _split() -> str:
+    split = request.args.get("split", ALL)
+    if split in SPLITS and split not in ALERT_SPLITS:
+        # Another page's split (a period: alerts have no time series): none here.
+        return ALL
+    if split != ALL and split not in ALERT_SPLITS:
+        abort(400, gettext("There is no such split: choose one from the list."))
+    return split
+
+
+def _sections(db: Any, rows: list[AlertRow], split: str, k: int) -> list[Any]:
+    """The figures of the alerts that went out (or began to), newest first."""
+    went = [row.id for row in rows if row.state in ("sending", "sent", "canceled")]
+    return alert_sections(db, went, split, k, cell_keys())
+
+
+@bp.get("/export.<fmt>")
+@login_required()
+def export(fmt: str) -> Any:
+    """The alerts' figures, exactly as the page shows them: JSON, CSV, a spreadsheet."""
+    if fmt not in ("csv", "json", "xlsx"):
+        abort(404)
+    db = get_db()
+    split = _split()
+    k = int(current_app.config["METRICS_K"])
+    sections = _sections(db, newest_first(db), split, k)
+    staff.record(db, utc_now(), g.staff.name, "export", f"{fmt} alerts split={split}")
+    perturbed = gettext(PERTURBED, n=USUAL_NOISE)
+    rows = report.with_note(report.rows_of(sections), perturbed, page="alerts", split=split,
+                            k=k)  # fmt: skip
+    name = f"outreach-alerts-{utc_now().date()}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if fmt == "json":
+        return Response(json.dumps(rows, ensure_ascii=False, indent=2),
+                        mimetype="application/json", headers=headers)  # fmt: skip
+    if fmt == "csv":
+        return Response(exports.csv_bytes(rows), mimetype="text/csv", headers=headers)
+    about = [
+        (gettext("Page"), gettext("Alerts")),
+        (gettext("Split by"), gettext(split) if split != ALL else gettext("nothing")),
+        (gettext("Hidden figures (%(hidden)s)", hidden=exports.HIDDEN),
+         gettext("hidden: a count under %(k)s residents, or one that would let such a count "
+                 "be worked out from the totals.", k=k)),
+        (gettext("Perturbation"), perturbed),
+    ]  # fmt: skip
+    titles = {s.id: gettext(s.title) for s in sections}
+    notes = {s.id: gettext(s.note) for s in sections}
+    return Response(exports.xlsx_bytes(rows, titles, notes, {}, about),
+                    mimetype=exports.XLSX_MIMETYPE, headers=headers)  # fmt: skip
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -155,6 +217,9 @@ def detail(alert_id: int) -> Any:
     staff.record(db, utc_now(), g.staff.name, "view", f"alert {alert_id}")
     k = int(current_app.config["METRICS_K"])
     shown = None
+    sections = []
+    if found.state in ("sending", "sent", "canceled"):
+        sections = alert_sections(db, [found.id], ALL, k, cell_keys())
     if found.state == "draft":
         total, groups = alert_audience(db, found.topic, found.departments, k, cell_keys())
         shown = service.preview(found, _flows(), total, groups, current_app.config, k)
@@ -164,7 +229,8 @@ def detail(alert_id: int) -> Any:
         perturbed=gettext(PERTURBED, n=USUAL_NOISE), can_approve=_can_approve(found),
         price=current_app.config.get("SMS_SEGMENT_PRICE"),
         sms_rate=current_app.config.get("SMS_RATE"),
-        whatsapp_rate=current_app.config.get("WHATSAPP_RATE"),
+        whatsapp_rate=current_app.config.get("WHATSAPP_RATE"), sections=sections,
+        labels={},
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from outreach.service import forget, utc_now
 from outreach.service.conversations import Conversations
 from outreach.service.deliveries import record_delivery
 
+from .dashboard import cell_keys
 from .db import get_db
 from .sessions import TWILIO_PREFIX
 from .signature import verify_signature
@@ -112,6 +113,7 @@ def status() -> Response:
             state,
             error_code,
             pseudonymise(key, number) if number else None,
+            record_key=cell_keys().record_key,
         )
     except Exception as exc:
         logger.error("a status callback could not be stored: %s", type(exc).__name__)

@@ -44,6 +44,7 @@ def test_schema_is_created_by_migrations_and_uses_wal(tmp_path: Path) -> None:
         "m023_call_residents",
         "m022_reminders",
         "m021_outbox_by_alert",
+        "m024_alert_tallies",
     ]
     assert set(db.table_names()) >= {
         "residents",

@@ -72,7 +72,9 @@ def pages(app: Flask) -> list[str]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/dashboard") or "GET" not in (rule.methods or ()):
             continue
-        if rule.endpoint == "dashboard.export" or rule.rule.endswith("fault-for-the-test"):
+        if rule.endpoint in ("dashboard.export", "alerts.export") or rule.rule.endswith(
+            "fault-for-the-test"
+        ):
             continue  # files, not pages (tests/web/test_exports.py)
         if rule.endpoint == "dashboard.index":
             found += [f"/dashboard/{page}" if page != "overview" else "/dashboard/"
