@@ -29,7 +29,18 @@ def bar_chart(series: Sequence[tuple[str, int | None]], label: str, empty: str) 
     for n, (name, value) in enumerate(series):
         x = left + n * (bar + gap)
         if value is None:
-            parts.append(f'<text x="{x}" y="{above + height}" class="hidden">×</text>')
+            if bar >= DIGIT:
+                parts.append(
+                    f'<text x="{x + bar / 2:g}" y="{above + height}" text-anchor="middle" '
+                    f'class="hidden">×</text>'
+                )
+            else:
+                # Days side by side, each too narrow for its ×: a row of them reads as one
+                # smudge, so each is a low mark in the ×'s colour, named in its title.
+                parts.append(
+                    f'<rect x="{x}" y="{above + height - 5}" width="{bar}" height="5" '
+                    f'class="hidden"><title>{escape(name)}: ×</title></rect>'
+                )
             continue
         h = round(height * value / top)
         parts.append(

@@ -404,6 +404,16 @@ def test_a_chart_labels_its_bars_only_where_the_values_fit_on_a_phone() -> None:
     assert ">1900</text>" in bar_chart([(f"m{n}", 1900 + n) for n in range(6)], "x", "-")
 
 
+def test_hidden_days_too_narrow_for_a_cross_are_marked_one_by_one() -> None:
+    from outreach.metrics.charts import bar_chart
+
+    days = bar_chart([(f"2026-11-{n:02d}", None if n % 2 else 40) for n in range(1, 61)],
+                     "x", "-")  # fmt: skip
+    assert ">×<" not in days  # sixty crosses a few pixels apart would run together
+    assert days.count('class="hidden"><title>') == 30
+    assert "<title>2026-11-01: ×</title>" in days
+
+
 def test_content_health_lists_flows_messages_and_directory_entries_due_for_review(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
