@@ -278,12 +278,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ALERTS_QUIET_HOURS",
         "21:00-07:00",
-        "Local hours (ALERTS_TIME_ZONE) in which no alert or reminder is sent, e.g. "
+        "Local hours (TIME_ZONE) in which no alert or reminder is sent, e.g. "
         "21:00-07:00 (across midnight); what is due then waits for the morning. Empty: none. "
         "Replies are never held.",
     ),
     Setting(
-        "ALERTS_TIME_ZONE",
+        "TIME_ZONE",
         "America/Guatemala",
         "The deployment's IANA time zone: of ALERTS_QUIET_HOURS, and the one the "
         "dashboard shows every time in, with its zone (times are stored in UTC).",
@@ -418,10 +418,10 @@ def load_settings(
     try:
         from zoneinfo import ZoneInfo
 
-        ZoneInfo(str(values["ALERTS_TIME_ZONE"]))
+        ZoneInfo(str(values["TIME_ZONE"]))
     except (ValueError, KeyError, OSError):
         raise SettingError(
-            f"{ENV_PREFIX}ALERTS_TIME_ZONE must be an IANA zone such as America/Guatemala"
+            f"{ENV_PREFIX}TIME_ZONE must be an IANA zone such as America/Guatemala"
         ) from None
     if not _hours(str(values["ALERTS_QUIET_HOURS"])):
         raise SettingError(f"{ENV_PREFIX}ALERTS_QUIET_HOURS must be like 21:00-07:00, or empty")

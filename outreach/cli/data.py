@@ -126,13 +126,13 @@ def _alert_figures(db: Any, by: str, k: int, noise: Any) -> list[dict[str, objec
     """The alerts page's figures (sent, delivered, failed, read, opted out after each
     alert that went out), split by ``by`` (language, channel or department) or not."""
     from outreach.metrics import report
-    from outreach.metrics.alerts import ALERT_SPLITS, alert_sections
+    from outreach.metrics.alerts import ALERT_SPLITS, alert_sections, went_out
     from outreach.storage.alerts import alerts
 
     split = by if by in ALERT_SPLITS else "all"
     if by not in ("all", split):
         raise click.ClickException(f"alerts are split by {', '.join(ALERT_SPLITS)} only")
-    went = [row.id for row in alerts(db)[::-1] if row.state in ("sending", "sent", "canceled")]
+    went = went_out(db, [row.id for row in alerts(db)[::-1]])
     return report.rows_of(alert_sections(db, went, split, k, noise))
 
 

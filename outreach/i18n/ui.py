@@ -61,6 +61,13 @@ def gettext(message: str, **values: Any) -> str:
     return text % values if values else text
 
 
+def pgettext(context: str, message: str, **values: Any) -> str:
+    """``message`` as it reads in ``context``: one English word, two Spanish ones
+    ("sent": an alert "enviada", messages "enviados")."""
+    text = translations(current_language()).upgettext(context, message)
+    return text % values if values else text
+
+
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     text = translations(current_language()).ungettext(singular, plural, n)
     return text % ({"num": n} | values)
@@ -72,8 +79,8 @@ def number(value: int | float) -> str:
 
 
 def zone() -> ZoneInfo:
-    """The deployment's time zone (OUTREACH_ALERTS_TIME_ZONE)."""
-    return ZoneInfo(str(current_app.config["ALERTS_TIME_ZONE"]))
+    """The deployment's time zone (OUTREACH_TIME_ZONE)."""
+    return ZoneInfo(str(current_app.config["TIME_ZONE"]))
 
 
 def zone_name() -> str:

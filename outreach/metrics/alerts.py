@@ -10,6 +10,9 @@ from sqlite_utils import Database
 
 from outreach.storage import immediate
 from outreach.storage.alert_tallies import Tally, settle_all, tallies
+
+# Re-exported: the pages ask which alerts have figures, and web does not import storage.
+from outreach.storage.alert_tallies import went_out as went_out
 from outreach.storage.subscriptions import audience
 
 from .cellkey import RANGE, CellKeys

@@ -359,7 +359,7 @@ class OutboxTask:
                     rates={channel: rate / count for channel, rate in rates.items()},
                     quiet=QuietHours.parse(
                         str(config.get("ALERTS_QUIET_HOURS") or ""),
-                        str(config.get("ALERTS_TIME_ZONE") or "America/Guatemala"),
+                        str(config.get("TIME_ZONE") or "America/Guatemala"),
                     ),
                     weekly_limit=int(config["ALERTS_PER_WEEK"]),
                     # Without a public address Twilio has nowhere to report statuses:

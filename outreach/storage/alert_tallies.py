@@ -171,3 +171,21 @@ def settle_message(db: Database, message_id: str, record_key: RecordKey) -> None
     found = db.conn.execute("SELECT id FROM outbox WHERE message_id = ?", (message_id,)).fetchone()
     if found is not None:
         settle(db, int(found[0]), record_key)
+
+
+def went_out(db: Database, alerts: list[int]) -> list[int]:
+    """Those of ``alerts`` (in their order) that queued at least one message: a draft or an
+    approved alert canceled before its time has no figures to show, not a row of zeros."""
+    if not alerts:
+        return []
+    marks = ", ".join("?" * len(alerts))
+    found = {
+        int(alert)
+        for (alert,) in db.conn.execute(
+            f"SELECT alert FROM outbox WHERE alert IN ({marks})"
+            f" UNION SELECT alert FROM alert_tallies WHERE alert IN ({marks})"
+            f" UNION SELECT alert FROM alert_tally_pending WHERE alert IN ({marks})",
+            [*alerts, *alerts, *alerts],
+        )
+    }
+    return [alert for alert in alerts if alert in found]

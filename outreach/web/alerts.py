@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -28,9 +27,9 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 
 from outreach import staff
-from outreach.i18n.ui import gettext
+from outreach.i18n.ui import gettext, moment, pgettext, zone
 from outreach.metrics import report
-from outreach.metrics.alerts import ALERT_SPLITS, alert_audience, alert_sections
+from outreach.metrics.alerts import ALERT_SPLITS, alert_audience, alert_sections, went_out
 from outreach.metrics.cellkey import USUAL_NOISE
 from outreach.metrics.queries import ALL, SPLITS
 from outreach.metrics.report import PERTURBED
@@ -54,13 +53,8 @@ def N_(word: str) -> str:
 
 
 #: Words the pages show from data: the alerts' states and the audit log's actions.
-SHOWN_WORDS = (
-    N_("draft"), N_("approved"), N_("sending"), N_("sent"), N_("canceled"),
-    N_("alert_create"), N_("alert_approve"), N_("alert_cancel"),
-)  # fmt: skip
-#: The deployment's zone and quiet hours until the sender's settings give them
-#: (ALERTS_TIME_ZONE, ALERTS_QUIET_HOURS): the same defaults as those settings.
-DEFAULT_ZONE = "America/Guatemala"
+SHOWN_WORDS = (N_("alert_create"), N_("alert_approve"), N_("alert_cancel"))
+#: The quiet hours' default, as the setting's (outreach.settings).
 DEFAULT_QUIET_HOURS = "21:00-07:00"
 
 
@@ -68,26 +62,27 @@ def _flows() -> Any:
     return current_app.extensions["outreach.content"].flows
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(str(current_app.config.get("ALERTS_TIME_ZONE") or DEFAULT_ZONE))
-
-
 def quiet_hours() -> QuietHours:
     quiet = current_app.config.get("ALERTS_QUIET_HOURS", DEFAULT_QUIET_HOURS)
     return QuietHours.parse(str(quiet or ""), str(zone().key))
 
 
-def local_time(stamp: str) -> str:
-    """A stored UTC time as the deployment reads it, with its zone: staff in Guatemala
-    must not have to work out UTC-6 themselves."""
-    moment = datetime.fromisoformat(stamp).astimezone(zone())
-    offset = moment.strftime("%z")
-    return f"{moment:%Y-%m-%d %H:%M} ({zone().key}, UTC{offset[:3]}:{offset[3:]})"
+def state_name(state: str) -> str:
+    """An alert's state in the page's language (in context: an alert is feminine in
+    Spanish, and "sent" is also the messages' column)."""
+    names = {
+        "draft": pgettext("alert state", "draft"),
+        "approved": pgettext("alert state", "approved"),
+        "sending": pgettext("alert state", "sending"),
+        "sent": pgettext("alert state", "sent"),
+        "canceled": pgettext("alert state", "canceled"),
+    }
+    return names.get(state, state)
 
 
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
-    return {"alert_time": local_time}
+    return {"alert_state": state_name}
 
 
 @bp.get("/")
@@ -117,8 +112,8 @@ def _split() -> str:
 
 def _sections(db: Any, rows: list[AlertRow], split: str, k: int) -> list[Any]:
     """The figures of the alerts that went out (or began to), newest first."""
-    went = [row.id for row in rows if row.state in ("sending", "sent", "canceled")]
-    return alert_sections(db, went, split, k, cell_keys())
+    went = went_out(db, [row.id for row in rows])
+    return alert_sections(db, went, split, k, cell_keys()) if went else []
 
 
 @bp.get("/export.<fmt>")
@@ -218,7 +213,7 @@ def detail(alert_id: int) -> Any:
     k = int(current_app.config["METRICS_K"])
     shown = None
     sections = []
-    if found.state in ("sending", "sent", "canceled"):
+    if went_out(db, [found.id]):
         sections = alert_sections(db, [found.id], ALL, k, cell_keys())
     if found.state == "draft":
         total, groups = alert_audience(db, found.topic, found.departments, k, cell_keys())
@@ -254,7 +249,7 @@ def _quiet_note(found: AlertRow) -> dict[str, str] | None:
     return {
         "hours": f"{quiet.start:%H:%M}-{quiet.end:%H:%M}",
         "zone": str(quiet.zone.key),
-        "waits_until": local_time(end.isoformat()) if waits else "",
+        "waits_until": moment(end) if waits else "",
     }
 
 

@@ -83,11 +83,11 @@ def test_times_are_shown_in_the_deployment_zone_with_it(app: Flask, admin: Flask
         '<span class="zone">hora de Guatemala</span></time>'
     ) in page
     assert "2026-11-28T12:00" not in page.replace('datetime="2026-11-28T12:00', "")
-    app.config["ALERTS_TIME_ZONE"] = "America/El_Salvador"  # the same offset, another place
+    app.config["TIME_ZONE"] = "America/El_Salvador"  # the same offset, another place
     assert '06:00 <span class="zone">El Salvador time' in admin.get(
         "/dashboard/staff/beto?ui=en"
     ).get_data(as_text=True)
-    app.config["ALERTS_TIME_ZONE"] = "UTC"
+    app.config["TIME_ZONE"] = "UTC"
     assert '12:00 <span class="zone">UTC</span>' in admin.get("/dashboard/staff").get_data(
         as_text=True
     )
@@ -99,7 +99,7 @@ def test_the_metrics_pages_say_when_their_days_begin(admin: FlaskClient) -> None
 
 
 def test_an_unknown_time_zone_is_refused() -> None:
-    assert load_settings({})["ALERTS_TIME_ZONE"] == "America/Guatemala"
+    assert load_settings({})["TIME_ZONE"] == "America/Guatemala"
     for wrong in ("Guatemala", "America/Nowhere", "../etc/passwd", ""):
-        with pytest.raises(SettingError, match="ALERTS_TIME_ZONE must be an IANA zone"):
-            load_settings({"OUTREACH_ALERTS_TIME_ZONE": wrong})
+        with pytest.raises(SettingError, match="TIME_ZONE must be an IANA zone"):
+            load_settings({"OUTREACH_TIME_ZONE": wrong})
