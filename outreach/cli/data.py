@@ -27,6 +27,13 @@ from outreach.cli import current_settings, database_file, load_content, main, op
 )
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.option("--k", "k", default=None, type=int, help="Suppress cells under k residents.")
+@click.option(
+    "--ui",
+    "ui_language",
+    type=click.Choice(["es", "en"]),
+    default="es",
+    help="The language of a page's names of flows, steps and programmes (--page, not --json).",
+)
 def metrics(
     since: datetime | None,
     until: datetime | None,
@@ -34,6 +41,7 @@ def metrics(
     page: str | None,
     as_json: bool,
     k: int | None,
+    ui_language: str,
 ) -> None:
     """Residents reached, by language, channel, department or period; small cells hidden.
 
@@ -51,9 +59,11 @@ def metrics(
     """
     from datetime import timedelta
 
+    from outreach.i18n.ui import translations
     from outreach.metrics import report as pages
     from outreach.metrics import text
     from outreach.metrics.cellkey import USUAL_NOISE
+    from outreach.metrics.names import Names
     from outreach.metrics.periods import PERIODS, bounded
     from outreach.metrics.queries import ALL, Query, reached
     from outreach.metrics.rollup import close_days
@@ -98,7 +108,8 @@ def metrics(
                 click.echo("\n".join(text.figure_lines(figures, k, perturbed)))
             return
         if page is not None:
-            content = load_content(None).flows
+            loaded = load_content(None)
+            content = loaded.flows
             chosen = pages.page_sections(page, db, query, period, k, noise, content)
             price = settings["SMS_SEGMENT_PRICE"]
             per_minute = settings["VOICE_PRICE_PER_MINUTE"]
@@ -110,7 +121,11 @@ def metrics(
                 rows = pages.with_note(figures, perturbed)
                 click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
             else:
-                click.echo("\n".join(text.figure_lines(figures, k, perturbed)))
+                names = Names(content, ui_language, loaded.state.translations,
+                              translations(ui_language).ugettext)  # fmt: skip
+                rows_by = pages.row_dimensions(chosen)
+                lines = text.figure_lines(figures, k, perturbed, names, rows_by, query.split)
+                click.echo("\n".join(lines))
             return
         table = reached(db, query, dimensions[0], k, noise)
     except ValueError as exc:

@@ -195,10 +195,54 @@ class Flow:
     provenance: Provenance
     #: Words that open this flow from anywhere in a conversation.
     keywords: tuple[str, ...] = ()
+    #: Node id -> the step's name for staff, where the file gives one (``label:``);
+    #: see :func:`step_label` for the names derived from the content.
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def start(self) -> str:
         return next(iter(self.nodes))
+
+
+def option_context(flow: str, node: str, number: str) -> str:
+    """The catalogs' context of a menu option's label (and, with a suffix, its words)."""
+    return f"{flow}/{node}/option/{number}"
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name staff read (on the dashboard, in exports), from the content: its Spanish,
+    and the catalogs' context it is translated under, like any message."""
+
+    text: str
+    context: str
+
+
+def flow_title(flow: Flow) -> Label:
+    """A flow's name for staff: its ``name:``."""
+    return Label(flow.name, f"flow/{flow.id}/name")
+
+
+def step_label(flows: dict[str, Flow], flow: Flow, node_id: str) -> Label | None:
+    """A step's name for staff, so that editors write few: its own ``label:``; else, for
+    the flow's first node, the flow's name; else the label of the first menu option of
+    its flow that leads to it (what residents chose to get there); else, for a node that
+    runs a flow, that flow's name. None: nothing names it, and the dashboard shows its id
+    (a test keeps every shipped step named)."""
+    if node_id in flow.labels:
+        return Label(flow.labels[node_id], f"{flow.id}/{node_id}/label")
+    if node_id == flow.start:
+        # Before the options: one leading back to the start is "Volver", not a name.
+        return flow_title(flow)
+    for node in flow.nodes.values():
+        if isinstance(node, MenuNode):
+            for option in node.options:
+                if option.go == node_id:
+                    return Label(option.label, option_context(flow.id, node.id, option.number))
+    runs = flow.nodes.get(node_id)
+    if isinstance(runs, FlowNode) and runs.flow in flows:
+        return flow_title(flows[runs.flow])
+    return None
 
 
 #: Kinds of programme a directory entry can be.

@@ -69,6 +69,7 @@ class FlowReader(ContentReader):
             self.index.keywords.append(Keyword(word, flow_id, place))
         nodes_node = f.get("nodes")
         nodes: dict[str, Node] = {}
+        labels: dict[str, str] = {}
         if nodes_node is not None:
             if not isinstance(nodes_node, yaml.MappingNode) or not nodes_node.value:
                 self.error(nodes_node, "nodes must be a mapping of node ids to nodes")
@@ -86,14 +87,17 @@ class FlowReader(ContentReader):
                         continue
                     seen[node_id] = self.place(key_node)
                     self.index.node_places[NodeRef(flow_id, node_id)] = self.place(key_node)
-                    node = self.read_node(flow_id, node_id, value_node)
+                    node = self.read_node(flow_id, node_id, value_node, labels)
                     if node is not None:
                         nodes[node_id] = node
         if name is None or provenance is None or not nodes:
             return None
-        return Flow(flow_id, name, nodes, provenance, keywords)
+        return Flow(flow_id, name, nodes, provenance, keywords, labels)
 
-    def read_node(self, flow_id: str, node_id: str, node: yaml.Node) -> Node | None:
+    def read_node(
+        self, flow_id: str, node_id: str, node: yaml.Node, labels: dict[str, str]
+    ) -> Node | None:
+        """One node; its ``label:``, if it has one, goes into ``labels``."""
         what = f"node '{node_id}'"
         if not isinstance(node, yaml.MappingNode):
             self.error(node, f"{what} must be a mapping of keys and values")
@@ -117,6 +121,9 @@ class FlowReader(ContentReader):
         if f is None:
             return None
         provenance = self.reviewed(f.get("provenance"), what)
+        label = self.text(f.get("label"), "label")
+        if label is not None:
+            labels[node_id] = label
         text = self.text(f.get("text"), "text") if "text" in spec.NODE[node_type] else None
         if text is not None:
             self.note_text(flow_id, node_id, text, f.get("text"))

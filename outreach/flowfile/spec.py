@@ -67,10 +67,17 @@ _NODE_PROVENANCE = Key(
     Kind.OBJECT, "Overrides the flow's provenance for this node.", of="provenance"
 )
 _NEXT = Key(Kind.ID, "The node that follows; without it the flow is complete.")
+_LABEL = Key(
+    Kind.TEXT,
+    "The step's name for staff, on the dashboard and in exports (translated like any "
+    "message). Not needed where a menu option leads to it (its label names it), for a "
+    "node that runs a flow (that flow's name) or for the flow's first node (the flow's).",
+)
 
 NODE = {
     "message": {
         "type": _TYPE,
+        "label": _LABEL,
         "text": Key(Kind.TEXT, "The message sent to the resident.", True),
         "next": _NEXT,
         "provenance": _NODE_PROVENANCE,
@@ -83,12 +90,14 @@ NODE = {
     },
     "menu": {
         "type": _TYPE,
+        "label": _LABEL,
         "text": Key(Kind.TEXT, "The prompt shown above the numbered options.", True),
         "options": Key(Kind.LIST, "The numbered choices.", True, "option"),
         "provenance": _NODE_PROVENANCE,
     },
     "question": {
         "type": _TYPE,
+        "label": _LABEL,
         "text": Key(Kind.TEXT, "The question sent to the resident.", True),
         "check": Key(Kind.OBJECT, "What the answer must be.", True, "check"),
         "save": Key(Kind.ID, "The field of the resident that keeps the answer.", True),
@@ -98,6 +107,7 @@ NODE = {
     },
     "branch": {
         "type": _TYPE,
+        "label": _LABEL,
         "field": Key(Kind.ID, "The saved field to look at.", True),
         "cases": Key(Kind.LIST, "Where to go for which values, first match wins.", of="case"),
         "unset": Key(Kind.ID, "Where to go when the field has no value yet (default: otherwise)."),
@@ -106,17 +116,20 @@ NODE = {
     },
     "flow": {
         "type": _TYPE,
+        "label": _LABEL,
         "flow": Key(Kind.ID, "The flow to run; the conversation comes back here after it.", True),
         "next": _NEXT,
         "provenance": _NODE_PROVENANCE,
     },
     "end": {
         "type": _TYPE,
+        "label": _LABEL,
         "text": Key(Kind.TEXT, "A last message, if any."),
         "provenance": _NODE_PROVENANCE,
     },
     "directory": {
         "type": _TYPE,
+        "label": _LABEL,
         "directory": Key(Kind.ID, "The directory of programmes to list.", True),
         "field": Key(Kind.ID, "The saved field with the resident's department.", True),
         "kind": Key(

@@ -363,7 +363,8 @@ def coverage(
     loaded: LoadedCatalog | None,
     messages: Sequence[SourceMessage],
 ) -> Coverage:
-    keys = {(m.context, m.text) for m in messages}
+    # Names only staff read do not decide whether residents are offered a language.
+    keys = {(m.context, m.text) for m in messages if not m.for_staff}
     fuzzy = 0
     if loaded and loaded.catalog is not None:
         fuzzy = sum(

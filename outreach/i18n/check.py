@@ -10,12 +10,19 @@ from babel.messages.catalog import Message
 
 from outreach.engine import answer_words
 from outreach.engine.matching import PhraseSpotter, normalize
-from outreach.engine.model import Command, FlowSet, flows_run_from, menu_options, placeholders
+from outreach.engine.model import (
+    Command,
+    FlowSet,
+    flows_run_from,
+    menu_options,
+    option_context,
+    placeholders,
+)
 from outreach.flowfile.problems import Place, Problem, Severity
 from outreach.languages import SOURCE_LANGUAGE, UnknownLanguage, language
 
 from .catalogs import Refusal, catalog_path, coverage, read_catalog, refusal, serve
-from .messages import SourceMessage, option_context, split_keywords
+from .messages import SourceMessage, split_keywords
 
 
 def msgctxt_lines(path: Path) -> dict[str, int]:

@@ -22,7 +22,10 @@ from outreach.engine.model import (
     MenuNode,
     MessageNode,
     QuestionNode,
+    flow_title,
+    option_context,
     placeholders,
+    step_label,
 )
 from outreach.flowfile import SourceIndex, content_files, read_file
 from outreach.sms import segment_info
@@ -38,10 +41,9 @@ class SourceMessage:
     comment: str
     path: str
     line: int
-
-
-def option_context(flow: str, node: str, number: str) -> str:
-    return f"{flow}/{node}/option/{number}"
+    #: A name only staff read (a flow's or a step's, on the dashboard): never sent to
+    #: residents nor said on a call, so it counts for no language's coverage.
+    for_staff: bool = False
 
 
 def split_keywords(translated: str) -> list[str]:
@@ -67,9 +69,18 @@ def flow_messages(
 ) -> list[SourceMessage]:
     found: list[SourceMessage] = []
 
-    def add(context: str, text: str, comment: str, line: int) -> None:
-        found.append(SourceMessage(context, text, comment, path, line))
+    def add(context: str, text: str, comment: str, line: int, for_staff: bool = False) -> None:
+        found.append(SourceMessage(context, text, comment, path, line, for_staff))
 
+    title = flow_title(flow)
+    add(
+        title.context,
+        title.text,
+        "The conversation's name, for staff: shown on the dashboard and in its exports, "
+        "never to residents.",
+        flow_line,
+        for_staff=True,
+    )
     if flow.keywords:
         add(
             f"{flow.id}/keywords",
@@ -81,6 +92,19 @@ def flow_messages(
     for node in flow.nodes.values():
         line = lines.get(node.id, flow_line)
         context = f"{flow.id}/{node.id}"
+        if node.id in flow.labels:
+            # Only a label of its own: a name taken from an option or a flow is
+            # translated where it is written.
+            label = step_label({}, flow, node.id)
+            assert label is not None
+            add(
+                label.context,
+                label.text,
+                "A step's name, for staff: shown on the dashboard and in its exports, "
+                "never to residents.",
+                line,
+                for_staff=True,
+            )
         if isinstance(node, MenuNode):
             rendered = "\n".join([node.text] + [f"{o.number}. {o.label}" for o in node.options])
             add(

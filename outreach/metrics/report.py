@@ -89,8 +89,6 @@ class Page:
     #: The flows page: the flow whose funnel is shown, and every flow one can choose.
     flow: str = ""
     flow_ids: list[str] = field(default_factory=list)
-    #: The topics page: programme names for the referral rows (their ids).
-    labels: dict[str, str] = field(default_factory=dict)
     #: The quality page: messages not understood, in percent, per language and per step.
     rates: dict[str, float | None] = field(default_factory=dict)
     node_rates: dict[str, float | None] = field(default_factory=dict)
@@ -128,12 +126,7 @@ def page_sections(
                     flow_ids=list(content.flows))  # fmt: skip
     if page == "topics":
         nodes = topic_nodes(content.flows.values())
-        names = {
-            programme.id: programme.name
-            for directory in content.directories.values()
-            for programme in directory.programmes
-        }
-        return Page(page, topics(db, query, nodes, k, noise), labels=names)
+        return Page(page, topics(db, query, nodes, k, noise))
     if page == "quality":
         return Page(page, quality(db, query, k, noise),
                     rates=not_understood_rates(db, query, k, noise=noise),
@@ -164,6 +157,17 @@ def page_figures(
         figures += rate_rows("not_understood_rate_by_language", shown.rates)
         figures += rate_rows("not_understood_rate_by_node", shown.node_rates)
     return figures
+
+
+def row_dimensions(shown: Page) -> dict[str, str]:
+    """What the rows of each table of a page's figures are (a section's ``rows_by``; the
+    quality page's rates), so that exports and ``outreach metrics`` name them as the
+    page does (outreach.metrics.names)."""
+    dimensions = {section.id: section.rows_by for section in shown.sections}
+    if shown.name == "quality":
+        dimensions |= {"not_understood_rate_by_language": "language",
+                       "not_understood_rate_by_node": "topic"}  # fmt: skip
+    return dimensions
 
 
 def auto_period(since: date, until: date) -> str:
@@ -288,6 +292,7 @@ __all__ = [
     "page_figures",
     "page_sections",
     "rate_rows",
+    "row_dimensions",
     "rows_of",
     "series",
     "suppress_series",

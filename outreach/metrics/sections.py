@@ -35,6 +35,10 @@ class Section:
     note: str = ""
     #: Row labels in display order (e.g. a flow's nodes in the order the flow has them).
     order: Sequence[str] = field(default=())
+    #: What the rows are, for their names (outreach.metrics.names.Names.of): "flow",
+    #: "node" (steps of one flow), "topic" (steps of several flows), "programme",
+    #: "language"...; "" for rows the interface names itself (new, returning...).
+    rows_by: str = ""
 
     @property
     def rows(self) -> list[str]:
@@ -127,14 +131,14 @@ def flows(
     return [
         Section("started", _("Conversations started, by flow"), _("conversations"),
                 count(db, query, Measure(("flow_started",), value="events"), "flow", k,
-                      totals=False, noise=noise)),
+                      totals=False, noise=noise), rows_by="flow"),
         Section("completed", _("Conversations completed, by flow"), _("conversations"),
                 count(db, query, Measure(("flow_completed",), value="events"), "flow", k,
-                      totals=False, noise=noise)),
+                      totals=False, noise=noise), rows_by="flow"),
         Section("funnel", _("How far residents get in a flow (the funnel)"), _("residents"),
                 count(db, query, funnel, "node", k, totals=False, noise=noise),
                 _("Residents who reached each step, in the flow's order: where the numbers "
-                  "drop, people stop."), order=order),
+                  "drop, people stop."), order=order, rows_by="node"),
     ]  # fmt: skip
 
 
@@ -148,10 +152,11 @@ def topics(
     )
     return [
         Section("topics", _("Topics viewed"), _("residents"),
-                count(db, query, viewed, "node", k, totals=False, noise=noise)),
+                count(db, query, viewed, "node", k, totals=False, noise=noise),
+                order=topic_nodes, rows_by="topic"),
         Section("referrals", _("Referrals, by programme"), _("referrals"),
                 count(db, query, Measure(("referral_given",), value="events"), "programme", k,
-                      totals=False, noise=noise)),
+                      totals=False, noise=noise), rows_by="programme"),
     ]  # fmt: skip
 
 
@@ -160,10 +165,12 @@ def quality(db: Database, query: Query, k: int, noise: CellKeys | None = None) -
     not_understood = Measure(("input_not_understood",), value="events")
     return [
         Section("not_understood_language", _("Messages not understood, by language"),
-                _("messages"), count(db, query, not_understood, "language", k, noise=noise)),
+                _("messages"), count(db, query, not_understood, "language", k, noise=noise),
+                rows_by="language"),
         Section("not_understood_node", _("Messages not understood, by step"), _("messages"),
                 count(db, query, not_understood, "node", k, totals=False, noise=noise),
-                _("The steps where a keyword list or a translation needs work.")),
+                _("The steps where a keyword list or a translation needs work."),
+                rows_by="topic"),
     ]  # fmt: skip
 
 

@@ -4,10 +4,11 @@ hidden cells as ``<k``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from .cellkey import USUAL_NOISE
+from .names import Names
 from .suppression import Published
 
 
@@ -49,12 +50,28 @@ def table_lines(table: Published, since: date, until: date, perturbed: str) -> l
     return lines
 
 
-def figure_lines(figures: Sequence[dict[str, object]], k: int, perturbed: str) -> list[str]:
-    """A page's figures (see report.page_figures), one line each, after the statement."""
+def figure_lines(
+    figures: Sequence[dict[str, object]],
+    k: int,
+    perturbed: str,
+    names: Names | None = None,
+    dimensions: Mapping[str, str] | None = None,
+    split: str = "",
+) -> list[str]:
+    """A page's figures (see report.page_figures), one line each, after the statement;
+    rows and columns by their names where ``names`` gives one (``dimensions``: what each
+    table's rows are; ``split``: what its columns are)."""
+    dimensions = dimensions or {}
+
+    def name(value: object, dimension: str) -> str:
+        if names is None or not dimension or not names.named(dimension, str(value)):
+            return str(value)
+        return names.of(dimension, str(value))
+
     lines = [perturbed]
     for figure in figures:
         shown = f"<{k}" if figure["suppressed"] else figure["value"]
-        lines.append(
-            f"{figure['table']!s:<26} {figure['row']!s:<32} {figure['column']!s:<12} {shown}"
-        )
+        row = name(figure["row"], dimensions.get(str(figure["table"]), ""))
+        column = name(figure["column"], split)
+        lines.append(f"{figure['table']!s:<26} {row:<32} {column:<12} {shown}")
     return lines

@@ -110,18 +110,20 @@ def voice(
     calls_flow, minutes_flow = _calls(db, query, "flow", (CALLS, MINUTES), k, noise)
     sections = [
         Section("voice_callers", _("Residents who called, by language"), _("residents"),
-                callers),
+                callers, rows_by="language"),
         Section("voice_calls", _("Calls, by language"), _("calls"), calls,
-                _("Calls to the voice line and call backs, answered or not.")),
+                _("Calls to the voice line and call backs, answered or not."),
+                rows_by="language"),
         Section("voice_minutes", _("Minutes of calls, by language"), _("minutes"), minutes,
-                _("Each call rounded up to the whole minute, as Twilio bills it.")),
+                _("Each call rounded up to the whole minute, as Twilio bills it."),
+                rows_by="language"),
         Section("voice_completed", _("Completed calls, by language"), _("calls"), completed,
                 _("Calls answered and ended normally; busy, unanswered and failed calls are "
-                  "not.")),
+                  "not."), rows_by="language"),
         Section("voice_calls_by_flow", _("Calls, by the last flow reached"), _("calls"),
-                calls_flow, _("The flow each call was in when it ended.")),
+                calls_flow, _("The flow each call was in when it ended."), rows_by="flow"),
         Section("voice_minutes_by_flow", _("Minutes of calls, by the last flow reached"),
-                _("minutes"), minutes_flow),
+                _("minutes"), minutes_flow, rows_by="flow"),
     ]  # fmt: skip
     shown = all(name == "channel" and value == VOICE_CHANNEL for name, value in query.filters)
     placed = refused = None

@@ -40,6 +40,8 @@ def spoken(message: SourceMessage) -> bool:
     """Whether a call says this message: not word lists (keywords, commands, yes/no words
     are typed, never said), and not a text with a placeholder ({department}), which
     changes per resident and so cannot be recorded once (the call says it in Spanish)."""
+    if message.for_staff:
+        return False  # a name on the dashboard, never said
     context = message.context
     if context.endswith("/keywords") or context.startswith("command/"):
         return False

@@ -14,9 +14,10 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from markupsafe import Markup
 
 from outreach import staff
-from outreach.i18n.ui import gettext
+from outreach.i18n.ui import current_language, gettext
 from outreach.metrics import charts, report
 from outreach.metrics.cellkey import USUAL_NOISE, CellKeys
+from outreach.metrics.names import Names
 from outreach.metrics.periods import MAX_BARS, PERIODS, bounded
 from outreach.metrics.queries import ALL, FILTERS, SPLITS, Query
 from outreach.metrics.rollup import close_days
@@ -49,14 +50,30 @@ def template_helpers() -> dict[str, Any]:
     return {
         "share": charts.share,
         "in_language": in_language,
-        "shown_name": exports.shown_name,
-        "is_word": exports.is_word,
+        # A row, column or filter value by its name (outreach.metrics.names): dimension
+        # is what the value is (a table's rows_by, the split, the filter).
+        "shown_name": lambda value, dimension="": exports.shown_name(
+            value, dimension, display_names()
+        ),
+        "is_word": lambda value, dimension="": exports.is_word(value, dimension, display_names()),
         # Which content residents are getting: the files, or the last good copy of them.
         "content_served": current_app.extensions["outreach.content"].served,
         # Every page a staff member sees (the staff page and new pages too) says so
         # when the figures are made up.
         "demo_data": getattr(g, "staff", None) is not None and _demo_data(get_db()),
     }
+
+
+def display_names() -> Names:
+    """Names from the content and the interface, in the page's language: one per
+    request (the catalogs may change between requests)."""
+    if "display_names" not in g:
+        content = current_app.extensions["outreach.content"]
+        g.display_names = Names(
+            content.flows, current_language(), content.state.translations, gettext
+        )
+    names: Names = g.display_names
+    return names
 
 
 def in_language(code: str) -> str:
@@ -220,32 +237,37 @@ def content_health() -> dict[str, Any]:
     """For the NGO's editors: reviews due, and how much of each language is translated."""
     content = current_app.extensions["outreach.content"]
     today = utc_now().date()
-    # Every dated piece: flows, messages with a source of their own, directory entries.
-    dated = [(flow.id, flow.provenance) for flow in content.flows.flows.values()]
+    # Every dated piece: flows, messages with a source of their own, directory entries;
+    # each by its name (its id in the tooltip).
+    names = display_names()
+    dated = [
+        (names.flow(flow.id), flow.id, flow.provenance) for flow in content.flows.flows.values()
+    ]
     dated += [
-        (f"{flow.id}/{node.id}", node.provenance)
+        (names.step(f"{flow.id}/{node.id}", with_flow=True), f"{flow.id}/{node.id}",
+         node.provenance)
         for flow in content.flows.flows.values()
         for node in flow.nodes.values()
         if getattr(node, "provenance", None) is not None
-    ]
+    ]  # fmt: skip
     dated += [
-        (f"{directory.id}: {programme.name}", programme.provenance)
+        (names.programme(programme.id), f"{directory.id}/{programme.id}", programme.provenance)
         for directory in content.flows.directories.values()
         for programme in directory.programmes
     ]
     reviews = []
-    for name, provenance in dated:
+    for name, thing, provenance in dated:
         days = (provenance.review_by - today).days
         # The same window as `outreach check`'s warning: one answer to "due for review".
         if days <= content.review_notice_days:
-            reviews.append((name, provenance.review_by.isoformat(), days))
+            reviews.append((name, thing, provenance.review_by.isoformat(), days))
     coverage = [
         (lang.name, content.state.coverage[lang.code].percent,
          lang.code in content.state.offered)
         for lang in content.flows.deployment.languages
     ]  # fmt: skip
     return {
-        "reviews": sorted(reviews, key=lambda r: r[2]),
+        "reviews": sorted(reviews, key=lambda r: r[3]),
         "notice_days": content.review_notice_days,
         "coverage": coverage,
     }
@@ -285,7 +307,9 @@ def export(fmt: str) -> Response:
                         mimetype="application/json", headers=headers)  # fmt: skip
     # Nothing a donor opens in a spreadsheet runs as a formula (see outreach.spreadsheet).
     if fmt == "csv":
-        return Response(exports.csv_bytes(rows), mimetype="text/csv", headers=headers)
+        dimensions = report.row_dimensions(shown)
+        named = exports.with_names(rows, dimensions, query.split, display_names())
+        return Response(exports.csv_bytes(named), mimetype="text/csv", headers=headers)
     about = [
         (gettext("Page"), _page_title(page)),
         (gettext("From"), query.since.isoformat()),
@@ -301,7 +325,9 @@ def export(fmt: str) -> Response:
         about.insert(0, (gettext("Synthetic demo data"), gettext(DEMO_WARNING)))
     titles = {s.id: gettext(s.title) for s in shown.sections}
     notes = {s.id: gettext(s.note) for s in shown.sections if s.note}
-    return Response(exports.xlsx_bytes(rows, titles, notes, shown.labels, about),
+    dimensions = report.row_dimensions(shown)
+    return Response(exports.xlsx_bytes(rows, titles, notes, dimensions, query.split,
+                                       display_names(), about),
                     mimetype=exports.XLSX_MIMETYPE, headers=headers)  # fmt: skip
 
 

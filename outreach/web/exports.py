@@ -10,8 +10,9 @@ Every text cell goes through the formula guard of :mod:`outreach.spreadsheet`.
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from babel.core import Locale
@@ -21,6 +22,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from outreach.i18n.ui import UI_LANGUAGES, current_language, gettext
+from outreach.metrics.names import Names
 from outreach.metrics.queries import ALL
 from outreach.spreadsheet import neutralise, starts_like_formula
 
@@ -42,7 +44,8 @@ COLUMN_NAMES = {
     "synthetic_demo_data": N_("synthetic demo data"),
     "usual_perturbation": N_("usual perturbation (at most)"),
     "perturbation": N_("perturbation"), "table": N_("table"), "unit": N_("unit"),
-    "row": N_("row"), "column": N_("column"), "value": N_("value"),
+    "row_name": N_("row"), "row": N_("row id"), "column_name": N_("column"),
+    "column": N_("column id"), "value": N_("value"),
     "suppressed": N_("hidden"),
 }  # fmt: skip
 
@@ -71,10 +74,6 @@ UNIT_NAMES = (N_("percent"), N_("residents"), N_("messages"), N_("segments"), N_
               N_("minutes"), N_("call backs"), N_("missed calls"))  # fmt: skip
 
 
-#: Channels by their own names, the same in every language.
-CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp"}
-
-
 #: Rows and columns that are the interface's words, not data, by their id.
 WORDS = {"all": N_("all"), "new": N_("new"), "returning": N_("returning"),
          "in": N_("received"), "out": N_("sent"), "unknown": N_("not given"),
@@ -93,21 +92,48 @@ WORDS = {"all": N_("all"), "new": N_("new"), "returning": N_("returning"),
          "refused_expired": N_("waited too long")}  # fmt: skip
 
 
-def is_word(name: str) -> bool:
+def is_word(name: str, dimension: str = "", names: Names | None = None) -> bool:
     """Whether a row or column is named in the interface's words (else it is data: a
-    name from the content, a department, a date), which pages mark translate="no"."""
+    name from the content, a department, a date), which pages mark translate="no".
+    ``dimension``: what the value is (a table's rows_by, or its split), named by
+    ``names`` (outreach.metrics.names)."""
+    if names is not None and dimension and names.named(dimension, name):
+        return names.is_word(dimension, name)
     return name in WORDS
 
 
-def shown_name(name: str, labels: Mapping[str, str] | None = None) -> str:
-    """A row or column of a table as the pages and the spreadsheet name it."""
+def shown_name(name: str, dimension: str = "", names: Names | None = None) -> str:
+    """A row or column of a table as the pages and the spreadsheet name it: by the
+    content's or the interface's name of a ``dimension``'s value, else the interface's
+    word for it, else as it is (a day, a department)."""
+    if names is not None and dimension and names.named(dimension, name):
+        return names.of(dimension, name)
     if name in WORDS:
         return gettext(WORDS[name])
-    if name in CHANNEL_NAMES:
-        return CHANNEL_NAMES[name]
-    if labels and name in labels:
-        return labels[name]
     return name
+
+
+def with_names(
+    rows: Sequence[Mapping[str, Any]], dimensions: Mapping[str, str], split: str, names: Names
+) -> list[dict[str, Any]]:
+    """The export rows with each row's and column's name before its id, for people (the
+    CSV): ``dimensions``, what each table's rows are; ``split``, what its columns are."""
+    out = []
+    for row in rows:
+        table = str(row["table"])
+        rows_by = dimensions.get(table, "")
+        named: dict[str, Any] = {}
+        for key, value in row.items():
+            if key == "row":
+                if table == "headline" and value in HEADLINE_NAMES:
+                    named["row_name"] = gettext(HEADLINE_NAMES[str(value)])
+                else:
+                    named["row_name"] = shown_name(str(value), rows_by, names) if value else ""
+            elif key == "column":
+                named["column_name"] = shown_name(str(value), split, names) if value else ""
+            named[key] = value
+        out.append(named)
+    return out
 
 
 def locale() -> Locale:
@@ -149,14 +175,17 @@ def xlsx_bytes(
     rows: Sequence[Mapping[str, Any]],
     titles: Mapping[str, str],
     notes: Mapping[str, str],
-    labels: Mapping[str, str],
+    dimensions: Mapping[str, str],
+    split: str,
+    names: Names,
     about: Sequence[tuple[str, str]],
 ) -> bytes:
     """The export rows as a workbook: first a sheet of definitions (``about``: what was
     asked, what a hidden figure is, what the perturbation means, and each table's
     note), then one sheet per table, laid out as the page shows it (a row per row, a
     column per column, an id column). ``titles`` and ``notes``: the tables' titles and
-    notes, translated; ``labels``: names of rows that have one (programmes...)."""
+    notes, translated; ``dimensions``: what each table's rows are, and ``split`` what
+    its columns are, named by ``names``."""
     book = Workbook()
     definitions = book.active
     assert definitions is not None
@@ -185,16 +214,28 @@ def xlsx_bytes(
         title = titles.get(table) or gettext(TABLE_TITLES.get(table, table))
         sheet = book.create_sheet(_sheet_name(title, used))
         used.add(sheet.title)
-        _table_sheet(sheet, title, [row for row in rows if row["table"] == table], labels)
+        rows_by = dimensions.get(table, "")
+        _table_sheet(
+            sheet,
+            title,
+            [row for row in rows if row["table"] == table],
+            functools.partial(shown_name, dimension=rows_by, names=names),
+            functools.partial(shown_name, dimension=split, names=names),
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def _table_sheet(
-    sheet: Worksheet, title: str, rows: Sequence[Mapping[str, Any]], labels: Mapping[str, str]
+    sheet: Worksheet,
+    title: str,
+    rows: Sequence[Mapping[str, Any]],
+    row_name: Callable[[str], str],
+    column_name: Callable[[str], str],
 ) -> None:
-    """One table: its title, a header of its columns, a line per row, the ids last."""
+    """One table: its title, a header of its columns, a line per row by its name, the
+    ids last."""
     names = list(dict.fromkeys(str(row["row"]) for row in rows))
     columns = list(dict.fromkeys(str(row["column"]) for row in rows))
     unit = gettext(str(rows[0]["unit"])) if rows else ""
@@ -203,7 +244,7 @@ def _table_sheet(
     _text(sheet, 1, 1, title, bold=True)
     single = columns == [ALL]
     header = [""] + ([gettext("value") if is_headline else unit] if single
-                     else [shown_name(c, labels) for c in columns]) + [gettext("id")]  # fmt: skip
+                     else [column_name(c) for c in columns]) + [gettext("id")]  # fmt: skip
     if is_headline:
         header.insert(2, gettext("unit"))
     for n, word in enumerate(header, start=1):
@@ -212,7 +253,7 @@ def _table_sheet(
         _text(sheet, 2, 1, unit, bold=True)
     for line, name in enumerate(names, start=3):
         label = gettext(HEADLINE_NAMES[name]) if is_headline and name in HEADLINE_NAMES else None
-        _text(sheet, line, 1, label or shown_name(name, labels))
+        _text(sheet, line, 1, label or row_name(name))
         for n, column in enumerate(columns, start=2):
             row = values.get((name, column))
             if row is None:

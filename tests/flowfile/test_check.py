@@ -43,7 +43,8 @@ def test_the_shipped_flows_pass(
     cli: CliRunner, monkeypatch: pytest.MonkeyPatch, shipped: FlowSet
 ) -> None:
     monkeypatch.chdir(ROOT)
-    total = len(flowset_messages(shipped))
+    # Names only staff read count for no language (see i18n.catalogs.coverage).
+    total = sum(1 for m in flowset_messages(shipped) if not m.for_staff)
     code, lines = run_check(cli, "flows/")
     assert code == 0
     # Only the Mayan catalogs, empty until qualified translators fill them, are noted:

@@ -97,6 +97,8 @@ def test_same_words_in_two_places_are_two_messages() -> None:
     assert {m.context for m in messages} == {
         "emergencies/menu/option/2",
         "risks/menu/option/5",
+        # The flow's name, for staff.
+        "flow/trafficking/name",
     }
 
 

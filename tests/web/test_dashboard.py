@@ -246,7 +246,7 @@ def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_pat
         assert (
             "Huehuetenango" in text
             and "residents" in text
-            and "reach,residents,new,Petén,,yes" in text
+            and "reach,residents,new,new,Petén,Petén,,yes" in text
         )
         # The spreadsheet, read back with the library: definitions first, then the tables.
         with page.expect_download() as download:
@@ -262,7 +262,9 @@ def test_a_staff_member_uses_the_dashboard_in_a_real_browser(app: Flask, tmp_pat
         page.get_by_label("Embudo del flujo").select_option("programmes")
         page.get_by_role("button", name="Mostrar").last.click()
         expect(page.get_by_role("heading", name="Flujos", exact=True)).to_be_visible()
-        expect(page.locator("#funnel")).to_contain_text("programmes/")
+        # Its steps by their names, in Spanish (the ids only in the tooltips).
+        expect(page.locator("#funnel")).to_contain_text("Preguntar el departamento")
+        expect(page.locator("#funnel")).not_to_contain_text("programmes/")
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(shots / "dashboard-phone-es.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -423,13 +425,12 @@ def test_content_health_lists_flows_messages_and_directory_entries_due_for_revie
     log_in(client, "beto")
     page = client.get("/dashboard/quality?ui=en&since=2027-05-01&until=2027-05-18")
     text = page.get_data(as_text=True)
-    assert "main</span>: review by 2027-05-28 (in 10 days)" in text  # a flow
-    assert "pathways/h2</span>:" in text  # a message with a source of its own
-    # A directory entry (the name as the page escapes it).
-    assert (
-        "programmes: Trabajo Temporal en el Extranjero (Ministerio de Trabajo)</span>: review by"
-        in text
-    )
+    # Each by its name, its id in the tooltip: a flow,
+    assert 'title="main">Main menu</span>: review by 2027-05-28 (in 10 days)' in text
+    # a message with a source of its own,
+    assert 'title="pathways/h2">Legal pathways › H-2A and H-2B work visas</span>:' in text
+    # a directory entry, its name translated as residents read it.
+    assert "Temporary Work Abroad (Ministry of Labour)</span>: review by" in text
 
 
 def test_the_dashboard_and_the_check_agree_on_what_is_due_for_review(
@@ -445,7 +446,8 @@ def test_the_dashboard_and_the_check_agree_on_what_is_due_for_review(
         log_in(client, "beto")  # a staff session started 35 days earlier has expired
         page = client.get(f"/dashboard/quality?ui=en&since=2027-04-01&until={today}")
         assert "Content health" in page.get_data(as_text=True)
-        listed = "main</span>: review by 2027-05-28" in page.get_data(as_text=True)
+        text = page.get_data(as_text=True)
+        listed = 'title="main">Main menu</span>: review by 2027-05-28' in text
         checked = load([FLOWS], today).problems
         warned = any("flow 'main' is due for review" in str(p) for p in checked)
         answers[today] = (listed, warned)

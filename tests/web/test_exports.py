@@ -149,9 +149,15 @@ def test_the_csv_opens_as_the_interface_locale_reads_it(
     assert table in header
     rows = client.get(f"/dashboard/export.json?{query}").get_json()
     assert len(body) == len(rows)
-    position = {key: n for n, key in enumerate(rows[0])}
+    # Each row's and column's name comes before its id, which is the JSON's.
+    keys = [key for key in rows[0] if key not in ("row", "column")]
+    at = keys.index("unit") + 1
+    keys[at:at] = ["row_name", "row", "column_name", "column"]
+    position = {key: n for n, key in enumerate(keys)}
+    assert len(header) == len(keys)
     for line, row in zip(body, rows, strict=True):
         assert line[position["row"]] == row["row"]
+        assert line[position["column"]] == row["column"]
         shown = line[position["value"]]
         value = row["value"]
         assert shown == (str(value) if not isinstance(value, float) else repr(value))
