@@ -124,7 +124,8 @@ def metrics(
                 names = Names(content, ui_language, loaded.state.translations,
                               translations(ui_language).ugettext)  # fmt: skip
                 rows_by = pages.row_dimensions(chosen)
-                lines = text.figure_lines(figures, k, perturbed, names, rows_by, query.split)
+                columns = pages.column_dimensions(chosen, query.split)
+                lines = text.figure_lines(figures, k, perturbed, names, rows_by, columns)
                 click.echo("\n".join(lines))
             return
         table = reached(db, query, dimensions[0], k, noise)

@@ -442,6 +442,9 @@ class Deployment:
     #: The welcome flow's message node that says what Twilio keeps: it says the text
     #: ``twilio_<case>`` instead of its own when the engine is told Twilio keeps less.
     twilio_notice: str | None = None
+    #: The flow that asks whether the information was useful: its first node is a menu,
+    #: each option an answer, whose counts per topic the dashboard publishes.
+    usefulness: str | None = None
 
     @property
     def default_language(self) -> str:

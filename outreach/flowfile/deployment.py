@@ -40,6 +40,7 @@ class DeploymentReader(ContentReader):
         deployment_id = self.ident(f.get("deployment"), "the deployment id")
         main_flow = self.flow_ref(f.get("main_flow"))
         welcome_flow = self.flow_ref(f.get("welcome_flow"))
+        usefulness = self.flow_ref(f.get("usefulness"))
         self.index.deployment_place = f.place("deployment")
         languages: list[Language] = []
         for item in self.sequence(f.get("languages"), "languages"):
@@ -124,6 +125,7 @@ class DeploymentReader(ContentReader):
         extra: dict[str, Any] = {
             "welcome_flow": welcome_flow, "sms": sms, "danger": danger,
             "once_per_conversation": once, "alerts": alerts, "twilio_notice": twilio_notice,
+            "usefulness": usefulness,
         }  # fmt: skip
         if yes_words:
             extra["yes_words"] = yes_words

@@ -195,6 +195,12 @@ DEPLOYMENT = {
         "subscribe to in it (docs/alerts.md).",
         of="alerts",
     ),
+    "usefulness": Key(
+        Kind.ID,
+        "The flow that asks whether the information was useful (its first node a menu, "
+        "one option per answer, each leading to a step of its own): the dashboard counts "
+        "the answers per topic.",
+    ),
     "twilio_notice": Key(
         Kind.ID,
         "The welcome flow's message node that says what Twilio keeps. Its own text is said "

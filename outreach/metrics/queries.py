@@ -72,13 +72,16 @@ def count(
     hide_total: bool = False,
     totals: bool = True,
     noise: CellKeys | None = None,
+    expected_rows: Sequence[str] = (),
 ) -> Published:
     """One table: ``rows`` by the query's split, with totals, small cells suppressed.
     With no split it is a one-dimensional series with its total. ``totals=False`` is for
     rows that overlap (flows, steps, topics, programmes): row totals only. ``noise``:
     every figure perturbed by its cell key (see :mod:`.cellkey`); everything published
-    passes it, and only tests of the counting itself leave it out."""
-    return count_each(db, query, [measure], rows, k, hide_total, totals, noise)[0]
+    passes it, and only tests of the counting itself leave it out. ``expected_rows``:
+    rows shown with 0 where no one was counted (see :class:`Request`)."""
+    request = Request(query, (measure,), rows, k, hide_total, totals, noise, tuple(expected_rows))
+    return count_many(db, [request])[0][0]
 
 
 def count_each(
@@ -113,6 +116,12 @@ class Request:
     totals: bool = True
     #: The deployment's cell keys: every figure perturbed (None: exact, for tests only).
     noise: CellKeys | None = None
+    #: Rows the table has even where no one is counted (every step of a funnel): 0, as
+    #: any empty cell, through the same suppression and perturbation as the others.
+    expected_rows: tuple[str, ...] = ()
+    #: The table's columns, every one shown, instead of the query's split (the answers
+    #: to the usefulness question); only for rows that overlap (``totals=False``).
+    columns: tuple[str, ...] = ()
 
 
 def count_many(db: Database, requests: Sequence[Request]) -> list[list[Published]]:
@@ -165,6 +174,12 @@ def _tables(residents: Cells, amounts: Amounts, request: Request) -> list[Publis
     largest: list[dict[int, dict[tuple[str, str], int]]] = [
         {0: {}, 1: {}, 2: {}, 3: {("", ""): 0}} for m in summing
     ]
+    for r in request.expected_rows:
+        # A row no one reached: its residents are none, its sums 0.
+        gathered[1].setdefault((r, ""), set())
+        for n in range(len(summing)):
+            added[n][1].setdefault((r, ""), 0)
+            largest[n][1].setdefault((r, ""), 0)
     for (r, c), members in residents.items():
         cell_amounts = amounts[r, c]
         for level, key in ((0, (r, c)), (1, (r, "")), (2, ("", c)), (3, ("", ""))):
@@ -201,7 +216,7 @@ def _tables(residents: Cells, amounts: Amounts, request: Request) -> list[Publis
         next(summed) if m.value else {0: {}, 1: {}, 2: {}, 3: {}} for m in measures
     ]
     return [
-        _publish(people, values[n], measure, query, k, hide_total, totals)
+        _publish(people, values[n], measure, query, k, hide_total, totals, request.columns)
         for n, measure in enumerate(measures)
     ]
 
@@ -214,13 +229,17 @@ def _publish(
     k: int,
     hide_total: bool,
     totals: bool,
+    fixed_columns: tuple[str, ...] = (),
 ) -> Published:
     """One measure's table from the counts of its scan, small cells suppressed."""
     total = people[3].get(("", ""), 0)
     row_names = sorted(r for r, _ in people[1])
     column_names = sorted(c for _, c in people[2])
+    if fixed_columns and totals:
+        raise ValueError("fixed columns are for rows that overlap (totals=False)")
     if not totals:
         columns = column_names if query.split != ALL else [ALL]
+        columns = list(fixed_columns) or columns
         overlapping = Table(
             row_names,
             columns,

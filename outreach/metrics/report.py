@@ -27,6 +27,7 @@ from .sections import (
     Headline,
     Section,
     flows,
+    menu_choices,
     node_order,
     not_understood_rates,
     overview,
@@ -35,6 +36,7 @@ from .sections import (
     topics,
 )
 from .suppression import Published, suppress_series
+from .usefulness import usefulness
 from .voice import VoiceHeadline, voice
 from .voice import headline_rows as voice_headline_rows
 
@@ -122,11 +124,14 @@ def page_sections(
         if chosen not in content.flows:
             raise UnknownFlow(chosen)
         order = node_order(content.flows[chosen])
-        return Page(page, flows(db, query, chosen, order, k, noise), flow=chosen,
+        menus = menu_choices(content.flows[chosen], content.flows)
+        return Page(page, flows(db, query, chosen, order, k, noise, menus), flow=chosen,
                     flow_ids=list(content.flows))  # fmt: skip
     if page == "topics":
         nodes = topic_nodes(content.flows.values())
-        return Page(page, topics(db, query, nodes, k, noise))
+        shown = topics(db, query, nodes, k, noise)
+        useful = usefulness(db, query, content, nodes, k, noise)
+        return Page(page, shown[:1] + ([useful] if useful else []) + shown[1:])
     if page == "quality":
         return Page(page, quality(db, query, k, noise),
                     rates=not_understood_rates(db, query, k, noise=noise),
@@ -168,6 +173,12 @@ def row_dimensions(shown: Page) -> dict[str, str]:
         dimensions |= {"not_understood_rate_by_language": "language",
                        "not_understood_rate_by_node": "topic"}  # fmt: skip
     return dimensions
+
+
+def column_dimensions(shown: Page, split: str) -> dict[str, str]:
+    """What the columns of each table of a page's figures are: the query's split, or a
+    section's own (``columns_by``)."""
+    return {section.id: section.columns_by or split for section in shown.sections}
 
 
 def auto_period(since: date, until: date) -> str:
@@ -286,6 +297,7 @@ __all__ = [
     "UnknownFlow",
     "UnknownPage",
     "auto_period",
+    "column_dimensions",
     "earlier_trend",
     "filter_values",
     "headline_rows",

@@ -39,6 +39,14 @@ class Section:
     #: "node" (steps of one flow), "topic" (steps of several flows), "programme",
     #: "language"...; "" for rows the interface names itself (new, returning...).
     rows_by: str = ""
+    #: What the columns are when they are not the query's split (the usefulness
+    #: question's answers: "node").
+    columns_by: str = ""
+    #: The step a table is about (a menu's choices), named after its title.
+    subject: str = ""
+    #: Residents the shares of the rows are of (a menu's visitors, as its funnel row
+    #: publishes them); None: the rows have no shares.
+    base: int | None = None
 
     @property
     def rows(self) -> list[str]:
@@ -125,10 +133,14 @@ def flows(
     order: Sequence[str],
     k: int,
     noise: CellKeys | None = None,
+    menus: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> list[Section]:
-    """Conversations started and completed per flow, and one flow's funnel."""
+    """Conversations started and completed per flow, one flow's funnel (every step of
+    ``order``, 0 where no one arrived), and the choices made at each of its ``menus``
+    (see :func:`menu_choices`)."""
     funnel = Measure(("node_visited",), where="flow = ?", params=(flow,))
-    return [
+    steps = count(db, query, funnel, "node", k, totals=False, noise=noise, expected_rows=order)
+    sections = [
         Section("started", _("Conversations started, by flow"), _("conversations"),
                 count(db, query, Measure(("flow_started",), value="events"), "flow", k,
                       totals=False, noise=noise), rows_by="flow"),
@@ -136,24 +148,67 @@ def flows(
                 count(db, query, Measure(("flow_completed",), value="events"), "flow", k,
                       totals=False, noise=noise), rows_by="flow"),
         Section("funnel", _("How far residents get in a flow (the funnel)"), _("residents"),
-                count(db, query, funnel, "node", k, totals=False, noise=noise),
+                steps,
                 _("Residents who reached each step, in the flow's order: where the numbers "
-                  "drop, people stop."), order=order, rows_by="node"),
+                  "drop, people stop. 0: no one reached it."), order=order, rows_by="node"),
     ]  # fmt: skip
+    for menu, choices in menus:
+        chosen = Measure(("node_visited",), where=f"flow || '/' || node IN ({_marks(choices)})",
+                         params=tuple(choices))  # fmt: skip
+        table = count(db, query, chosen, "node", k, totals=False, noise=noise,
+                      expected_rows=choices)  # fmt: skip
+        sections.append(
+            Section(f"choices_{menu.replace('/', '_')}", _("What residents chose at a menu"),
+                    _("residents"), table,
+                    _("Residents who went on to each choice, and their share of those who "
+                      "reached the menu (a flow a choice opens can also be opened by its "
+                      "keyword)."), order=choices, rows_by="node", subject=menu,
+                    base=steps.row_totals.get(menu))
+        )  # fmt: skip
+    return sections
+
+
+def menu_choices(flow: Flow, flows: dict[str, Flow]) -> list[tuple[str, list[str]]]:
+    """Each menu of ``flow`` (as flow/node) with the steps its options lead to, in the
+    options' order: a step of the flow, or the first step of the flow an option runs. An
+    option back to the flow's start or to the menu itself is not a choice of content."""
+    found = []
+    for node in flow.nodes.values():
+        if not isinstance(node, MenuNode):
+            continue
+        steps: list[str] = []
+        for option in node.options:
+            if option.go and option.go not in (flow.start, node.id):
+                step = f"{flow.id}/{option.go}"
+            elif option.flow and option.flow in flows:
+                step = f"{option.flow}/{flows[option.flow].start}"
+            else:
+                continue
+            if step not in steps:
+                steps.append(step)
+        if steps:
+            found.append((f"{flow.id}/{node.id}", steps))
+    return found
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join("?" for _ in values) or "NULL"
 
 
 def topics(
     db: Database, query: Query, topic_nodes: Sequence[str], k: int, noise: CellKeys | None = None
 ) -> list[Section]:
     """Which information residents read, and the programmes they were referred to."""
-    marks = ", ".join("?" for _ in topic_nodes) or "NULL"
     viewed = Measure(
-        ("node_visited",), where=f"flow || '/' || node IN ({marks})", params=tuple(topic_nodes)
+        ("node_visited",),
+        where=f"flow || '/' || node IN ({_marks(topic_nodes)})",
+        params=tuple(topic_nodes),
     )
     return [
         Section("topics", _("Topics viewed"), _("residents"),
-                count(db, query, viewed, "node", k, totals=False, noise=noise),
-                order=topic_nodes, rows_by="topic"),
+                count(db, query, viewed, "node", k, totals=False, noise=noise,
+                      expected_rows=topic_nodes),
+                _("0: no one read it in this range."), order=topic_nodes, rows_by="topic"),
         Section("referrals", _("Referrals, by programme"), _("referrals"),
                 count(db, query, Measure(("referral_given",), value="events"), "programme", k,
                       totals=False, noise=noise), rows_by="programme"),

@@ -56,12 +56,13 @@ def figure_lines(
     perturbed: str,
     names: Names | None = None,
     dimensions: Mapping[str, str] | None = None,
-    split: str = "",
+    columns: Mapping[str, str] | None = None,
 ) -> list[str]:
     """A page's figures (see report.page_figures), one line each, after the statement;
-    rows and columns by their names where ``names`` gives one (``dimensions``: what each
-    table's rows are; ``split``: what its columns are)."""
+    rows and columns by their names where ``names`` gives one (``dimensions`` and
+    ``columns``: what each table's rows and columns are)."""
     dimensions = dimensions or {}
+    columns = columns or {}
 
     def name(value: object, dimension: str) -> str:
         if names is None or not dimension or not names.named(dimension, str(value)):
@@ -72,6 +73,6 @@ def figure_lines(
     for figure in figures:
         shown = f"<{k}" if figure["suppressed"] else figure["value"]
         row = name(figure["row"], dimensions.get(str(figure["table"]), ""))
-        column = name(figure["column"], split)
+        column = name(figure["column"], columns.get(str(figure["table"]), ""))
         lines.append(f"{figure['table']!s:<26} {row:<32} {column:<12} {shown}")
     return lines

@@ -307,8 +307,9 @@ def export(fmt: str) -> Response:
                         mimetype="application/json", headers=headers)  # fmt: skip
     # Nothing a donor opens in a spreadsheet runs as a formula (see outreach.spreadsheet).
     if fmt == "csv":
-        dimensions = report.row_dimensions(shown)
-        named = exports.with_names(rows, dimensions, query.split, display_names())
+        named = exports.with_names(rows, report.row_dimensions(shown),
+                                   report.column_dimensions(shown, query.split),
+                                   display_names())  # fmt: skip
         return Response(exports.csv_bytes(named), mimetype="text/csv", headers=headers)
     about = [
         (gettext("Page"), _page_title(page)),
@@ -323,10 +324,13 @@ def export(fmt: str) -> Response:
     ]  # fmt: skip
     if demo:
         about.insert(0, (gettext("Synthetic demo data"), gettext(DEMO_WARNING)))
-    titles = {s.id: gettext(s.title) for s in shown.sections}
+    names = display_names()
+    # A menu's choices are titled with the menu's name.
+    titles = {s.id: gettext(s.title) + (f": {names.step(s.subject)}" if s.subject else "")
+              for s in shown.sections}  # fmt: skip
     notes = {s.id: gettext(s.note) for s in shown.sections if s.note}
-    dimensions = report.row_dimensions(shown)
-    return Response(exports.xlsx_bytes(rows, titles, notes, dimensions, query.split,
+    return Response(exports.xlsx_bytes(rows, titles, notes, report.row_dimensions(shown),
+                                       report.column_dimensions(shown, query.split),
                                        display_names(), about),
                     mimetype=exports.XLSX_MIMETYPE, headers=headers)  # fmt: skip
 

@@ -114,10 +114,13 @@ def shown_name(name: str, dimension: str = "", names: Names | None = None) -> st
 
 
 def with_names(
-    rows: Sequence[Mapping[str, Any]], dimensions: Mapping[str, str], split: str, names: Names
+    rows: Sequence[Mapping[str, Any]],
+    dimensions: Mapping[str, str],
+    columns: Mapping[str, str],
+    names: Names,
 ) -> list[dict[str, Any]]:
     """The export rows with each row's and column's name before its id, for people (the
-    CSV): ``dimensions``, what each table's rows are; ``split``, what its columns are."""
+    CSV): ``dimensions`` and ``columns``, what each table's rows and columns are."""
     out = []
     for row in rows:
         table = str(row["table"])
@@ -130,7 +133,8 @@ def with_names(
                 else:
                     named["row_name"] = shown_name(str(value), rows_by, names) if value else ""
             elif key == "column":
-                named["column_name"] = shown_name(str(value), split, names) if value else ""
+                by = columns.get(table, "")
+                named["column_name"] = shown_name(str(value), by, names) if value else ""
             named[key] = value
         out.append(named)
     return out
@@ -176,7 +180,7 @@ def xlsx_bytes(
     titles: Mapping[str, str],
     notes: Mapping[str, str],
     dimensions: Mapping[str, str],
-    split: str,
+    columns: Mapping[str, str],
     names: Names,
     about: Sequence[tuple[str, str]],
 ) -> bytes:
@@ -184,8 +188,8 @@ def xlsx_bytes(
     asked, what a hidden figure is, what the perturbation means, and each table's
     note), then one sheet per table, laid out as the page shows it (a row per row, a
     column per column, an id column). ``titles`` and ``notes``: the tables' titles and
-    notes, translated; ``dimensions``: what each table's rows are, and ``split`` what
-    its columns are, named by ``names``."""
+    notes, translated; ``dimensions`` and ``columns``: what each table's rows and
+    columns are, named by ``names``."""
     book = Workbook()
     definitions = book.active
     assert definitions is not None
@@ -220,7 +224,7 @@ def xlsx_bytes(
             title,
             [row for row in rows if row["table"] == table],
             functools.partial(shown_name, dimension=rows_by, names=names),
-            functools.partial(shown_name, dimension=split, names=names),
+            functools.partial(shown_name, dimension=columns.get(table, ""), names=names),
         )
     out = io.BytesIO()
     book.save(out)

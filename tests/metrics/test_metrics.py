@@ -144,12 +144,13 @@ def test_the_metrics_command_takes_whole_months_and_says_figures_are_perturbed(
     assert all(row["usual_perturbation"] == USUAL_NOISE for row in json.loads(page.output))
     statement = PERTURBED % {"n": USUAL_NOISE}
     assert first["perturbation"] == statement and statement in text.output
-    # No one reached a programme: every cell of the topics page is hidden, and its export
-    # used to be `[]`. It is one row with no figure, which still carries the statement.
+    # No one reached a programme: every cell of the topics page is hidden or 0 (a topic
+    # no one read), and its export used to be `[]`. Every row carries the statement.
     topics = runner.invoke(main, ["metrics", "--page", "topics", "--json"])
     assert topics.exit_code == 0, topics.output
-    (only,) = json.loads(topics.output)
-    assert (only["perturbation"], only["value"], only["suppressed"]) == (statement, "", True)
+    rows = json.loads(topics.output)
+    assert rows and all(row["perturbation"] == statement for row in rows)
+    assert all(row["suppressed"] or row["value"] == 0 for row in rows)
     assert statement in runner.invoke(main, ["metrics", "--page", "topics"]).output
     backwards = runner.invoke(main, ["metrics", "--since", "2026-11-20", "--until", "2026-11-01"])
     assert backwards.exit_code != 0 and "at most 120 months" in backwards.output
