@@ -114,13 +114,14 @@ def page_sections(
 ) -> Page:
     """What one page shows: THE place that decides it, for the dashboard's pages and
     exports and for ``outreach metrics --page``. ``flow``: the flow of the funnel (by
-    default the first of the deployment); ``period``: the bars of the overview's series.
+    default the main menu's); ``period``: the bars of the overview's series.
     Raises UnknownPage or UnknownFlow."""
     if page == "overview":
         headline, sections = overview(db, query, period, k, noise)
         return Page(page, sections, headline=headline)
     if page == "flows":
-        chosen = flow or next(iter(content.flows), "")
+        # By default the main menu's flow: every conversation passes it.
+        chosen = flow or content.deployment.main_flow
         if chosen not in content.flows:
             raise UnknownFlow(chosen)
         order = node_order(content.flows[chosen])
