@@ -134,7 +134,8 @@ def page_sections(
         useful = usefulness(db, query, content, nodes, k, noise)
         return Page(page, shown[:1] + ([useful] if useful else []) + shown[1:])
     if page == "quality":
-        return Page(page, quality(db, query, k, noise),
+        steps = [step for f in content.flows.values() for step in node_order(f)]
+        return Page(page, quality(db, query, k, noise, steps),
                     rates=not_understood_rates(db, query, k, noise=noise),
                     node_rates=not_understood_rates(db, query, k, "node", noise))  # fmt: skip
     if page == "voice":

@@ -215,8 +215,15 @@ def topics(
     ]  # fmt: skip
 
 
-def quality(db: Database, query: Query, k: int, noise: CellKeys | None = None) -> list[Section]:
-    """Where residents were not understood: a keyword or a translation to improve."""
+def quality(
+    db: Database,
+    query: Query,
+    k: int,
+    noise: CellKeys | None = None,
+    order: Sequence[str] = (),
+) -> list[Section]:
+    """Where residents were not understood: a keyword or a translation to improve.
+    ``order``: the steps in the content's order (every flow's, one after the other)."""
     not_understood = Measure(("input_not_understood",), value="events")
     return [
         Section("not_understood_language", _("Messages not understood, by language"),
@@ -225,7 +232,7 @@ def quality(db: Database, query: Query, k: int, noise: CellKeys | None = None) -
         Section("not_understood_node", _("Messages not understood, by step"), _("messages"),
                 count(db, query, not_understood, "node", k, totals=False, noise=noise),
                 _("The steps where a keyword list or a translation needs work."),
-                rows_by="topic"),
+                order=order, rows_by="topic"),
     ]  # fmt: skip
 
 
