@@ -151,7 +151,8 @@ def test_a_staff_member_reads_the_voice_figures_in_a_real_browser(app: Flask) ->
         expect(page.get_by_role("heading", name="Voice line")).to_be_visible()
         # The range went along with the link, as between the other pages.
         expect(page.get_by_label("From", exact=True)).to_have_value("2026-11-01")
-        expect(page.locator("#voice_calls table")).to_contain_text("es")
+        # Each language by its own name, not its code.
+        expect(page.locator("#voice_calls table")).to_contain_text("Español")
         expect(page.locator(".tiles")).to_contain_text("GTQ")
         expect(page.locator("#callbacks table")).to_contain_text("placed")
         page.get_by_label("Split by").select_option("department")
