@@ -6,9 +6,10 @@ The top bar's links are followed, not listed here, so a page added to it later i
 too; so are the account page, the error pages, the login page and the simulator. On each
 page: no sideways scroll, every field labelled and on screen (not behind a table's
 scroll), charts whose text is not cut, overlapping or too small to read, nothing outside
-the interface's catalog, and a screenshot, kept in tests/screenshots/every-page/ (ignored
-by git) to look at. The exports are downloaded from the overview's own links and read
-back: the spreadsheet with openpyxl, the CSV with its byte-order mark and separator.
+the interface's catalog, no id where a name exists (tests/content_ids.py), and a
+screenshot, kept in tests/screenshots/every-page/ (ignored by git) to look at. The
+exports are downloaded from the overview's own links and read back: the spreadsheet with
+openpyxl, the CSV with its byte-order mark and separator.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT, TEST_CONFIG, chromium_path, copy_database, launch_chromium, serving
+from content_ids import ids_shown
 from flask import Flask
 from interface_text import untranslated
 from openpyxl import load_workbook
 from staff_helpers import PASSWORD
 
 from outreach import create_app, staff
+from outreach.engine.model import FlowSet
 from outreach.storage import connect
 
 pytestmark = pytest.mark.skipif(
@@ -102,8 +105,9 @@ def png_size(path: Path) -> tuple[int, int]:
 class Visit:
     """One browser session, in one language at one size; checks each page it opens."""
 
-    def __init__(self, page: Any, language: str, size: str) -> None:
+    def __init__(self, page: Any, language: str, size: str, content: FlowSet) -> None:
         self.page, self.language, self.size = page, language, size
+        self.content = content
         self.problems: list[str] = []
         self.shots: list[Path] = []
 
@@ -121,6 +125,12 @@ class Visit:
             f"{where}: not in the catalog: {text!r}"
             for text in untranslated(seen["html"], self.language)
         ]
+        if "/dashboard" in self.page.url:
+            # No id where a name exists (tests/content_ids.py): tooltips may hold them.
+            self.problems += [
+                f"{where}: an id where a name exists: {shown!r}"
+                for shown in ids_shown(seen["html"], self.content)
+            ]
         shot = SHOTS / f"{self.language}-{self.size}-{name}.png"
         self.page.screenshot(path=str(shot), full_page=True)
         self.shots.append(shot)
@@ -167,7 +177,7 @@ def log_in(page: Any, base: str, language: str) -> None:
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_page_reads_well(
-    browser: tuple[Any, str], language: str, size: str, tmp_path: Path
+    browser: tuple[Any, str], language: str, size: str, tmp_path: Path, shipped: FlowSet
 ) -> None:
     chromium, base = browser
     width, height = SIZES[size]
@@ -176,7 +186,7 @@ def test_every_page_reads_well(
         accept_downloads=True,
     )  # fmt: skip
     page = context.new_page()
-    visit = Visit(page, language, size)
+    visit = Visit(page, language, size, shipped)
     # Before logging in: the login page and the simulator (anyone's pages).
     visit.open(f"{base}/dashboard/login?ui={language}", "login")
     visit.open(f"{base}/simulator/?ui={language}", "simulator")
