@@ -40,7 +40,7 @@ from outreach.service.outbox import QuietHours
 
 from . import auth, exports
 from .auth import login_required
-from .dashboard import cell_keys
+from .dashboard import cell_keys, display_names
 from .db import get_db
 
 bp = Blueprint("alerts", __name__, url_prefix="/dashboard/alerts")
@@ -147,7 +147,11 @@ def export(fmt: str) -> Any:
     ]  # fmt: skip
     titles = {s.id: gettext(s.title) for s in sections}
     notes = {s.id: gettext(s.note) for s in sections}
-    return Response(exports.xlsx_bytes(rows, titles, notes, {}, about),
+    # Rows and columns by their names (outreach.metrics.names), as on the other pages.
+    rows_by = {s.id: s.rows_by for s in sections}
+    columns_by = {s.id: s.columns_by or split for s in sections}
+    return Response(exports.xlsx_bytes(rows, titles, notes, rows_by, columns_by,
+                                       display_names(), about),
                     mimetype=exports.XLSX_MIMETYPE, headers=headers)  # fmt: skip
 
 
