@@ -200,6 +200,9 @@ def test_the_alerts_pages_speak_only_spanish(app: Flask) -> None:
     for path in ("/dashboard/alerts/?ui=es", "/dashboard/alerts/1?ui=es"):
         html = ana.get(path).get_data(as_text=True)
         assert untranslated(html) == [], path
+        # The topic by its name from the content (the alerts flow's option), its id only
+        # in a tooltip.
+        assert "Estafas" in html and ">scams<" not in html, path
     assert "Alertas" in ana.get("/dashboard/?ui=es").get_data(as_text=True)
 
 
