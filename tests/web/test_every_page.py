@@ -18,7 +18,7 @@ import csv
 import io
 import struct
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +33,8 @@ from staff_helpers import PASSWORD
 
 from outreach import create_app, staff
 from outreach.engine.model import FlowSet
-from outreach.storage import connect
+from outreach.storage import connect, immediate
+from outreach.storage.alerts import insert_alert
 
 pytestmark = pytest.mark.skipif(
     chromium_path() is None,
@@ -151,6 +152,17 @@ def app(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Flask:
     now = datetime.now(UTC)
     staff.add(db, "ana", PASSWORD, "admin", now)
     staff.add(db, "beto", PASSWORD, "viewer", now)
+    # A draft alert, so that an alert's own page (its preview) is checked too.
+    with immediate(db):
+        insert_alert(
+            db, topic="scams", departments=("Quiché", "Petén"),
+            texts={"es": "Aviso de prueba: nadie del consulado cobra por una cita.",
+                   "en": "Test notice: nobody at the consulate charges for an appointment."},
+            source="Ejemplo (contenido de prueba)", verified_on=now.date().isoformat(),
+            review_by=(now + timedelta(days=30)).date().isoformat(),
+            send_at=(now + timedelta(days=2)).isoformat(), content_sid=None,
+            created_by="ana", now=now,
+        )  # fmt: skip
     return app
 
 
@@ -202,11 +214,22 @@ def test_every_page_reads_well(
     page.goto(f"{base}/dashboard/staff")
     page.locator("a[href$='/dashboard/staff/beto']").click()
     visit.check("account")
+    # The alerts' own pages, from the alerts page's links: the form and a draft's preview.
+    page.goto(f"{base}/dashboard/alerts/")
+    page.locator("a[href$='/dashboard/alerts/new']").click()
+    page.wait_for_url("**/dashboard/alerts/new")
+    page.wait_for_load_state("load")
+    visit.check("alert-new")
+    page.goto(f"{base}/dashboard/alerts/")
+    page.locator("a[href$='/dashboard/alerts/1']").click()
+    page.wait_for_url("**/dashboard/alerts/1")
+    page.wait_for_load_state("load")
+    visit.check("alert-detail")
     # The error pages: a filter that is not one, and a page that does not exist.
     visit.open(f"{base}/dashboard/?split=nowhere", "error-400", status=400)
     visit.open(f"{base}/dashboard/nowhere", "error-404", status=404)
     # Every screenshot is a real picture of the page, as wide as the screen.
-    assert len(visit.shots) == len(links) + 5
+    assert len(visit.shots) == len(links) + 7
     for shot in visit.shots:
         shot_width, shot_height = png_size(shot)
         assert shot_width == width and shot_height >= height, shot.name
